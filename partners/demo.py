@@ -1,0 +1,233 @@
+"""Demo data for a local run: the county's real agencies and schools, and the Partnership's
+pages written for this site. Loading is idempotent and never overwrites what a coordinator
+has since edited: existing rows are left as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.text import slugify
+
+from partners.models import Agency, Membership, Page, Resource, SiteSettings
+from partners.services import import_schools, read_school_csv
+
+DATA = Path(__file__).resolve().parent / "demo_data"
+COORDINATING_AGENCY = "Safe Schools Partnership Office"
+DEMO_PASSWORD = "demo-only-passphrase"  # noqa: S105 — stated in the README; demo accounts only
+OTHER_KINDS = {
+    "court": Agency.Kind.COURT,
+    "state": Agency.Kind.STATE,
+    "mental_health": Agency.Kind.MENTAL_HEALTH,
+    "resource": Agency.Kind.OTHER,
+}
+DESCRIPTIONS = {
+    "county": "The county-wide police department, which also polices many municipalities and school districts under contract.",
+    "cooperative": "A cooperative police department shared by several north county municipalities.",
+    "municipal": "A municipal police department serving schools within its city limits.",
+}
+
+PAGES = [
+    {
+        "slug": "home",
+        "title": "Every student safe at school",
+        "summary": (
+            "Police, schools, the family court and community agencies across St. Louis County, "
+            "working as one so that no student goes to school afraid."
+        ),
+        "body": """## See something? Say something.
+If you know about a weapon, a threat, a fight being planned, someone being hurt or someone thinking about hurting themselves, tell us. You can report online or call the hotline. You do not have to give your name.
+
+## What happens next
+Your report goes straight to the school district and the police department responsible for that school. Trained adults read it, decide what to do, and can write back to you through the report page. You keep a receipt code so you can check for replies without ever saying who you are.
+
+## Why it matters
+Most school violence is talked about before it happens. A single message from a student who noticed something has, again and again, been what let adults step in early.""",
+        "display_order": 0,
+    },
+    {
+        "slug": "about",
+        "title": "About the Partnership",
+        "summary": "One county, one message: violence has no place in our schools.",
+        "body": """## Vision
+Every student in St. Louis County learns in a school where they feel safe, and every adult around them knows how to help.
+
+## Mission
+The Safe Schools Partnership brings together law enforcement, school districts, the juvenile court and community agencies so that concerns about student safety reach the right people quickly, are handled consistently across city and district lines, and lead to help as well as accountability.
+
+## Aims
+- Work across the whole county, not school by school, and act before harm happens rather than after.
+- Speak with one voice: violence in and around schools is not acceptable.
+- Find problems early, through students, families and staff who are able to speak up safely.
+- Respond firmly and fairly when violence does occur.
+- Share training, information and practice among partners.
+
+## History
+The Partnership grew out of the work of county and municipal police, superintendents and the family court after the Missouri Safe Schools Act of 1996, which asked schools and law enforcement to share information about serious incidents. Its hotline, (314) 889-SAFE (7233), gave students a way to speak up without giving their name. This site carries that work online: the same promise of anonymity, with replies students can read and answer.""",
+        "display_order": 10,
+    },
+    {
+        "slug": "how-reporting-works",
+        "title": "How reporting works",
+        "summary": "What you can report, who reads it, and how you stay anonymous.",
+        "body": """## What you can report
+Weapons, threats, plans to attack, fights, bullying and cyberbullying, abuse, drugs, self-harm, or anything else that makes you worried for someone's safety at school or on the way there.
+
+## Who reads it
+Staff of the school district and the police department responsible for the school. Some kinds of report also go to a crisis counsellor or another partner who can help.
+
+## Staying anonymous
+- The form does not ask for your name, and the site does not record your internet address or device.
+- After you send a report you get a receipt code. Write it down or copy it somewhere safe: it is the only way to see replies.
+- If you want someone to contact you, you can choose to leave a phone number or e-mail address. That is always optional.
+
+## In an emergency
+If someone is in danger right now, call 911. For a mental-health crisis, call or text 988.""",
+        "display_order": 20,
+        "show_in_nav": True,
+    },
+    {
+        "slug": "contact",
+        "title": "Contact",
+        "summary": "",
+        "body": """The Partnership office coordinates the work of its member agencies. It does not respond to emergencies: if someone is in danger, call 911.
+
+For questions about the Partnership, training for school staff, or joining as a partner agency, call the hotline or write to the office.""",
+        "display_order": 90,
+    },
+]
+
+RESOURCES = [
+    {
+        "title": "Partnership handbook (summary)",
+        "kind": Resource.Kind.DOCUMENT,
+        "description": "How partner agencies share and act on information about threats to student safety.",
+        "filename": "partnership-handbook-summary.txt",
+        "content": (
+            "Safe Schools Partnership of St. Louis County - handbook summary\n\n"
+            "1. Every tip is read by the district and the police agency responsible for the school.\n"
+            "2. Life-safety tips are acknowledged within minutes, day or night.\n"
+            "3. Partners record what they did, so that no tip is left without an outcome.\n"
+            "4. The identity of a student who reports is never sought and never shared.\n"
+        ),
+        "effective_date": date(2024, 8, 1),
+    },
+    {
+        "title": "Missouri Safe Schools Act: school discipline policies (RSMo 160.261)",
+        "kind": Resource.Kind.STATUTE,
+        "description": "Requires each district to adopt a written discipline policy and to report certain acts of violence.",
+        "url": "https://revisor.mo.gov/main/OneSection.aspx?section=160.261",
+    },
+    {
+        "title": "Reporting of certain offences to schools (RSMo 167.115)",
+        "kind": Resource.Kind.STATUTE,
+        "description": "How law enforcement and courts inform a superintendent when a student is charged with a serious offence.",
+        "url": "https://revisor.mo.gov/main/OneSection.aspx?section=167.115",
+    },
+    {
+        "title": "988 Suicide & Crisis Lifeline",
+        "kind": Resource.Kind.LINK,
+        "description": "Call or text 988, any time, for yourself or someone you are worried about.",
+        "url": "https://988lifeline.org/",
+    },
+    {
+        "title": "National School Safety Center",
+        "kind": Resource.Kind.LINK,
+        "description": "A national clearinghouse on school safety, founded in 1984.",
+        "url": "https://www.schoolsafety.us/",
+    },
+]
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _website(host: str) -> str:
+    return f"https://{host}/" if host else ""
+
+
+def _agency(name: str, kind: str, **defaults) -> Agency:
+    agency, _ = Agency.objects.get_or_create(name=name, defaults={"slug": slugify(name), "kind": kind, **defaults})
+    return agency
+
+
+@transaction.atomic
+def load() -> dict[str, object]:
+    """Load every demo row that is missing. Returns the demo accounts for printing."""
+    SiteSettings.objects.get_or_create(
+        pk=1,
+        defaults={
+            "non_emergency_number": "(636) 529-8210",
+            "tdd_number": "(636) 529-8220",
+            "address": "7900 Forsyth Blvd, Clayton, MO 63105",
+            "statewide_line": "Courage2Report: call (866) 748-7047 or text C2R to 738477",
+        },
+    )
+    coordinating = _agency(
+        COORDINATING_AGENCY,
+        Agency.Kind.OTHER,
+        is_coordinating=True,
+        is_partner=False,
+        description="The Partnership's coordinators, who run the tip line and this site.",
+        display_order=0,
+    )
+    for order, row in enumerate(_csv("districts.csv")):
+        _agency(row["name"], Agency.Kind.DISTRICT, website=_website(row["website"]), display_order=order)
+    for order, row in enumerate(_csv("police_agencies.csv")):
+        _agency(row["name"], Agency.Kind.POLICE, description=DESCRIPTIONS.get(row["kind"], ""), display_order=order)
+    for order, row in enumerate(_csv("other_partners.csv")):
+        _agency(
+            row["name"], OTHER_KINDS.get(row["kind"], Agency.Kind.OTHER), description=row["notes"], display_order=order
+        )
+    with (DATA / "schools.csv").open(newline="", encoding="utf-8") as handle:
+        import_schools(read_school_csv(handle))
+
+    for page in PAGES:
+        Page.objects.get_or_create(slug=page["slug"], defaults={k: v for k, v in page.items() if k != "slug"})
+    for order, spec in enumerate(RESOURCES):
+        if Resource.objects.filter(title=spec["title"]).exists():
+            continue
+        resource = Resource(
+            title=spec["title"],
+            kind=spec["kind"],
+            description=spec["description"],
+            url=spec.get("url", ""),
+            effective_date=spec.get("effective_date"),
+            display_order=order,
+        )
+        if "content" in spec:
+            resource.file.save(spec["filename"], ContentFile(spec["content"].encode()), save=False)
+        resource.save()
+
+    coordinator = _demo_user("coordinator", "Casey", "Cole", coordinating, Membership.Role.COORDINATOR)
+    group = coordinator_group()
+    coordinator.groups.add(group)
+    return {"coordinator": coordinator}
+
+
+def coordinator_group() -> Group:
+    """The admin permissions coordinators need to run the site's content and partners."""
+    group, _ = Group.objects.get_or_create(name="Coordinators")
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["partners", "reports"]))
+    return group
+
+
+def _demo_user(username: str, first: str, last: str, agency: Agency, role: str):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org", "is_staff": True},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    Membership.objects.get_or_create(user=user, agency=agency, defaults={"role": role})
+    return user

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import template
+from django.urls import translate_url
+from django.utils.safestring import SafeString
+
+from partners import markup
+
+register = template.Library()
+
+
+@register.filter
+def page_markup(source: str) -> SafeString:
+    return markup.render(source or "")
+
+
+@register.simple_tag(takes_context=True)
+def url_in_language(context, language: str) -> str:
+    """The current page's address in another language (the URL prefix carries the choice,
+    so no cookie is needed)."""
+    request = context.get("request")
+    if request is None:
+        return "/" if language == "en" else f"/{language}/"
+    return translate_url(request.get_full_path(), language)

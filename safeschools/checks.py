@@ -1,0 +1,19 @@
+"""Deploy checks of our own, run by ``manage.py check --deploy``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def local_secrets_in_production(app_configs, **kwargs):
+    """Secrets generated into var/ are for a laptop; production sets each one in the environment."""
+    return [
+        Warning(
+            f"{name} was generated into {settings.VAR_DIR / 'secrets.json'} for local use.",
+            hint=f"Set {name} in the environment of every web and worker process.",
+            id="safeschools.W001",
+        )
+        for name in settings.LOCAL_SECRETS_USED
+    ]

@@ -1,0 +1,24 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from safeschools import views
+
+admin.site.site_header = "Safe Schools Partnership — administration"
+admin.site.site_title = "Safe Schools Partnership"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+# Public pages: English at /, Spanish at /es/. The prefix remembers the language, so no
+# language cookie is ever set on a tipster's device.
+urlpatterns += i18n_patterns(
+    path("", include("partners.urls")),
+    path("", include("reports.urls")),
+    prefix_default_language=False,
+)
+
+handler404 = "safeschools.views.page_not_found"
+handler500 = "safeschools.views.server_error"

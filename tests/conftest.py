@@ -1,0 +1,128 @@
+"""Shared fixtures: named people and places, so a test reads like the situation it checks."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from partners.models import Agency, Membership, School, SiteSettings
+
+
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    # Plain static storage (no collectstatic in tests) and a fast hasher.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def site_settings(db) -> SiteSettings:
+    settings_row = SiteSettings(non_emergency_number="(636) 529-8210", tdd_number="(636) 529-8220")
+    settings_row.save()
+    return settings_row
+
+
+@pytest.fixture
+def partnership_office(db) -> Agency:
+    return Agency.objects.create(
+        name="Safe Schools Partnership Office",
+        slug="office",
+        kind=Agency.Kind.OTHER,
+        is_coordinating=True,
+        is_partner=False,
+    )
+
+
+@pytest.fixture
+def clayton_district(db) -> Agency:
+    return Agency.objects.create(
+        name="Clayton School District",
+        slug="clayton-sd",
+        kind=Agency.Kind.DISTRICT,
+        website="https://claytonschools.net/",
+    )
+
+
+@pytest.fixture
+def kirkwood_district(db) -> Agency:
+    return Agency.objects.create(name="Kirkwood School District", slug="kirkwood-sd", kind=Agency.Kind.DISTRICT)
+
+
+@pytest.fixture
+def clayton_pd(db) -> Agency:
+    return Agency.objects.create(name="Clayton Police Department", slug="clayton-pd", kind=Agency.Kind.POLICE)
+
+
+@pytest.fixture
+def kirkwood_pd(db) -> Agency:
+    return Agency.objects.create(name="Kirkwood Police Department", slug="kirkwood-pd", kind=Agency.Kind.POLICE)
+
+
+@pytest.fixture
+def clayton_high(clayton_district, clayton_pd) -> School:
+    return School.objects.create(
+        name="Clayton High School", district=clayton_district, police_agency=clayton_pd, grade_band="high"
+    )
+
+
+@pytest.fixture
+def kirkwood_high(kirkwood_district, kirkwood_pd) -> School:
+    return School.objects.create(
+        name="Kirkwood High School", district=kirkwood_district, police_agency=kirkwood_pd, grade_band="high"
+    )
+
+
+def _person(django_user_model, username: str, first: str, last: str, agency: Agency, role: str, **extra):
+    user = django_user_model.objects.create_user(
+        username=username,
+        password="correct horse battery staple",
+        first_name=first,
+        last_name=last,
+        email=f"{username}@example.org",
+        **extra,
+    )
+    Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def coordinator_cole(django_user_model, partnership_office):
+    """Coordinator Cole runs the Partnership and may edit everything in the admin."""
+    from partners.demo import coordinator_group
+
+    user = _person(
+        django_user_model, "cole", "Casey", "Cole", partnership_office, Membership.Role.COORDINATOR, is_staff=True
+    )
+    user.groups.add(coordinator_group())
+    return user
+
+
+@pytest.fixture
+def about_page(db):
+    from partners.models import Page
+
+    return Page.objects.create(
+        slug="about",
+        title="About the Partnership",
+        summary="One county, one message.",
+        body="## Vision\nEvery student safe.\n\n## Mission\nWork together.\n\n## Aims\n- Early\n- Firm",
+    )
