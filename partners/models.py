@@ -135,10 +135,18 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
 
 
+class NewTipAlerts(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately")
+    DAILY_DIGEST = "digest", _("In a daily digest")
+    NONE = "none", _("Not at all (life-safety tips still alert me)")
+
+
 class Membership(models.Model):
-    """A staff member's place in an agency. Roles decide what the dashboard lets them do."""
+    """A staff member's place in an agency. Roles decide what the dashboard lets them do;
+    the notification preferences decide which alerts reach them."""
 
     Role = Role
+    NewTipAlerts = NewTipAlerts
 
     # Which agency kinds each role belongs to; viewers may sit in any agency.
     ROLE_AGENCY_KINDS = {
@@ -150,6 +158,20 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    new_tip_alerts = models.CharField(
+        _("alerts for new tips routed to this agency"),
+        max_length=20,
+        choices=NewTipAlerts.choices,
+        default=NewTipAlerts.IMMEDIATELY,
+    )
+    tipster_message_alerts = models.BooleanField(
+        _("alert me when a tipster writes on a tip assigned to me"), default=True
+    )
+    is_escalation_contact = models.BooleanField(
+        _("escalation contact"),
+        default=False,
+        help_text=_("Alerted again when a life-safety tip for this agency is not acknowledged in time."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

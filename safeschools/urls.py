@@ -9,6 +9,8 @@ admin.site.site_title = "Safe Schools Partnership"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/account/", include("partners.urls_account")),
+    path("staff/", include("reports.urls_staff")),
     path("healthz", views.healthz, name="healthz"),
 ]
 

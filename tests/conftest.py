@@ -126,3 +126,63 @@ def about_page(db):
         summary="One county, one message.",
         body="## Vision\nEvery student safe.\n\n## Mission\nWork together.\n\n## Aims\n- Early\n- Firm",
     )
+
+
+# --- People: named staff, each with their place in an agency ---------------------------
+
+
+@pytest.fixture
+def officer_olsen(django_user_model, clayton_pd):
+    """Officer Olsen of Clayton PD: sees tips about Clayton schools."""
+    return _person(django_user_model, "olsen", "Oliver", "Olsen", clayton_pd, Membership.Role.OFFICER)
+
+
+@pytest.fixture
+def principal_park(django_user_model, clayton_district):
+    """Principal Park of the Clayton School District."""
+    return _person(django_user_model, "park", "Pat", "Park", clayton_district, Membership.Role.SCHOOL_ADMIN)
+
+
+@pytest.fixture
+def officer_kim(django_user_model, kirkwood_pd):
+    """Officer Kim of Kirkwood PD: no access to Clayton tips."""
+    return _person(django_user_model, "kim", "Kris", "Kim", kirkwood_pd, Membership.Role.OFFICER)
+
+
+@pytest.fixture
+def viewer_vega(django_user_model, clayton_pd):
+    """Viewer Vega of Clayton PD: may read Clayton tips, may change nothing."""
+    return _person(django_user_model, "vega", "Val", "Vega", clayton_pd, Membership.Role.VIEWER)
+
+
+# --- Tips ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def categories(db):
+    from reports.models import Category, Priority
+
+    return {
+        "weapons": Category.objects.create(
+            name="Weapons", description="Someone has a weapon.", default_priority=Priority.HIGH, is_life_safety=True
+        ),
+        "bullying": Category.objects.create(name="Bullying", description="Someone is picked on again and again."),
+        "self_harm": Category.objects.create(
+            name="Suicide or self-harm", description="Someone may hurt themselves.", is_life_safety=True
+        ),
+    }
+
+
+@pytest.fixture
+def make_tip(db, categories):
+    """Submit a tip through the real intake service, as the form would."""
+    import secrets
+
+    from reports import receipts
+    from reports.services import TipReport, submit_tip
+
+    def make(*, school=None, category="bullying", description="Someone keeps pushing a kid at lunch.", **fields):
+        report = TipReport(category=categories[category], school=school, description=description, **fields)
+        return submit_tip(report=report, receipt=receipts.generate(), form_token=secrets.token_hex(16))
+
+    return make

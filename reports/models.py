@@ -1,0 +1,426 @@
+"""A tip's life: categories and routing rules, the tip, the agencies it is routed to, its
+images, the conversation with the tipster, internal notes, the audit log and the outbox of
+staff alerts.
+
+What the tipster typed is encrypted at rest (``EncryptedTextField``); what the database
+can search and sort on (category, school, status, priority, the hour it arrived) is not
+sensitive on its own. The exact time a tip arrived is not kept: ``received_at`` is
+truncated to the hour (SECURITY.md 1).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Agency, Membership, School
+from safeschools.crypto import EncryptedBinaryField, EncryptedTextField
+
+
+def this_hour() -> datetime:
+    """Now, truncated to the hour: the only precision kept for anything a tipster does."""
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+    description = models.CharField(_("description shown to students"), max_length=300)
+    description_es = models.CharField(_("description (Spanish)"), max_length=300, blank=True)
+    default_priority = models.PositiveSmallIntegerField(
+        _("default priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    is_life_safety = models.BooleanField(
+        _("life safety"),
+        default=False,
+        help_text=_("Tips in this category alert every recipient at once, overriding opt-outs, and escalate."),
+    )
+    escalation_minutes = models.PositiveSmallIntegerField(
+        _("escalate after (minutes)"),
+        default=10,
+        help_text=_("A life-safety tip not acknowledged by a responsible agency within this time escalates."),
+    )
+    retention_days = models.PositiveIntegerField(
+        _("retention after closing (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Closed tips are deleted after this many days. Blank: the site-wide default."),
+    )
+    display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def localized_name(self, language: str) -> str:
+        return self.name_es if language == "es" and self.name_es else self.name
+
+    def localized_description(self, language: str) -> str:
+        return self.description_es if language == "es" and self.description_es else self.description
+
+
+class RoutingRole(models.TextChoices):
+    RESPONSIBLE = "responsible", _("Responsible")
+    INFO_ONLY = "info_only", _("Information only")
+
+
+class RoutingRule(models.Model):
+    """For a category, an agency that also receives every such tip."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="routing_rules")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="routing_rules")
+    role = models.CharField(_("role"), max_length=20, choices=RoutingRole.choices, default=RoutingRole.RESPONSIBLE)
+
+    class Meta:
+        ordering = ["category", "agency__name"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "agency"], name="reports_routingrule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.agency} ({self.get_role_display()})"
+
+
+class TipQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TipQuerySet:
+        """The one door to tips for staff (SECURITY.md 20): coordinators see every tip;
+        everyone else sees the tips routed to an agency they belong to."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        memberships = Membership.objects.filter(user=user)
+        if memberships.filter(role=Membership.Role.COORDINATOR).exists():
+            return self.all()
+        agency_ids = memberships.values("agency_id")
+        return self.filter(pk__in=Routing.objects.filter(agency_id__in=agency_ids).values("tip_id"))
+
+
+class Tip(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        INVESTIGATING = "investigating", _("Investigating")
+        RESOLVED = "resolved", _("Resolved")
+        UNFOUNDED = "unfounded", _("Unfounded")
+        REFERRED = "referred", _("Referred")
+        DUPLICATE = "duplicate", _("Duplicate")
+        CLOSED = "closed", _("Closed")
+
+    class When(models.TextChoices):
+        NOW = "now", _("It is happening now")
+        TODAY = "today", _("Earlier today")
+        DATE = "date", _("On a date")
+        UPCOMING = "upcoming", _("It is planned for later")
+        UNKNOWN = "unknown", _("I am not sure")
+
+    # Coarse status the tipster sees (SECURITY: no detail of the investigation).
+    TIPSTER_STATUS = {
+        Status.NEW: _("Received"),
+        Status.ACKNOWLEDGED: _("Being looked at"),
+        Status.INVESTIGATING: _("Being looked at"),
+        Status.RESOLVED: _("Being looked at"),
+        Status.UNFOUNDED: _("Being looked at"),
+        Status.REFERRED: _("Being looked at"),
+        Status.DUPLICATE: _("Being looked at"),
+        Status.CLOSED: _("Closed"),
+    }
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    # HMAC of the receipt; never shown to staff and never settable by them (SECURITY.md 12).
+    receipt_hash = models.CharField(max_length=64, unique=True, editable=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tips")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="tips")
+    description = EncryptedTextField(_("what is happening"))
+    location = EncryptedTextField(_("where"), blank=True)
+    people_involved = EncryptedTextField(_("who is involved"), blank=True)
+    when = models.CharField(_("when"), max_length=10, choices=When.choices, default=When.UNKNOWN)
+    when_date = models.DateField(_("date"), null=True, blank=True)
+    danger_now = models.BooleanField(_("someone in danger right now"), default=False)
+    is_life_safety = models.BooleanField(_("life safety"), default=False, db_index=True)
+    contact_details = EncryptedTextField(_("how to reach the tipster"), blank=True)
+    language = models.CharField(_("language of the form"), max_length=8, default="en")
+
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tips"
+    )
+    disposition = EncryptedTextField(_("disposition note"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    received_at = models.DateTimeField(_("received (hour)"), default=this_hour, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: every staff change names the version it saw (SECURITY.md 33).
+    version = models.PositiveIntegerField(default=1)
+    # Unread messages from the tipster, kept here so the queue can show a badge cheaply.
+    unread_tipster_messages = models.PositiveSmallIntegerField(default=0)
+
+    objects = TipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_life_safety", "-received_at", "-id"]
+        verbose_name = _("tip")
+        verbose_name_plural = _("tips")
+        indexes = [
+            models.Index(fields=["status", "-received_at", "-id"], name="reports_tip_status_recent"),
+            models.Index(fields=["-is_life_safety", "-received_at", "-id"], name="reports_tip_queue_order"),
+        ]
+        # "Closed needs a disposition" is enforced by the triage service: an encrypted
+        # column cannot take part in a CHECK constraint.
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @staticmethod
+    def new_reference() -> str:
+        """A short reference for staff and e-mails; random, so it reveals no tip count."""
+        alphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+        return "T-" + "".join(secrets.choice(alphabet) for _ in range(7))
+
+    @property
+    def tipster_status(self) -> str:
+        return self.TIPSTER_STATUS[self.Status(self.status)]
+
+
+class Routing(models.Model):
+    """One agency a tip is routed to, with its own acknowledgement."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="routings")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings")
+    role = models.CharField(_("role"), max_length=20, choices=RoutingRole.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Life-safety tips: when this agency's silence escalates. Cleared on acknowledgement.
+    escalation_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["role", "agency__name"]
+        verbose_name = _("routing")
+        verbose_name_plural = _("routings")
+        constraints = [models.UniqueConstraint(fields=["tip", "agency"], name="reports_routing_unique")]
+        indexes = [models.Index(fields=["agency", "tip"], name="reports_routing_agency_tip")]
+
+    def __str__(self) -> str:
+        return f"{self.tip} → {self.agency}"
+
+    def acknowledge(self, *, by) -> bool:
+        """Record that a person at this agency has seen the tip; stops its escalation.
+        Returns False if it was already acknowledged (the first acknowledgement stands)."""
+        if self.acknowledged_at is not None:
+            return False
+        self.acknowledged_at = timezone.now()
+        self.acknowledged_by = by
+        self.escalation_due_at = None
+        self.save(update_fields=["acknowledged_at", "acknowledged_by", "escalation_due_at"])
+        return True
+
+
+class Message(models.Model):
+    """The conversation between staff and the anonymous tipster."""
+
+    class Direction(models.TextChoices):
+        FROM_TIPSTER = "from_tipster", _("From the tipster")
+        TO_TIPSTER = "to_tipster", _("To the tipster")
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    body = EncryptedTextField(_("message"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Tipster messages carry only the hour; staff messages the exact time.
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tip} {self.direction} {self.pk}"
+
+
+class Attachment(models.Model):
+    """An image, re-encoded without metadata and encrypted. Only reachable through the
+    authorised download view, by a random identifier (SECURITY.md 25)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    content = EncryptedBinaryField()
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=this_hour)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(self.content_type, "bin")
+
+
+class Note(models.Model):
+    """An internal note: visible to the agencies the tip is routed to, never to the tipster."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    body = EncryptedTextField(_("note"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.tip_id}"
+
+
+class CannedReply(models.Model):
+    """A reply staff can start from, kept by the coordinators."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["display_order", "title"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuditEvent(models.Model):
+    """Append-only record of staff access and every change (SECURITY.md 27).
+
+    No foreign keys: an event must outlive the user and the tip it names (the retention
+    purge leaves the event as the tip's stub), and nothing may rewrite it. It carries no
+    tipster data: references, ids, field names and staff-chosen values only.
+    """
+
+    class Action(models.TextChoices):
+        TIP_SUBMITTED = "tip.submitted", _("Tip submitted")
+        TIP_VIEWED = "tip.viewed", _("Tip viewed")
+        TIP_UPDATED = "tip.updated", _("Tip changed")
+        TIP_ACKNOWLEDGED = "tip.acknowledged", _("Tip acknowledged")
+        TIP_ROUTED = "tip.routed", _("Routing changed")
+        TIP_PURGED = "tip.purged", _("Tip purged")
+        ATTACHMENT_VIEWED = "attachment.viewed", _("Image viewed")
+        MESSAGE_TO_TIPSTER = "message.to_tipster", _("Message sent to tipster")
+        MESSAGE_FROM_TIPSTER = "message.from_tipster", _("Message from tipster")
+        NOTE_ADDED = "note.added", _("Internal note added")
+        EXPORT = "export", _("Export")
+        SIGN_IN = "auth.sign_in", _("Signed in")
+        SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in failed")
+        SIGN_OUT = "auth.sign_out", _("Signed out")
+        ACCESS_DENIED = "access.denied", _("Access denied")
+        NOTIFICATION = "notification", _("Alert")
+        ESCALATION = "escalation", _("Escalation")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    tip_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    tip_reference = models.CharField(max_length=12, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.tip_reference}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events cannot be deleted")
+
+
+class Notification(models.Model):
+    """One staff alert in the outbox. Written in the same transaction as the change that
+    causes it; delivered by the background worker, exactly once (SECURITY.md 31)."""
+
+    class Kind(models.TextChoices):
+        NEW_TIP = "new_tip", _("New tip")
+        ESCALATION = "escalation", _("Escalation")
+        TIPSTER_MESSAGE = "tipster_message", _("Message from a tipster")
+        DIGEST = "digest", _("Daily digest")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=20, default="email")
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    urgent = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="reports_notification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient_id} ({self.status})"
+
+
+class SubmissionToken(models.Model):
+    """A form token already used to create a tip, so that a double submit or a replayed
+    POST returns the same tip instead of a second one (SECURITY.md 32). Holds only a hash
+    of the token; rows older than the token's lifetime are deleted."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(default=this_hour, db_index=True)
+
+    def __str__(self) -> str:
+        return f"token for tip {self.tip_id}"
