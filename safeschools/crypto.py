@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import models
 
 VERSION = b"\x01"
+SERIALIZED_PREFIX = "aesgcm:"
 HEADER = 1 + 4 + 12
 
 
@@ -93,9 +94,26 @@ class _EncryptedMixin:
             raise TypeError(f"{self.crypto_context} is encrypted and cannot be filtered with {lookup_name!r}")
         return super().get_lookup(lookup_name)
 
+    # Serialization (dumpdata, loaddata): the value leaves the process encrypted, so a
+    # fixture or backup made with dumpdata never holds tip text in clear.
+    def value_to_string(self, obj) -> str:
+        value = self.value_from_object(obj)
+        if value is None or value == "":
+            return value
+        plaintext = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        return SERIALIZED_PREFIX + base64.b64encode(encrypt(plaintext, context=self.crypto_context)).decode("ascii")
+
+    def _from_serialized(self, value: str) -> bytes:
+        return decrypt(base64.b64decode(value[len(SERIALIZED_PREFIX) :]), context=self.crypto_context)
+
 
 class EncryptedTextField(_EncryptedMixin, models.TextField):
     """Text stored as base64 of the AES-GCM token. Empty text is stored as empty text."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.startswith(SERIALIZED_PREFIX):
+            return self._from_serialized(value).decode("utf-8")
+        return super().to_python(value)
 
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
@@ -111,6 +129,11 @@ class EncryptedTextField(_EncryptedMixin, models.TextField):
 
 class EncryptedBinaryField(_EncryptedMixin, models.BinaryField):
     """Bytes (image pixels, re-encoded) stored as the raw AES-GCM token."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.startswith(SERIALIZED_PREFIX):
+            return self._from_serialized(value)
+        return super().to_python(value)
 
     def from_db_value(self, value, expression, connection):
         if value is None:

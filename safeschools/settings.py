@@ -146,6 +146,22 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit refuses a per-process cache; acceptable for a single local process.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# A cache that cannot count does not block anyone (see safeschools.ratelimit).
+RATELIMIT_FAIL_OPEN = True
+# Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP). It is
+# only ever fed into an HMAC for rate limiting; no address is stored or logged.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "")
+# Limits on the public tip pages (django-ratelimit rates: N/s, N/m, N/h).
+TIP_SUBMIT_RATE = env_str("TIP_SUBMIT_RATE", "20/10m")
+TIP_SUBMIT_RATE_OVERALL = env_str("TIP_SUBMIT_RATE_OVERALL", "600/m")
+RECEIPT_CHECK_RATE = env_str("RECEIPT_CHECK_RATE", "10/m")
+RECEIPT_CHECK_RATE_OVERALL = env_str("RECEIPT_CHECK_RATE_OVERALL", "300/m")
+# The signed form token: a tip sent sooner than this after the form was shown is a robot;
+# a form open longer than this gets a fresh token (the text is kept).
+TIP_FORM_MIN_SECONDS = env_int("TIP_FORM_MIN_SECONDS", 3, minimum=0)
+TIP_FORM_MAX_AGE_SECONDS = env_int("TIP_FORM_MAX_AGE_SECONDS", 2 * 3600, minimum=60)
+# A tipster's follow-up session ends after this long without a request.
+TIPSTER_IDLE_SECONDS = env_int("TIPSTER_IDLE_SECONDS", 15 * 60, minimum=60)
 
 # --- Background work --------------------------------------------------------------
 # django-tasks with the database backend: the queue is a table, `manage.py db_worker`
@@ -286,3 +302,4 @@ FALLBACK_CONTACT = {
     "emergency_number": "911",
     "crisis_number": "988",
 }
+TIP_IMAGE_MAX_COUNT = 5

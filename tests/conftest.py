@@ -186,3 +186,43 @@ def make_tip(db, categories):
         return submit_tip(report=report, receipt=receipts.generate(), form_token=secrets.token_hex(16))
 
     return make
+
+
+@pytest.fixture
+def form_token():
+    """A tip-form token issued ``seconds_ago`` (default: a plausible 30 s of typing)."""
+    import time
+
+    import time_machine
+
+    from reports import tokens
+
+    def issue(seconds_ago: int = 30) -> str:
+        with time_machine.travel(time.time() - seconds_ago, tick=False):
+            return tokens.issue()
+
+    return issue
+
+
+@pytest.fixture
+def tip_post(categories, clayton_high, form_token):
+    """Valid tip-form POST data; override any field with keyword arguments."""
+
+    def data(**overrides) -> dict:
+        values = {
+            "category": categories["bullying"].pk,
+            "school": clayton_high.pk,
+            "description": "A group keeps shoving a sixth grader into the lockers.",
+            "when": "today",
+            "location": "Hallway by the gym",
+            "people_involved": "",
+            "danger_now": "no",
+            "contact_choice": "anonymous",
+            "contact_details": "",
+            "extra_notes": "",
+            "form_token": form_token(),
+        }
+        values.update(overrides)
+        return values
+
+    return data

@@ -65,3 +65,16 @@ def test_tip_text_is_not_in_the_database_in_clear(make_tip):
 def test_encrypted_fields_refuse_sql_comparison(make_tip):
     with pytest.raises(TypeError, match="encrypted"):
         list(Tip.objects.filter(description__icontains="gun"))
+
+
+@pytest.mark.django_db
+def test_dumpdata_holds_ciphertext_and_loaddata_restores_it(make_tip, tmp_path):
+    from django.core.management import call_command
+
+    tip = make_tip(description=f"Knife {MARKER}").tip
+    fixture = tmp_path / "tips.json"
+    call_command("dumpdata", "reports.tip", "reports.routing", output=str(fixture))
+    assert MARKER not in fixture.read_text()
+    Tip.objects.all().delete()
+    call_command("loaddata", str(fixture))
+    assert Tip.objects.get(pk=tip.pk).description == f"Knife {MARKER}"

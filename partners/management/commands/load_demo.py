@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from partners import demo
+from reports import demo as reports_demo
 
 
 class Command(BaseCommand):
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         accounts = demo.load()
+        reports_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"Admin: {settings.SITE_URL}/admin/  user: {accounts['coordinator'].username}  "

@@ -1,0 +1,196 @@
+"""Forms for the tipster's side. They validate and clean; the services save."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import School
+from reports.models import Category, Tip
+
+NOT_SURE = "none"
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ImagesField(forms.FileField):
+    """Up to ``TIP_IMAGE_MAX_COUNT`` files; each is checked by ``reports.images``."""
+
+    widget = MultipleImageInput
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data or []) if f] if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > settings.TIP_IMAGE_MAX_COUNT:
+            raise forms.ValidationError(
+                _("You can add up to %(count)d images.") % {"count": settings.TIP_IMAGE_MAX_COUNT}
+            )
+        return files
+
+
+def _school_choices() -> list[tuple[str, object]]:
+    schools = School.objects.filter(active=True).select_related("district").order_by("district__name", "name")
+    grouped = [
+        (district, [(str(s.pk), s.name) for s in members])
+        for district, members in groupby(schools, key=lambda s: s.district.name)
+    ]
+    return [("", _("Choose a school")), (NOT_SURE, _("Not sure, or somewhere else")), *grouped]
+
+
+class TipForm(forms.Form):
+    """Everything a student can tell us; only the kind of concern, the school, what is
+    happening and the danger question are required."""
+
+    category = forms.ModelChoiceField(
+        label=_("What is this about?"),
+        queryset=Category.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose what your concern is about.")},
+    )
+    school = forms.ChoiceField(
+        label=_("Which school?"),
+        help_text=_("Type to search, or choose 'Not sure'."),
+        error_messages={"required": _("Choose a school, or 'Not sure, or somewhere else'.")},
+    )
+    description = forms.CharField(
+        label=_("What is happening?"),
+        help_text=_("Tell us what you saw, heard or read. Leave out your own name."),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Tell us what is happening, in a few words at least.")},
+    )
+    when = forms.ChoiceField(
+        label=_("When?"),
+        choices=Tip.When.choices,
+        initial=Tip.When.UNKNOWN,
+        widget=forms.RadioSelect,
+    )
+    when_date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    location = forms.CharField(
+        label=_("Where?"),
+        help_text=_("For example: the gym, bus 12, a group chat, the park next to school."),
+        required=False,
+        max_length=500,
+    )
+    people_involved = forms.CharField(
+        label=_("Who is involved? (optional)"),
+        help_text=_("Names, nicknames, grades or user names, if you know them."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    danger_now = forms.TypedChoiceField(
+        label=_("Is someone in danger right now?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Answer yes or no: is someone in danger right now?")},
+    )
+    images = ImagesField(
+        label=_("Pictures (optional)"),
+        help_text=_("Up to 5 photos or screenshots: JPEG, PNG or WebP. We remove location and camera details."),
+        required=False,
+    )
+    contact_choice = forms.ChoiceField(
+        label=_("Can we reach you?"),
+        choices=[
+            ("anonymous", _("No, I want to stay anonymous")),
+            ("contact", _("Yes, I will leave a way to reach me")),
+        ],
+        initial="anonymous",
+        widget=forms.RadioSelect,
+    )
+    contact_details = forms.CharField(
+        label=_("Phone number or e-mail"),
+        help_text=_("Only the staff handling your report will see this."),
+        required=False,
+        max_length=200,
+    )
+    # A field people never see: robots fill it in.
+    extra_notes = forms.CharField(label=_("Leave this field empty"), required=False)
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_language() or "en"
+        self.fields["category"].queryset = Category.objects.filter(active=True)
+        self.fields["category"].label_from_instance = lambda c: c.localized_name(language)
+        self.fields["school"].choices = _school_choices()
+        self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
+        self.fields["extra_notes"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        self.fields["contact_details"].widget.attrs.update({"autocomplete": "off"})
+
+    @property
+    def category_descriptions(self) -> list[tuple[str, str]]:
+        language = get_language() or "en"
+        return [(str(c.pk), c.localized_description(language)) for c in self.fields["category"].queryset]
+
+    def clean_school(self) -> School | None:
+        value = self.cleaned_data["school"]
+        if value == NOT_SURE:
+            return None
+        school = School.objects.filter(pk=value, active=True).select_related("district", "police_agency").first()
+        if school is None:
+            raise forms.ValidationError(_("Choose a school from the list."))
+        return school
+
+    def clean_extra_notes(self) -> str:
+        if self.cleaned_data["extra_notes"]:
+            raise forms.ValidationError(_("Leave this field empty."))
+        return ""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        when, when_date = data.get("when"), data.get("when_date")
+        if when == Tip.When.DATE:
+            if not when_date:
+                self.add_error("when_date", _("Give the date, or choose another answer for 'When?'."))
+            elif when_date > timezone.localdate():
+                self.add_error(
+                    "when_date",
+                    _("The date is in the future. For something planned, choose 'It is planned for later'."),
+                )
+        if data.get("contact_choice") == "contact" and not data.get("contact_details", "").strip():
+            self.add_error("contact_details", _("Add a phone number or e-mail, or choose to stay anonymous."))
+        if data.get("contact_choice") != "contact":
+            data["contact_details"] = ""
+        return data
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Your receipt"),
+        help_text=_("25 letters and numbers, like ABCDE-12345-FGHJK-67890-MNPQR. Capitals and dashes do not matter."),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        error_messages={"required": _("Type your receipt.")},
+    )
+
+
+class TipsterMessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message or more information"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write a message before sending.")},
+    )
+    images = ImagesField(
+        label=_("Add pictures (optional)"),
+        help_text=_("JPEG, PNG or WebP. We remove location and camera details."),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
