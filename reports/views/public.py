@@ -125,6 +125,20 @@ def _resend(request: HttpRequest, form: TipForm, problem: tokens.TokenProblem) -
     return render(request, "reports/form.html", {"form": form, "notice": notice, "reattach_images": True})
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A lost CSRF cookie (privacy mode, a long-open page) must not lose a student's
+    report: the tip form comes back with everything typed and a fresh token."""
+    if request.method == "POST" and request.path_info.rstrip("/").endswith("/report"):
+        data = request.POST.copy()
+        data["form_token"] = tokens.issue()
+        form = TipForm(data)
+        form.is_valid()
+        notice = _("Your browser blocked part of the form. Everything you typed is below: check it and send again.")
+        response = render(request, "reports/form.html", {"form": form, "notice": notice, "reattach_images": True})
+        return tip_page(lambda r: response)(request)
+    return render(request, "403_csrf.html", {"fallback": settings.FALLBACK_CONTACT}, status=403)
+
+
 @tip_page
 @require_POST
 def confirm_receipt(request: HttpRequest) -> HttpResponse:

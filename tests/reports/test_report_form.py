@@ -210,3 +210,25 @@ def test_confirm_receipt_step(client, tip_post):
 def test_confirm_receipt_does_not_reflect_unknown_text(client):
     response = client.post(reverse("reports:confirm-receipt"), {"receipt": "<script>x</script>"})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_lost_csrf_cookie_keeps_the_report_text(tip_post):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(URL, tip_post(description="Text that must survive a CSRF failure"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Text that must survive a CSRF failure" in body
+    assert "Your browser blocked part of the form" in body
+    assert Tip.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_csrf_failure_elsewhere_is_a_friendly_403(client):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/report/check/", {"receipt": "x"})
+    assert response.status_code == 403
+    assert 'href="tel:911"' in response.content.decode()
