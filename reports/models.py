@@ -177,6 +177,10 @@ class Tip(models.Model):
     version = models.PositiveIntegerField(default=1)
     # Unread messages from the tipster, kept here so the queue can show a badge cheaply.
     unread_tipster_messages = models.PositiveSmallIntegerField(default=0)
+    # True until a responsible agency acknowledges: the queue's first sort key, so that
+    # "unacknowledged first" is an index scan even at a million tips.
+    awaiting_acknowledgement = models.BooleanField(default=True)
+    first_acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     objects = TipQuerySet.as_manager()
 
@@ -186,7 +190,12 @@ class Tip(models.Model):
         verbose_name_plural = _("tips")
         indexes = [
             models.Index(fields=["status", "-received_at", "-id"], name="reports_tip_status_recent"),
-            models.Index(fields=["-is_life_safety", "-received_at", "-id"], name="reports_tip_queue_order"),
+            models.Index(fields=["-received_at", "-id"], name="reports_tip_recent"),
+            models.Index(
+                fields=["-awaiting_acknowledgement", "-is_life_safety", "-received_at", "-id"],
+                name="reports_tip_attention",
+            ),
+            models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
         ]
         # "Closed needs a disposition" is enforced by the triage service: an encrypted
         # column cannot take part in a CHECK constraint.
@@ -219,6 +228,8 @@ class Routing(models.Model):
     # Life-safety tips: when this agency's silence escalates. Cleared on acknowledgement.
     escalation_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Life-safety tips: whether the acknowledgement came before the escalation deadline.
+    acknowledged_within_target = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["role", "agency__name"]
@@ -237,8 +248,12 @@ class Routing(models.Model):
             return False
         self.acknowledged_at = timezone.now()
         self.acknowledged_by = by
+        if self.escalation_due_at is not None:
+            self.acknowledged_within_target = self.acknowledged_at <= self.escalation_due_at
         self.escalation_due_at = None
-        self.save(update_fields=["acknowledged_at", "acknowledged_by", "escalation_due_at"])
+        self.save(
+            update_fields=["acknowledged_at", "acknowledged_by", "escalation_due_at", "acknowledged_within_target"]
+        )
         return True
 
 
@@ -411,6 +426,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient_id} ({self.status})"
+
+
+class TipWord(models.Model):
+    """The blind search index: a keyed hash of each word of a tip's text, so staff can
+    search tips whose text is encrypted (see ``reports.search``)."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["digest", "tip"], name="reports_tipword_unique")]
+
+    def __str__(self) -> str:
+        return f"word of {self.tip_id}"
 
 
 class SubmissionToken(models.Model):

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Agency, School
-from reports import alerts, audit, receipts, routing
+from reports import alerts, audit, receipts, routing, search
 from reports.models import (
     Attachment,
     AuditEvent,
@@ -106,6 +106,7 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     claim.tip = tip
     claim.save(update_fields=["tip"])
     _create_routings(tip)
+    search.index_tip(tip, [report.description, report.location, report.people_involved])
     for image in report.images:
         _attach(tip, image)
     alerts.queue_new_tip_alerts(tip)
@@ -187,6 +188,7 @@ def add_tipster_message(*, tip: Tip, body: str, images: list[CleanImage] = ()) -
     )
     for image in images:
         _attach(tip, image, message)
+    search.add_words(tip, body)
     Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=F("unread_tipster_messages") + 1)
     alerts.queue_tipster_message_alert(tip)
     audit.record(AuditEvent.Action.MESSAGE_FROM_TIPSTER, tip=tip, images=len(images))

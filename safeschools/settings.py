@@ -43,6 +43,8 @@ FIELD_ENCRYPTION_KEYS = env_fernet_keys("FIELD_ENCRYPTION_KEYS") or [
 RECEIPT_PEPPER = env_secret("RECEIPT_PEPPER", _local_secrets)
 # Rate-limit keys are an HMAC of the client address under this secret (and the hour).
 RATELIMIT_KEY_SECRET = env_secret("RATELIMIT_KEY_SECRET", _local_secrets)
+# Keyed blind index for searching encrypted tip text (see reports.search).
+SEARCH_INDEX_KEY = env_secret("SEARCH_INDEX_KEY", _local_secrets)
 LOCAL_SECRETS_USED = sorted(_local_secrets.used)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])

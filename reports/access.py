@@ -1,0 +1,69 @@
+"""Who may see and do what with a tip. The one door for staff views is ``get_visible_tip``
+(SECURITY.md 18-20): a tip not routed to one of the user's agencies is a 404, exactly as if
+it did not exist, and the attempt is audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from partners.models import Agency, Membership
+from reports import audit
+from reports.models import AuditEvent, Routing, Tip
+
+
+def is_coordinator(user) -> bool:
+    return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
+
+
+def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
+    tip = Tip.objects.visible_to(user).select_related("category", "school__district", "assigned_to").filter(pk=tip_id).first()
+    if tip is None:
+        audit.record(AuditEvent.Action.ACCESS_DENIED, actor=user, requested_tip_id=tip_id, path=path)
+        raise Http404("No such tip")
+    return tip
+
+
+def acting_memberships(user, tip: Tip) -> list[Membership]:
+    """The user's memberships that let them change this tip: a non-viewer role in a routed
+    agency, or a coordinator membership."""
+    routed = Routing.objects.filter(tip=tip).values("agency_id")
+    memberships = Membership.objects.filter(user=user).exclude(role=Membership.Role.VIEWER).select_related("agency")
+    return list(memberships.filter(agency_id__in=routed)) + [
+        m for m in memberships.filter(role=Membership.Role.COORDINATOR).exclude(agency_id__in=routed)
+    ]
+
+
+def require_actor(user, tip: Tip) -> list[Membership]:
+    """Memberships to act with, or 403 for viewers and other read-only staff."""
+    memberships = acting_memberships(user, tip)
+    if not memberships:
+        raise PermissionDenied("read-only access")
+    return memberships
+
+
+def assignable_users(tip: Tip, memberships: list[Membership]):
+    """Whom the actor may assign the tip to: members (not viewers) of the routed agencies
+    the actor belongs to; coordinators may choose among every routed agency's members."""
+    from django.contrib.auth import get_user_model
+
+    routed_ids = set(Routing.objects.filter(tip=tip).values_list("agency_id", flat=True))
+    if any(m.role == Membership.Role.COORDINATOR for m in memberships):
+        agency_ids = routed_ids
+    else:
+        agency_ids = routed_ids & {m.agency_id for m in memberships}
+    # One filter() call: both conditions hold for the same membership row.
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__agency_id__in=agency_ids,
+            memberships__role__in=[r for r in Membership.Role.values if r != Membership.Role.VIEWER],
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def agencies_of(user) -> list[Agency]:
+    return list(Agency.objects.filter(memberships__user=user).distinct())
