@@ -294,6 +294,30 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# --- Tip images (SECURITY.md 23, 24) --------------------------------------------------
+# Read at use time by ``reports.images``: every upload is decoded, stripped and re-encoded.
+# Per image, as uploaded; a bigger file is refused with a message naming it.
+TIP_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+# Images per tip or per follow-up message.
+TIP_IMAGE_MAX_COUNT = 5
+# Refused from the header alone, before any pixel is decoded, so a decompression bomb (a
+# few kilobytes declaring gigapixels) costs nothing. 40 MP takes ordinary phone photos
+# (12-24 MP); the 48-200 MP "high resolution" modes of some phones are refused.
+TIP_IMAGE_MAX_PIXELS = 40_000_000
+# Longest side kept; larger images are scaled down to save space (evidence stays legible).
+TIP_IMAGE_MAX_DIMENSION = 4096
+# Uploads never touch the disk in plain form: this handler keeps files in memory and stops
+# the upload once the files of one request pass FILE_UPLOAD_MAX_MEMORY_SIZE (Django's own
+# memory handler would instead hand a bigger file to the temporary-file handler). It serves
+# every upload, the coordinators' public resources in the admin included.
+FILE_UPLOAD_HANDLERS = ["safeschools.uploads.InMemoryOnlyUploadHandler"]
+# The files of one request, in all: a full set of images plus a little slack, so that one
+# image just over its own cap gets the friendly per-file message rather than a stop.
+FILE_UPLOAD_MAX_MEMORY_SIZE = TIP_IMAGE_MAX_BYTES * TIP_IMAGE_MAX_COUNT + 1024 * 1024
+# The other form fields of a request (file contents are counted above, not here): Django's
+# default of 2.5 MB, stated so that the three limits read together.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
