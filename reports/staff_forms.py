@@ -58,10 +58,11 @@ class VersionedForm(forms.Form):
 
 
 class AcknowledgeForm(VersionedForm):
-    pass
+    prefix = "ack"
 
 
 class AssignForm(VersionedForm):
+    prefix = "assign"
     assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Nobody"), label=_("Assign to"))
 
     def __init__(self, *args, assignable, **kwargs) -> None:
@@ -71,10 +72,12 @@ class AssignForm(VersionedForm):
 
 
 class PriorityForm(VersionedForm):
+    prefix = "priority"
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, label=_("Priority"))
 
 
 class StatusForm(VersionedForm):
+    prefix = "status"
     status = forms.ChoiceField(label=_("New status"))
     disposition = forms.CharField(
         label=_("Disposition note"),
@@ -91,10 +94,12 @@ class StatusForm(VersionedForm):
 
 
 class NoteForm(forms.Form):
+    prefix = "note"
     body = forms.CharField(label=_("Internal note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class MessageForm(forms.Form):
+    prefix = "message"
     canned = forms.ModelChoiceField(
         CannedReply.objects.filter(active=True), required=False, empty_label=_("Write my own"), label=_("Start from")
     )
@@ -113,6 +118,7 @@ class MessageForm(forms.Form):
 
 
 class LinkForm(VersionedForm):
+    prefix = "link"
     reference = forms.CharField(label=_("Other tip's reference"), max_length=12)
     kind = forms.ChoiceField(
         choices=[("duplicate", _("This tip is a duplicate of it")), ("related", _("Related to it"))], label=_("Link")
@@ -120,6 +126,7 @@ class LinkForm(VersionedForm):
 
 
 class RerouteForm(VersionedForm):
+    prefix = "reroute"
     add_agency = forms.ModelChoiceField(
         Agency.objects.all(), required=False, empty_label=_("Add no agency"), label=_("Add agency")
     )

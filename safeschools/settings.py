@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partners.context_processors.site",
+                "reports.context_processors.staff",
             ],
         },
     },
@@ -329,4 +330,3 @@ FALLBACK_CONTACT = {
     "emergency_number": "911",
     "crisis_number": "988",
 }
-TIP_IMAGE_MAX_COUNT = 5

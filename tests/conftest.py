@@ -226,3 +226,36 @@ def tip_post(categories, clayton_high, form_token):
         return values
 
     return data
+
+
+# --- Signing staff in with both factors ---------------------------------------------
+
+
+@pytest.fixture
+def totp_device(db):
+    """Give someone a confirmed authenticator: ``device = totp_device(officer_olsen)``."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(user):
+        return TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="authenticator", confirmed=True
+        )
+
+    return make
+
+
+@pytest.fixture
+def login_verified(totp_device):
+    """Sign ``user`` in on ``client`` as if they had given their password and a TOTP code:
+    ``login_verified(client, officer_olsen)``. Returns the device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    def login(client, user):
+        device = totp_device(user)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return login

@@ -28,6 +28,7 @@ from reports.forms import ReceiptForm, TipForm, TipsterMessageForm
 from reports.models import Tip
 from reports.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
 from safeschools.ratelimit import limited
+from safeschools.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
 SESSION_TIP = "tipster_tip_id"
@@ -52,6 +53,13 @@ def _crisis_page(request: HttpRequest, *, status: int, text: str = "") -> HttpRe
     return render(
         request, "reports/not_sent.html", {"typed_text": text, "fallback": settings.FALLBACK_CONTACT}, status=status
     )
+
+
+def _too_big_message() -> str:
+    return _("Your pictures are too large together. Send at most %(count)d, each under %(size)d MB.") % {
+        "count": settings.TIP_IMAGE_MAX_COUNT,
+        "size": settings.TIP_IMAGE_MAX_BYTES // (1024 * 1024),
+    }
 
 
 def _fresh_form(data=None, files=None) -> TipForm:
@@ -82,7 +90,10 @@ def _submit(request: HttpRequest) -> HttpResponse:
     token = tokens.check(request.POST.get("form_token", ""))
     if not isinstance(token, tokens.FormToken):
         return _resend(request, form, token)
-    if not form.is_valid():
+    too_big = upload_refused(request)
+    if not form.is_valid() or too_big:
+        if too_big:
+            form.add_error("images", _too_big_message())
         return render(request, "reports/form.html", {"form": form}, status=200)
     clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
     if image_errors:
@@ -200,7 +211,10 @@ def conversation(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("For your privacy, enter your receipt again."))
         return redirect("reports:check")
     form = TipsterMessageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and upload_refused(request):
+        form.is_valid()
+        form.add_error("images", _too_big_message())
+    elif request.method == "POST" and form.is_valid():
         clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
         if not image_errors:
             add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)

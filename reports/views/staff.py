@@ -17,7 +17,7 @@ from partners.access import staff_required
 from partners.models import Membership
 from reports import audit, queue, triage
 from reports.access import assignable_users, get_visible_tip, is_coordinator, require_actor
-from reports.models import Attachment, AuditEvent, Routing, Tip
+from reports.models import Attachment, AuditEvent, CannedReply, Routing, Tip
 from reports.services import message_tipster
 from reports.staff_forms import (
     AcknowledgeForm,
@@ -75,6 +75,7 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
         "timeline": triage.timeline(tip),
         "related": tip.related.all(),
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
+        "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version),
             "assign": bound.get("assign") or AssignForm(initial={**version, "assignee": tip.assigned_to_id},

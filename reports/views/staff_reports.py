@@ -94,6 +94,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = list(events.order_by("-id")[:101])
     query = request.GET.copy()
     query.pop("before", None)
-    context = {"events": page[:100], "more": len(page) > 100, "actions": AuditEvent.Action.choices,
+    context = {"events": page[:100], "more": len(page) > 100, "oldest": page[99].pk if len(page) > 100 else None,
+               "actions": AuditEvent.Action.choices,
                "action": action, "actor": actor, "reference": reference, "query": query.urlencode()}
     return render(request, "dashboard/audit.html", context)

@@ -130,3 +130,17 @@ def test_tipster_sees_a_coarse_status_only(client, sent_tip):
     open_tip(client, sent_tip.receipt)
     body = client.get(CONVERSATION).content.decode()
     assert "Being looked at" in body and "Unfounded" not in body
+
+
+@pytest.mark.django_db
+def test_tipster_adds_a_picture_later(client, sent_tip):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.reports.test_report_form import _jpeg_with_gps
+
+    open_tip(client, sent_tip.receipt)
+    photo = SimpleUploadedFile("later.jpg", _jpeg_with_gps(), content_type="image/jpeg")
+    client.post(CONVERSATION, {"body": "Here is the screenshot.", "images": [photo]})
+    message = Message.objects.get(tip=sent_tip.tip)
+    assert message.attachments.count() == 1
+    assert b"MarkerCamera" not in message.attachments.get().content

@@ -232,3 +232,56 @@ def test_csrf_failure_elsewhere_is_a_friendly_403(client):
     response = Client(enforce_csrf_checks=True).post("/report/check/", {"receipt": "x"})
     assert response.status_code == 403
     assert 'href="tel:911"' in response.content.decode()
+
+
+def _jpeg_with_gps() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (38.0, 38.0, 0.0), 3: "W", 4: (90.0, 19.0, 0.0)}  # GPS
+    exif[0x010F] = "MarkerCamera"
+    out = BytesIO()
+    image.save(out, "JPEG", exif=exif, comment=b"marker-comment")
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_tip_with_a_photo_stores_it_clean(client, tip_post):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    photo = SimpleUploadedFile("IMG_2041.jpg", _jpeg_with_gps(), content_type="image/jpeg")
+    response = client.post(URL, {**tip_post(), "images": [photo]})
+    assert response.status_code == 200 and 'id="receipt-code"' in response.content.decode()
+    attachment = Tip.objects.get().attachments.get()
+    assert attachment.content_type == "image/jpeg" and (attachment.width, attachment.height) == (40, 30)
+    assert b"MarkerCamera" not in attachment.content and b"marker-comment" not in attachment.content
+    assert not Image.open(BytesIO(attachment.content)).getexif()
+
+
+@pytest.mark.django_db
+def test_refused_file_is_named_and_the_text_is_kept(client, tip_post):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    svg = SimpleUploadedFile("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>x</script></svg>",
+                             content_type="image/svg+xml")
+    response = client.post(URL, {**tip_post(description="Keep this sentence please"), "images": [svg]})
+    body = response.content.decode()
+    assert "drawing.svg" in body
+    assert "Keep this sentence please" in body
+    assert Tip.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_six_images_are_too_many(client, tip_post):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photos = [SimpleUploadedFile(f"p{n}.jpg", _jpeg_with_gps(), content_type="image/jpeg") for n in range(6)]
+    response = client.post(URL, {**tip_post(), "images": photos})
+    assert "up to 5 images" in response.content.decode()
+    assert Tip.objects.count() == 0
