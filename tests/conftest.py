@@ -186,3 +186,47 @@ def make_tip(db, categories):
         return submit_tip(report=report, receipt=receipts.generate(), form_token=secrets.token_hex(16))
 
     return make
+
+
+# --- Signing staff in with both factors ---------------------------------------------
+
+
+@pytest.fixture
+def totp_device(db):
+    """Give someone a confirmed authenticator: ``device = totp_device(officer_olsen)``."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(user):
+        return TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="authenticator", confirmed=True
+        )
+
+    return make
+
+
+@pytest.fixture
+def totp_code():
+    """The code the person's authenticator app shows right now for ``device``."""
+    from django_otp.oath import totp
+
+    def code(device) -> str:
+        return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+    return code
+
+
+@pytest.fixture
+def login_verified(totp_device):
+    """Sign ``user`` in on ``client`` as if they had given their password and a TOTP code:
+    ``login_verified(client, officer_olsen)``. Returns the device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    def login(client, user):
+        device = totp_device(user)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return login
