@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from partners.access import staff_required
 from reports.models import Tip
 
 
-@login_required
+@staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     tips = Tip.objects.visible_to(request.user).select_related("category", "school")[:50]
     return render(request, "dashboard/queue.html", {"tips": tips})
