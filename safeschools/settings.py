@@ -177,6 +177,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "account/locked.html"
+# The cool-off runs from the lockout: retrying while locked does not restart the clock, so
+# "wait 15 minutes" on the lockout page stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Staff sessions: ended after this long without a request, and after this long in all
 # (safeschools.middleware.staff_session_limits, which also ends the sessions of a user who
 # is deactivated). A password change ends every other session of that user.
