@@ -1,6 +1,7 @@
 """Demo data for a local run: the county's real agencies and schools, the Partnership's
-pages written for this site, and demo staff with a fixed (public, demo-only) second factor. Loading is idempotent and never overwrites what a coordinator
-has since edited: existing rows are left as they are.
+pages written for this site, and demo staff with a fixed (public, demo-only) second factor.
+Loading is idempotent and never overwrites what a coordinator has since edited: existing
+rows are left as they are.
 """
 
 from __future__ import annotations

@@ -74,6 +74,7 @@ def confirm_enrolment(request: HttpRequest, device: TOTPDevice, code: str) -> li
     if not django_otp.verify_token(request.user, device.persistent_id, code):
         transaction.set_rollback(True)
         return None
+    # verify_token saved last_t on its own copy of the row: update, do not save this one.
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
     device.refresh_from_db()
     request.session.pop(PENDING_KEY_SESSION_KEY, None)
