@@ -1,11 +1,15 @@
-"""Demo data for a local run: the county's real agencies and schools, and the Partnership's
-pages written for this site. Loading is idempotent and never overwrites what a coordinator
-has since edited: existing rows are left as they are.
+"""Demo data for a local run: the county's real agencies and schools, the Partnership's
+pages written for this site, and demo staff with a fixed (public, demo-only) second factor.
+Loading is idempotent and never overwrites what a coordinator has since edited: existing
+rows are left as they are.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+from base64 import b32encode
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +18,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from partners.models import Agency, Membership, Page, Resource, SiteSettings
 from partners.services import import_schools, read_school_csv
@@ -207,10 +212,13 @@ def load() -> dict[str, object]:
             resource.file.save(spec["filename"], ContentFile(spec["content"].encode()), save=False)
         resource.save()
 
-    coordinator = _demo_user("coordinator", "Casey", "Cole", coordinating, Membership.Role.COORDINATOR)
-    group = coordinator_group()
-    coordinator.groups.add(group)
-    return {"coordinator": coordinator}
+    for spec in DEMO_STAFF:
+        agency = coordinating if spec.agency == COORDINATING_AGENCY else Agency.objects.get(name=spec.agency)
+        user = _demo_user(spec.username, spec.first, spec.last, agency, spec.role, is_staff=spec.is_admin)
+        if spec.is_admin:
+            user.groups.add(coordinator_group())
+        _demo_totp_device(user)
+    return {"staff": demo_staff_accounts()}
 
 
 def coordinator_group() -> Group:
@@ -220,14 +228,94 @@ def coordinator_group() -> Group:
     return group
 
 
-def _demo_user(username: str, first: str, last: str, agency: Agency, role: str):
+def _demo_user(username: str, first: str, last: str, agency: Agency, role: str, *, is_staff: bool = False):
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org", "is_staff": True},
+        defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org", "is_staff": is_staff},
     )
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
     Membership.objects.get_or_create(user=user, agency=agency, defaults={"role": role})
     return user
+
+
+# --- Demo staff and their second factor -----------------------------------------------
+# DEMO ONLY. The TOTP secrets below are derived from a constant in this public source, so
+# anyone can compute the codes: they exist so that a local run can be tried without a
+# phone (`manage.py demo_totp USERNAME`). Never load demo data on a real site.
+DEMO_TOTP_SALT = b"safeschools-demo-totp-v1:"
+DEMO_DEVICE_NAME = "demo"
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    first: str
+    last: str
+    agency: str
+    role: str
+    is_admin: bool = False
+
+
+DEMO_STAFF = [
+    DemoStaff("officer.olsen", "Oliver", "Olsen", "Clayton Police Department", Membership.Role.OFFICER),
+    DemoStaff("officer.kim", "Kris", "Kim", "Kirkwood Police Department", Membership.Role.OFFICER),
+    DemoStaff("principal.park", "Pat", "Park", "Clayton School District", Membership.Role.SCHOOL_ADMIN),
+    DemoStaff("principal.reyes", "Rosa", "Reyes", "Kirkwood School District", Membership.Role.SCHOOL_ADMIN),
+    DemoStaff("coordinator", "Casey", "Cole", COORDINATING_AGENCY, Membership.Role.COORDINATOR, is_admin=True),
+]
+
+
+def demo_totp_key(username: str) -> str:
+    """The fixed, public demo TOTP key (hex, 20 bytes) of a demo account."""
+    return hashlib.sha256(DEMO_TOTP_SALT + username.encode()).hexdigest()[:40]
+
+
+def _demo_totp_device(user) -> TOTPDevice:
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name=DEMO_DEVICE_NAME, defaults={"key": demo_totp_key(user.username), "confirmed": True}
+    )
+    return device
+
+
+def demo_device(username: str) -> TOTPDevice | None:
+    """The demo loader's device for ``username``; ``None`` for any other account, so that
+    codes are never printed for a real person's authenticator."""
+    device = TOTPDevice.objects.filter(user__username=username, name=DEMO_DEVICE_NAME, confirmed=True).first()
+    if device is None or device.key != demo_totp_key(username):
+        return None
+    return device
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    agency: str
+    is_admin: bool
+    totp_secret: str
+    otpauth_uri: str
+
+
+def demo_staff_accounts() -> list[DemoAccount]:
+    """The demo accounts with their sign-in details, for ``load_demo`` to print."""
+    accounts = []
+    for spec in DEMO_STAFF:
+        device = demo_device(spec.username)
+        if device is None:
+            continue  # changed by hand since it was loaded: not ours to print
+        accounts.append(
+            DemoAccount(
+                username=spec.username,
+                password=DEMO_PASSWORD,
+                role=str(Membership.Role(spec.role).label),
+                agency=spec.agency,
+                is_admin=spec.is_admin,
+                totp_secret=b32encode(device.bin_key).decode(),
+                otpauth_uri=device.config_url,
+            )
+        )
+    return accounts

@@ -1,11 +1,16 @@
 """Staff sign-in (namespace ``account``), mounted at /staff/account/."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from partners.account import views
 
 app_name = "account"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="account/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.login, name="login"),
+    path("verify/", views.verify, name="verify"),
+    path("setup/", views.setup, name="setup"),
+    path("logout/", views.logout, name="logout"),
+    path("password/", views.password_change, name="password-change"),
+    path("password/done/", views.password_change_done, name="password-change-done"),
 ]

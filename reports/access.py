@@ -17,7 +17,12 @@ def is_coordinator(user) -> bool:
 
 
 def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
-    tip = Tip.objects.visible_to(user).select_related("category", "school__district", "assigned_to").filter(pk=tip_id).first()
+    tip = (
+        Tip.objects.visible_to(user)
+        .select_related("category", "school__district", "assigned_to")
+        .filter(pk=tip_id)
+        .first()
+    )
     if tip is None:
         audit.record(AuditEvent.Action.ACCESS_DENIED, actor=user, requested_tip_id=tip_id, path=path)
         raise Http404("No such tip")
@@ -29,9 +34,9 @@ def acting_memberships(user, tip: Tip) -> list[Membership]:
     agency, or a coordinator membership."""
     routed = Routing.objects.filter(tip=tip).values("agency_id")
     memberships = Membership.objects.filter(user=user).exclude(role=Membership.Role.VIEWER).select_related("agency")
-    return list(memberships.filter(agency_id__in=routed)) + [
-        m for m in memberships.filter(role=Membership.Role.COORDINATOR).exclude(agency_id__in=routed)
-    ]
+    return list(memberships.filter(agency_id__in=routed)) + list(
+        memberships.filter(role=Membership.Role.COORDINATOR).exclude(agency_id__in=routed)
+    )
 
 
 def require_actor(user, tip: Tip) -> list[Membership]:

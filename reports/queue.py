@@ -84,9 +84,7 @@ def _unacknowledged_by(user) -> Q:
     """Coordinators: no responsible agency has acknowledged. Others: my agency has not."""
     if Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists():
         return Q(awaiting_acknowledgement=True)
-    return Q(
-        Exists(Routing.objects.filter(tip=OuterRef("pk"), agency_id__in=_my_agencies(user), acknowledged_at=None))
-    )
+    return Q(Exists(Routing.objects.filter(tip=OuterRef("pk"), agency_id__in=_my_agencies(user), acknowledged_at=None)))
 
 
 def with_my_acknowledgement(tips: QuerySet[Tip], user) -> QuerySet[Tip]:

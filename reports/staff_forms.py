@@ -24,7 +24,9 @@ class QueueFilterForm(forms.Form):
     )
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     unacknowledged = forms.BooleanField(label=_("Not yet acknowledged"), required=False)
-    received_from = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     received_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Search words"), required=False, max_length=200)
     sort = forms.ChoiceField(choices=list(SORT_LABELS.items()), required=False)
@@ -45,11 +47,11 @@ class QueueFilterForm(forms.Form):
         )
 
     @property
-    def sort(self) -> str:
+    def sort_order(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "attention"
 
     @property
-    def size(self) -> int:
+    def page_size(self) -> int:
         return (self.cleaned_data.get("size") if self.is_valid() else None) or 50
 
 
@@ -103,8 +105,9 @@ class MessageForm(forms.Form):
     canned = forms.ModelChoiceField(
         CannedReply.objects.filter(active=True), required=False, empty_label=_("Write my own"), label=_("Start from")
     )
-    body = forms.CharField(label=_("Message to the tipster"), required=False, max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Message to the tipster"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean(self) -> dict:
         data = super().clean()

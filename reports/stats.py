@@ -27,7 +27,13 @@ def by_school(tips: QuerySet[Tip], limit: int = 15) -> list[dict]:
 
 
 def by_month(tips: QuerySet[Tip]) -> list[dict]:
-    rows = tips.order_by().annotate(month=TruncMonth("received_at")).values("month").annotate(n=Count("id")).order_by("month")
+    rows = (
+        tips.order_by()
+        .annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
     return _bars([(r["month"].strftime("%b %Y"), r["n"]) for r in rows])
 
 

@@ -134,9 +134,7 @@ def link(*, tip: Tip, actor, other: Tip, kind: str, version: int) -> None:
 
 
 @transaction.atomic
-def reroute(
-    *, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agency], version: int
-) -> None:
+def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agency], version: int) -> None:
     """Coordinators only: add or remove routed agencies. Takes effect on the next request:
     visibility is read from the routing rows every time."""
     _claim(tip, version)
@@ -171,5 +169,8 @@ def timeline(tip: Tip) -> list[dict]:
         {"at": m.created_at, "kind": "message", "message": m}
         for m in Message.objects.filter(tip=tip).select_related("author", "agency").prefetch_related("attachments")
     ]
-    entries += [{"at": n.created_at, "kind": "note", "note": n} for n in Note.objects.filter(tip=tip).select_related("author", "agency")]
+    entries += [
+        {"at": n.created_at, "kind": "note", "note": n}
+        for n in Note.objects.filter(tip=tip).select_related("author", "agency")
+    ]
     return sorted(entries, key=lambda entry: entry["at"])

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication, OTP and messages: ends idle, over-long and deactivated sessions.
+    "safeschools.middleware.staff_session_limits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # django-axes last, as its documentation asks.
@@ -194,7 +196,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-# Staff sessions: ended after this long without a request, and after this long in all.
+AXES_LOCKOUT_TEMPLATE = "account/locked.html"
+# The cool-off runs from the lockout: retrying while locked does not restart the clock, so
+# "wait 15 minutes" on the lockout page stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Staff sessions: ended after this long without a request, and after this long in all
+# (safeschools.middleware.staff_session_limits, which also ends the sessions of a user who
+# is deactivated). A password change ends every other session of that user.
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env_int("STAFF_IDLE_MINUTES", 30, minimum=1))
 STAFF_SESSION_MAX_AGE = timedelta(hours=env_int("STAFF_SESSION_HOURS", 10, minimum=1))
 OTP_TOTP_ISSUER = "Safe Schools Partnership"

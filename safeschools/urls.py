@@ -2,8 +2,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from partners.access import VerifiedAdminSite
 from safeschools import views
 
+# The admin requires a session verified with a second factor (django-otp's OTPAdminSite)
+# and signs people in through the staff sign-in pages, not a form of its own.
+admin.site.__class__ = VerifiedAdminSite
 admin.site.site_header = "Safe Schools Partnership — administration"
 admin.site.site_title = "Safe Schools Partnership"
 

@@ -245,6 +245,17 @@ def totp_device(db):
 
 
 @pytest.fixture
+def totp_code():
+    """The code the person's authenticator app shows right now for ``device``."""
+    from django_otp.oath import totp
+
+    def code(device) -> str:
+        return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+    return code
+
+
+@pytest.fixture
 def login_verified(totp_device):
     """Sign ``user`` in on ``client`` as if they had given their password and a TOTP code:
     ``login_verified(client, officer_olsen)``. Returns the device."""

@@ -6,59 +6,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0003_membership_is_escalation_contact_and_more'),
-        ('reports', '0002_audit_append_only'),
+        ("partners", "0003_membership_is_escalation_contact_and_more"),
+        ("reports", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TipWord',
+            name="TipWord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(max_length=32)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("digest", models.CharField(max_length=32)),
             ],
         ),
         migrations.RemoveIndex(
-            model_name='tip',
-            name='reports_tip_queue_order',
+            model_name="tip",
+            name="reports_tip_queue_order",
         ),
         migrations.AddField(
-            model_name='routing',
-            name='acknowledged_within_target',
+            model_name="routing",
+            name="acknowledged_within_target",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='tip',
-            name='awaiting_acknowledgement',
+            model_name="tip",
+            name="awaiting_acknowledgement",
             field=models.BooleanField(default=True),
         ),
         migrations.AddField(
-            model_name='tip',
-            name='first_acknowledged_at',
+            model_name="tip",
+            name="first_acknowledged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='tip',
-            index=models.Index(fields=['-received_at', '-id'], name='reports_tip_recent'),
+            model_name="tip",
+            index=models.Index(fields=["-received_at", "-id"], name="reports_tip_recent"),
         ),
         migrations.AddIndex(
-            model_name='tip',
-            index=models.Index(fields=['-awaiting_acknowledgement', '-is_life_safety', '-received_at', '-id'], name='reports_tip_attention'),
+            model_name="tip",
+            index=models.Index(
+                fields=["-awaiting_acknowledgement", "-is_life_safety", "-received_at", "-id"],
+                name="reports_tip_attention",
+            ),
         ),
         migrations.AddIndex(
-            model_name='tip',
-            index=models.Index(fields=['-priority', '-received_at', '-id'], name='reports_tip_priority'),
+            model_name="tip",
+            index=models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
         ),
         migrations.AddField(
-            model_name='tipword',
-            name='tip',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reports.tip'),
+            model_name="tipword",
+            name="tip",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="reports.tip"),
         ),
         migrations.AddConstraint(
-            model_name='tipword',
-            constraint=models.UniqueConstraint(fields=('digest', 'tip'), name='reports_tipword_unique'),
+            model_name="tipword",
+            constraint=models.UniqueConstraint(fields=("digest", "tip"), name="reports_tipword_unique"),
         ),
     ]

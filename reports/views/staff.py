@@ -45,9 +45,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
     page = queue.page(
         tips.select_related("category", "school", "assigned_to"),
-        sort=form.sort,
+        sort=form.sort_order,
         cursor=request.GET.get("cursor", ""),
-        size=form.size,
+        size=form.page_size,
     )
     counts = queue.status_counts(queue.filtered(request.user, filters, include_status=False))
     query = request.GET.copy()
@@ -78,8 +78,10 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
         "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version),
-            "assign": bound.get("assign") or AssignForm(initial={**version, "assignee": tip.assigned_to_id},
-                                                        assignable=assignable_users(tip, acting)),
+            "assign": bound.get("assign")
+            or AssignForm(
+                initial={**version, "assignee": tip.assigned_to_id}, assignable=assignable_users(tip, acting)
+            ),
             "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}),
             "status": bound.get("status") or StatusForm(initial=version, tip=tip),
             "note": bound.get("note") or NoteForm(),
@@ -127,8 +129,14 @@ def _acting(request: HttpRequest, tip_id: int) -> tuple[Tip, list[Membership]]:
 def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
     form = AcknowledgeForm(request.POST)
-    return _act(request, tip, "acknowledge", form, lambda d: triage.acknowledge(
-        tip=tip, actor=request.user, memberships=memberships, version=d["version"]), "Acknowledged for your agency.")
+    return _act(
+        request,
+        tip,
+        "acknowledge",
+        form,
+        lambda d: triage.acknowledge(tip=tip, actor=request.user, memberships=memberships, version=d["version"]),
+        "Acknowledged for your agency.",
+    )
 
 
 @staff_page
@@ -136,8 +144,14 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
     form = AssignForm(request.POST, assignable=assignable_users(tip, memberships))
-    return _act(request, tip, "assign", form, lambda d: triage.assign(
-        tip=tip, actor=request.user, assignee=d["assignee"], version=d["version"]), "Assignment saved.")
+    return _act(
+        request,
+        tip,
+        "assign",
+        form,
+        lambda d: triage.assign(tip=tip, actor=request.user, assignee=d["assignee"], version=d["version"]),
+        "Assignment saved.",
+    )
 
 
 @staff_page
@@ -145,8 +159,14 @@ def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_priority(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, _ = _acting(request, tip_id)
     form = PriorityForm(request.POST)
-    return _act(request, tip, "priority", form, lambda d: triage.set_priority(
-        tip=tip, actor=request.user, priority=d["priority"], version=d["version"]), "Priority saved.")
+    return _act(
+        request,
+        tip,
+        "priority",
+        form,
+        lambda d: triage.set_priority(tip=tip, actor=request.user, priority=d["priority"], version=d["version"]),
+        "Priority saved.",
+    )
 
 
 @staff_page
@@ -155,9 +175,21 @@ def tip_status(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
     coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships)
     form = StatusForm(request.POST, tip=tip)
-    return _act(request, tip, "status", form, lambda d: triage.set_status(
-        tip=tip, actor=request.user, status=d["status"], disposition=d["disposition"], version=d["version"],
-        coordinator=coordinator), "Status saved.")
+    return _act(
+        request,
+        tip,
+        "status",
+        form,
+        lambda d: triage.set_status(
+            tip=tip,
+            actor=request.user,
+            status=d["status"],
+            disposition=d["disposition"],
+            version=d["version"],
+            coordinator=coordinator,
+        ),
+        "Status saved.",
+    )
 
 
 @staff_page
@@ -165,8 +197,14 @@ def tip_status(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
     form = NoteForm(request.POST)
-    return _act(request, tip, "note", form, lambda d: triage.add_note(
-        tip=tip, actor=request.user, agency=memberships[0].agency, body=d["body"]), "Note added.")
+    return _act(
+        request,
+        tip,
+        "note",
+        form,
+        lambda d: triage.add_note(tip=tip, actor=request.user, agency=memberships[0].agency, body=d["body"]),
+        "Note added.",
+    )
 
 
 @staff_page
@@ -174,9 +212,14 @@ def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
     form = MessageForm(request.POST)
-    return _act(request, tip, "message", form, lambda d: message_tipster(
-        tip=tip, author=request.user, agency=memberships[0].agency, body=d["body"]),
-        "Message sent. The tipster sees it when they check with their receipt.")
+    return _act(
+        request,
+        tip,
+        "message",
+        form,
+        lambda d: message_tipster(tip=tip, author=request.user, agency=memberships[0].agency, body=d["body"]),
+        "Message sent. The tipster sees it when they check with their receipt.",
+    )
 
 
 @staff_page
@@ -215,11 +258,18 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
     tip = get_visible_tip(request.user, tip_id, path=request.path)
     attachment = get_object_or_404(Attachment, tip=tip, public_id=attachment_id)
     download = request.GET.get("download") == "1"
-    audit.record(AuditEvent.Action.ATTACHMENT_VIEWED, actor=request.user, tip=tip,
-                 attachment=str(attachment.public_id), download=download)
+    audit.record(
+        AuditEvent.Action.ATTACHMENT_VIEWED,
+        actor=request.user,
+        tip=tip,
+        attachment=str(attachment.public_id),
+        download=download,
+    )
     response = HttpResponse(attachment.content, content_type=attachment.content_type)
     disposition = "attachment" if download else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{tip.reference}-{attachment.pk}.{attachment.extension}"'
+    response["Content-Disposition"] = (
+        f'{disposition}; filename="{tip.reference}-{attachment.pk}.{attachment.extension}"'
+    )
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["X-Content-Type-Options"] = "nosniff"
     return response

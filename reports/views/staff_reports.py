@@ -18,8 +18,18 @@ from reports.staff_forms import ExportForm, QueueFilterForm
 from reports.views.staff import staff_page
 
 CONTACT_ROLES = {Membership.Role.OFFICER, Membership.Role.COORDINATOR}
-EXPORT_COLUMNS = ["reference", "received (hour)", "category", "school", "status", "priority", "life safety",
-                  "awaiting acknowledgement", "assigned to", "routed to"]
+EXPORT_COLUMNS = [
+    "reference",
+    "received (hour)",
+    "category",
+    "school",
+    "status",
+    "priority",
+    "life safety",
+    "awaiting acknowledgement",
+    "assigned to",
+    "routed to",
+]
 
 
 class _Echo:
@@ -32,23 +42,40 @@ class _Echo:
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     form = ExportForm(request.GET or None)
     filters = form.filters()
-    with_contact = bool(form.is_valid() and form.cleaned_data.get("include_contact")) and Membership.objects.filter(
-        user=request.user, role__in=CONTACT_ROLES
-    ).exists()
-    tips = queue.filtered(request.user, filters).select_related("category", "school", "assigned_to").prefetch_related(
-        "routings__agency"
-    ).order_by("-received_at", "-id")
-    audit.record(AuditEvent.Action.EXPORT, actor=request.user, rows=tips.count(), with_contact=with_contact,
-                 filters={k: str(v) for k, v in filters.__dict__.items() if v})
+    with_contact = (
+        bool(form.is_valid() and form.cleaned_data.get("include_contact"))
+        and Membership.objects.filter(user=request.user, role__in=CONTACT_ROLES).exists()
+    )
+    tips = (
+        queue.filtered(request.user, filters)
+        .select_related("category", "school", "assigned_to")
+        .prefetch_related("routings__agency")
+        .order_by("-received_at", "-id")
+    )
+    audit.record(
+        AuditEvent.Action.EXPORT,
+        actor=request.user,
+        rows=tips.count(),
+        with_contact=with_contact,
+        filters={k: str(v) for k, v in filters.__dict__.items() if v},
+    )
     writer = csv.writer(_Echo())
 
     def rows():
         yield writer.writerow(EXPORT_COLUMNS + (["contact details"] if with_contact else []))
         for tip in tips.iterator(chunk_size=1000):
-            row = [tip.reference, tip.received_at.isoformat(), tip.category.name, tip.school.name if tip.school else "",
-                   tip.status, tip.priority, tip.is_life_safety, tip.awaiting_acknowledgement,
-                   tip.assigned_to.get_username() if tip.assigned_to else "",
-                   "; ".join(f"{r.agency.name} ({r.role})" for r in tip.routings.all())]
+            row = [
+                tip.reference,
+                tip.received_at.isoformat(),
+                tip.category.name,
+                tip.school.name if tip.school else "",
+                tip.status,
+                tip.priority,
+                tip.is_life_safety,
+                tip.awaiting_acknowledgement,
+                tip.assigned_to.get_username() if tip.assigned_to else "",
+                "; ".join(f"{r.agency.name} ({r.role})" for r in tip.routings.all()),
+            ]
             yield writer.writerow(row + ([tip.contact_details] if with_contact else []))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
@@ -94,7 +121,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = list(events.order_by("-id")[:101])
     query = request.GET.copy()
     query.pop("before", None)
-    context = {"events": page[:100], "more": len(page) > 100, "oldest": page[99].pk if len(page) > 100 else None,
-               "actions": AuditEvent.Action.choices,
-               "action": action, "actor": actor, "reference": reference, "query": query.urlencode()}
+    context = {
+        "events": page[:100],
+        "more": len(page) > 100,
+        "oldest": page[99].pk if len(page) > 100 else None,
+        "actions": AuditEvent.Action.choices,
+        "action": action,
+        "actor": actor,
+        "reference": reference,
+        "query": query.urlencode(),
+    }
     return render(request, "dashboard/audit.html", context)

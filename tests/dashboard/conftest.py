@@ -4,8 +4,12 @@ import pytest
 @pytest.fixture
 def clayton_tip(make_tip, clayton_high):
     """A tip about Clayton High: routed to Clayton schools and Clayton PD only."""
-    return make_tip(school=clayton_high, description="Someone showed a knife behind the gym.",
-                    location="Behind the gym", contact_details="555-0142").tip
+    return make_tip(
+        school=clayton_high,
+        description="Someone showed a knife behind the gym.",
+        location="Behind the gym",
+        contact_details="555-0142",
+    ).tip
 
 
 @pytest.fixture

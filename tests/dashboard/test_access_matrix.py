@@ -26,7 +26,11 @@ ROUTES = {
     "tip-status": ("post", True, lambda tip: {"status-version": tip.version, "status-status": "investigating"}),
     "tip-note": ("post", True, lambda tip: {"note-body": "Called the school."}),
     "tip-message": ("post", True, lambda tip: {"message-body": "Thank you."}),
-    "tip-link": ("post", True, lambda tip: {"link-version": tip.version, "link-reference": "T-NOPE", "link-kind": "related"}),
+    "tip-link": (
+        "post",
+        True,
+        lambda tip: {"link-version": tip.version, "link-reference": "T-NOPE", "link-kind": "related"},
+    ),
     "tip-reroute": ("post", True, lambda tip: {"reroute-version": tip.version}),
 }
 ACTIONS = [name for name, (method, _, _) in ROUTES.items() if method == "post"]
@@ -52,7 +56,9 @@ def tip_with_image(categories, clayton_high):
     from tests.reports.test_report_form import _jpeg_with_gps
 
     image = CleanImage(content=_jpeg_with_gps(), content_type="image/jpeg", width=40, height=30)
-    report = TipReport(category=categories["weapons"], school=clayton_high, description="Photo of the knife", images=[image])
+    report = TipReport(
+        category=categories["weapons"], school=clayton_high, description="Photo of the knife", images=[image]
+    )
     return submit_tip(report=report, receipt=receipts.generate(), form_token="matrix").tip
 
 

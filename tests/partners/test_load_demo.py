@@ -1,8 +1,10 @@
+from base64 import b32encode
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from partners.models import Agency, Membership, Page, Resource, School
 
@@ -21,6 +23,47 @@ def test_load_demo_is_idempotent_and_keeps_edits():
     call_command("load_demo", stdout=StringIO())
     assert (Agency.objects.count(), School.objects.count(), Page.objects.count(), Resource.objects.count()) == counts
     assert Page.objects.get(slug="about").title == "Edited by a coordinator"
+
+
+@pytest.mark.django_db
+def test_load_demo_prints_each_staff_account_with_its_second_factor():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    printed = out.getvalue()
+    for username, where in [
+        ("officer.olsen", "Officer, Clayton Police Department"),
+        ("officer.kim", "Officer, Kirkwood Police Department"),
+        ("principal.park", "School administrator, Clayton School District"),
+        ("principal.reyes", "School administrator, Kirkwood School District"),
+        ("coordinator", "Coordinator, Safe Schools Partnership Office"),
+    ]:
+        device = TOTPDevice.objects.get(user__username=username, name="demo", confirmed=True)
+        secret = b32encode(device.bin_key).decode()
+        assert f"user: {username}  password: demo-only-passphrase  {where}" in printed
+        assert f"TOTP secret (base32): {secret}" in printed
+        assert f"otpauth://totp/Safe%20Schools%20Partnership%3A{username}?secret={secret}" in printed
+    assert "manage.py demo_totp USERNAME" in printed
+
+
+@pytest.mark.django_db
+def test_load_demo_twice_creates_no_new_staff_and_keeps_the_secrets():
+    call_command("load_demo", stdout=StringIO())
+    keys = dict(TOTPDevice.objects.values_list("user__username", "key"))
+    counts = (get_user_model().objects.count(), Membership.objects.count(), TOTPDevice.objects.count())
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert dict(TOTPDevice.objects.values_list("user__username", "key")) == keys
+    assert (get_user_model().objects.count(), Membership.objects.count(), TOTPDevice.objects.count()) == counts
+    assert len(keys) == 5 and len(set(keys.values())) == 5
+
+
+@pytest.mark.django_db
+def test_only_the_coordinator_may_use_the_admin():
+    call_command("load_demo", stdout=StringIO())
+    staff = get_user_model().objects.filter(is_staff=True)
+    assert list(staff.values_list("username", flat=True)) == ["coordinator"]
+    assert not get_user_model().objects.filter(groups__name="Coordinators").exclude(username="coordinator").exists()
 
 
 @pytest.mark.django_db

@@ -161,8 +161,8 @@ def test_site_settings_change_shows_on_every_page(client, public_site):
 
 
 @pytest.mark.django_db
-def test_coordinator_edits_in_the_admin_show_up_on_the_site(client, public_site, coordinator_cole):
-    client.force_login(coordinator_cole)
+def test_coordinator_edits_in_the_admin_show_up_on_the_site(client, public_site, coordinator_cole, login_verified):
+    login_verified(client, coordinator_cole)
     page = Page.objects.get(slug="about")
     response = client.post(
         reverse("admin:partners_page_change", args=[page.pk]),
@@ -203,7 +203,7 @@ def test_coordinator_edits_in_the_admin_show_up_on_the_site(client, public_site,
     "admin_url",
     ["partners/agency/", "partners/school/", "partners/page/", "partners/resource/", "partners/membership/"],
 )
-def test_admin_lists_are_searchable(client, public_site, coordinator_cole, admin_url):
-    client.force_login(coordinator_cole)
+def test_admin_lists_are_searchable(client, public_site, coordinator_cole, login_verified, admin_url):
+    login_verified(client, coordinator_cole)
     response = client.get(f"/admin/{admin_url}?q=Clayton")
     assert response.status_code == 200

@@ -268,8 +268,9 @@ def test_tip_with_a_photo_stores_it_clean(client, tip_post):
 def test_refused_file_is_named_and_the_text_is_kept(client, tip_post):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    svg = SimpleUploadedFile("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>x</script></svg>",
-                             content_type="image/svg+xml")
+    svg = SimpleUploadedFile(
+        "drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>x</script></svg>", content_type="image/svg+xml"
+    )
     response = client.post(URL, {**tip_post(description="Keep this sentence please"), "images": [svg]})
     body = response.content.decode()
     assert "drawing.svg" in body

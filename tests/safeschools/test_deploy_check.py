@@ -30,6 +30,7 @@ PRODUCTION = {
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "RECEIPT_PEPPER": "p" * 48,
     "RATELIMIT_KEY_SECRET": "r" * 48,
+    "SEARCH_INDEX_KEY": "s" * 48,
     "ALLOWED_HOSTS": "safeschools.example.org",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }

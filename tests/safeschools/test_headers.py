@@ -31,7 +31,17 @@ def assert_security_headers(response):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
-    ["/", "/about/", "/partners/", "/districts/", "/resources/", "/contact/", "/report/", "/es/", "/admin/login/"],
+    [
+        "/",
+        "/about/",
+        "/partners/",
+        "/districts/",
+        "/resources/",
+        "/contact/",
+        "/report/",
+        "/es/",
+        "/staff/account/login/",
+    ],
 )
 def test_pages_carry_security_headers(client, url, site_settings, about_page):
     response = client.get(url)
