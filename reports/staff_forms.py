@@ -133,7 +133,7 @@ class RerouteForm(VersionedForm):
     add_agency = forms.ModelChoiceField(
         Agency.objects.all(), required=False, empty_label=_("Add no agency"), label=_("Add agency")
     )
-    role = forms.ChoiceField(choices=RoutingRole.choices, initial=RoutingRole.RESPONSIBLE, label=_("as"))
+    role = forms.ChoiceField(choices=RoutingRole.choices, initial=RoutingRole.RESPONSIBLE, required=False, label=_("as"))
     remove = forms.ModelMultipleChoiceField(
         queryset=Agency.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Remove")
     )
@@ -148,6 +148,7 @@ class RerouteForm(VersionedForm):
         data = super().clean()
         if not data.get("add_agency") and not data.get("remove"):
             raise forms.ValidationError(_("Choose an agency to add or remove."))
+        data["role"] = data.get("role") or RoutingRole.RESPONSIBLE
         return data
 
 

@@ -1,0 +1,138 @@
+"""The queue: only visible tips, needs-attention order, filters, search, counts, keyset
+pages, and a query count that does not grow with the page size."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from reports import triage
+from reports.models import Tip
+
+QUEUE = "/staff/"
+
+
+def references(response) -> list[str]:
+    return re.findall(r'href="/staff/tips/\d+/">(T-[0-9A-Z]+)</a>', response.content.decode())
+
+
+@pytest.mark.django_db
+def test_officer_sees_only_tips_of_their_agency(staff_client, officer_olsen, clayton_tip, kirkwood_tip):
+    response = staff_client(officer_olsen).get(QUEUE)
+    assert references(response) == [clayton_tip.reference]
+    assert kirkwood_tip.reference not in response.content.decode()
+    assert "1 matching" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_coordinator_sees_every_tip(staff_client, coordinator_cole, clayton_tip, kirkwood_tip):
+    assert set(references(staff_client(coordinator_cole).get(QUEUE))) == {clayton_tip.reference, kirkwood_tip.reference}
+
+
+@pytest.mark.django_db
+def test_unacknowledged_life_safety_tips_come_first(staff_client, officer_olsen, make_tip, clayton_high):
+    calm = make_tip(school=clayton_high).tip
+    urgent = make_tip(school=clayton_high, category="weapons").tip
+    seen = make_tip(school=clayton_high, category="weapons").tip
+    triage.acknowledge(tip=seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()), version=seen.version)
+    order = references(staff_client(officer_olsen).get(QUEUE))
+    assert order.index(urgent.reference) < order.index(calm.reference) < order.index(seen.reference)
+
+
+@pytest.mark.django_db
+def test_filters_and_counts(staff_client, officer_olsen, make_tip, clayton_high, categories):
+    bullying = make_tip(school=clayton_high).tip
+    weapons = make_tip(school=clayton_high, category="weapons").tip
+    Tip.objects.filter(pk=bullying.pk).update(status="investigating", assigned_to=officer_olsen)
+    client = staff_client(officer_olsen)
+    assert references(client.get(QUEUE, {"category": categories["weapons"].pk})) == [weapons.reference]
+    assert references(client.get(QUEUE, {"status": "investigating"})) == [bullying.reference]
+    assert references(client.get(QUEUE, {"mine": "on"})) == [bullying.reference]
+    assert references(client.get(QUEUE, {"priority": 4})) == [weapons.reference]
+    body = client.get(QUEUE, {"status": "investigating"}).content.decode()
+    assert re.search(r"Investigating <span class=\"badge text-bg-light\">1</span>", body)
+    assert re.search(r"New <span class=\"badge text-bg-light\">1</span>", body)
+
+
+@pytest.mark.django_db
+def test_unacknowledged_filter_is_per_agency(staff_client, officer_olsen, principal_park, clayton_tip):
+    triage.acknowledge(tip=clayton_tip, actor=principal_park, memberships=list(principal_park.memberships.all()),
+                       version=clayton_tip.version)
+    client = staff_client(officer_olsen)
+    assert references(client.get(QUEUE, {"unacknowledged": "on"})) == [clayton_tip.reference]
+
+
+@pytest.mark.django_db
+def test_search_finds_words_in_encrypted_text(staff_client, officer_olsen, make_tip, clayton_high, kirkwood_high):
+    knife = make_tip(school=clayton_high, description="Jalen showed a knife near the bleachers").tip
+    make_tip(school=clayton_high, description="Vaping in the bathroom")
+    other_agency = make_tip(school=kirkwood_high, description="knife in a backpack").tip
+    client = staff_client(officer_olsen)
+    assert references(client.get(QUEUE, {"q": "KNIFE bleachers"})) == [knife.reference]
+    assert references(client.get(QUEUE, {"q": "knife"})) == [knife.reference]  # never the other agency's
+    assert references(client.get(QUEUE, {"q": "knives"})) == []
+    assert other_agency.reference not in client.get(QUEUE, {"q": "knife"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_keyset_pages_cover_every_tip_once(staff_client, officer_olsen, make_tip, clayton_high):
+    tips = [make_tip(school=clayton_high, category="weapons" if n % 3 == 0 else "bullying").tip for n in range(60)]
+    client = staff_client(officer_olsen)
+    for sort in ("attention", "newest", "oldest", "priority"):
+        collected, cursor = [], ""
+        while True:
+            params = {"sort": sort, "size": 25}
+            if cursor:
+                params["cursor"] = cursor
+            response = client.get(QUEUE, params)
+            collected += references(response)
+            match = re.search(r'cursor=([A-Za-z0-9_-]+)">Next', response.content.decode())
+            if not match:
+                break
+            cursor = match.group(1)
+        assert sorted(collected) == sorted(t.reference for t in tips), sort
+
+
+@pytest.mark.django_db
+def test_keyset_paging_forward_and_back(officer_olsen, make_tip, clayton_high):
+    from reports import queue
+
+    for _ in range(7):
+        make_tip(school=clayton_high)
+    tips = Tip.objects.visible_to(officer_olsen)
+    first = queue.page(tips, sort="newest", size=3)
+    second = queue.page(tips, sort="newest", cursor=first.next_cursor, size=3)
+    third = queue.page(tips, sort="newest", cursor=second.next_cursor, size=3)
+    assert len(first.items) == 3 and len(second.items) == 3 and len(third.items) == 1
+    assert third.next_cursor is None and first.previous_cursor is None
+    back = queue.page(tips, sort="newest", cursor=second.previous_cursor, size=3)
+    assert [t.pk for t in back.items] == [t.pk for t in first.items]
+    everything = [t.pk for t in tips.order_by("-received_at", "-id")]
+    assert [t.pk for t in first.items + second.items + third.items] == everything
+
+
+def test_a_broken_cursor_starts_at_the_first_page():
+    from reports import queue
+
+    assert queue._decode("not-base64!!", queue.ORDERINGS["newest"]) is None
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_depend_on_page_size(staff_client, officer_olsen, make_tip, clayton_high,
+                                                  django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(30):
+        make_tip(school=clayton_high)
+    client = staff_client(officer_olsen)
+    client.get(QUEUE)  # warm caches
+    counts = []
+    for size in (25, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(QUEUE, {"size": size})
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with django_assert_num_queries(counts[0]):
+        client.get(QUEUE, {"size": 50})

@@ -1,0 +1,147 @@
+"""Triage actions: acknowledge, assign, priority, status with disposition, notes, messages,
+links; optimistic locking; fields that cannot be posted."""
+
+import pytest
+from django.urls import reverse
+
+from reports.models import AuditEvent, Message, Note, Routing, Tip
+
+
+def action(name, tip):
+    return reverse(f"dashboard:tip-{name}", args=[tip.pk])
+
+
+@pytest.mark.django_db
+def test_acknowledge_for_my_agency_stops_the_clock(staff_client, officer_olsen, make_tip, clayton_high):
+    tip = make_tip(school=clayton_high, category="weapons").tip
+    assert Routing.objects.filter(tip=tip, escalation_due_at__isnull=False).count() == 2
+    response = staff_client(officer_olsen).post(action("acknowledge", tip), {"ack-version": tip.version})
+    assert response.status_code == 302
+    police = Routing.objects.get(tip=tip, agency__name="Clayton Police Department")
+    district = Routing.objects.get(tip=tip, agency__name="Clayton School District")
+    assert police.acknowledged_by == officer_olsen and police.escalation_due_at is None
+    assert police.acknowledged_within_target is True
+    assert district.acknowledged_at is None and district.escalation_due_at is not None
+    tip.refresh_from_db()
+    assert tip.status == "acknowledged" and not tip.awaiting_acknowledgement and tip.version == 2
+    assert AuditEvent.objects.filter(action="tip.acknowledged", actor_label="olsen").count() == 1
+
+
+@pytest.mark.django_db
+def test_stale_version_gets_a_conflict_and_changes_nothing(staff_client, officer_olsen, principal_park, clayton_tip):
+    staff_client(officer_olsen).post(action("priority", clayton_tip), {"priority-version": 1, "priority-priority": 4})
+    response = staff_client(principal_park).post(action("priority", clayton_tip),
+                                                 {"priority-version": 1, "priority-priority": 1})
+    assert response.status_code == 409
+    assert "Someone else changed this tip while you had it open" in response.content.decode()
+    tip = Tip.objects.get(pk=clayton_tip.pk)
+    assert tip.priority == 4 and tip.version == 2
+
+
+@pytest.mark.django_db
+def test_closing_needs_a_disposition(staff_client, officer_olsen, clayton_tip):
+    Tip.objects.filter(pk=clayton_tip.pk).update(status="resolved")
+    client = staff_client(officer_olsen)
+    response = client.post(action("status", clayton_tip), {"status-version": 1, "status-status": "closed"})
+    assert response.status_code == 400
+    assert "Write a disposition note before closing" in response.content.decode()
+    assert Tip.objects.get(pk=clayton_tip.pk).status == "resolved"
+    response = client.post(action("status", clayton_tip), {"status-version": 1, "status-status": "closed",
+                                                           "status-disposition": "Knife recovered; parents met."})
+    tip = Tip.objects.get(pk=clayton_tip.pk)
+    assert tip.status == "closed" and tip.closed_at is not None
+    assert tip.disposition == "Knife recovered; parents met."
+    event = AuditEvent.objects.get(action="tip.updated", detail__field="status")
+    assert "Knife" not in str(event.detail)
+
+
+@pytest.mark.django_db
+def test_status_must_follow_the_workflow(staff_client, officer_olsen, clayton_tip):
+    response = staff_client(officer_olsen).post(action("status", clayton_tip),
+                                                {"status-version": 1, "status-status": "closed", "status-disposition": "x"})
+    assert response.status_code == 400
+    assert Tip.objects.get(pk=clayton_tip.pk).status == "new"
+
+
+@pytest.mark.django_db
+def test_duplicate_needs_a_link_first(staff_client, officer_olsen, make_tip, clayton_high, clayton_tip):
+    original = make_tip(school=clayton_high).tip
+    client = staff_client(officer_olsen)
+    response = client.post(action("status", clayton_tip), {"status-version": 1, "status-status": "duplicate"})
+    assert "Link the original tip first" in response.content.decode()
+    client.post(action("link", clayton_tip), {"link-version": 1, "link-reference": original.reference.lower(),
+                                              "link-kind": "duplicate"})
+    client.post(action("status", clayton_tip), {"status-version": 2, "status-status": "duplicate"})
+    tip = Tip.objects.get(pk=clayton_tip.pk)
+    assert tip.duplicate_of == original and tip.status == "duplicate"
+
+
+@pytest.mark.django_db
+def test_cannot_link_to_a_tip_of_another_agency(staff_client, officer_olsen, clayton_tip, kirkwood_tip):
+    response = staff_client(officer_olsen).post(action("link", clayton_tip), {
+        "link-version": 1, "link-reference": kirkwood_tip.reference, "link-kind": "related"})
+    assert "No tip you can see has that reference" in response.content.decode()
+    assert not clayton_tip.related.exists()
+
+
+@pytest.mark.django_db
+def test_assign_only_to_members_of_my_agency(staff_client, officer_olsen, officer_kim, viewer_vega, clayton_tip):
+    client = staff_client(officer_olsen)
+    response = client.post(action("assign", clayton_tip), {"assign-version": 1, "assign-assignee": officer_kim.pk})
+    assert response.status_code == 400
+    response = client.post(action("assign", clayton_tip), {"assign-version": 1, "assign-assignee": viewer_vega.pk})
+    assert response.status_code == 400
+    client.post(action("assign", clayton_tip), {"assign-version": 1, "assign-assignee": officer_olsen.pk})
+    assert Tip.objects.get(pk=clayton_tip.pk).assigned_to == officer_olsen
+
+
+@pytest.mark.django_db
+def test_extra_posted_fields_cannot_change_routing_or_receipt(staff_client, officer_olsen, officer_kim, clayton_tip):
+    from partners.models import Agency
+
+    kirkwood = Agency.objects.get(name="Kirkwood Police Department")
+    receipt_hash = clayton_tip.receipt_hash
+    staff_client(officer_olsen).post(action("priority", clayton_tip), {
+        "priority-version": 1, "priority-priority": 3, "receipt_hash": "0" * 64, "priority-receipt_hash": "0" * 64,
+        "agency": kirkwood.pk, "priority-agency": kirkwood.pk, "routings": kirkwood.pk, "status": "closed",
+        "priority-status": "closed", "reference": "T-HACKED", "is_life_safety": "on",
+    })
+    tip = Tip.objects.get(pk=clayton_tip.pk)
+    assert tip.priority == 3
+    assert tip.receipt_hash == receipt_hash and tip.reference == clayton_tip.reference and tip.status == "new"
+    assert not Routing.objects.filter(tip=tip, agency=kirkwood).exists()
+
+
+@pytest.mark.django_db
+def test_internal_note_is_never_shown_to_the_tipster(staff_client, officer_olsen, client, make_tip, clayton_high):
+    submitted = make_tip(school=clayton_high)
+    staff = staff_client(officer_olsen)
+    staff.post(action("note", submitted.tip), {"note-body": "Internal: brother is on probation"})
+    staff.post(action("message", submitted.tip), {"message-body": "Thank you. Which period was it?"})
+    assert Note.objects.get().body == "Internal: brother is on probation"
+    assert Message.objects.get().direction == "to_tipster"
+    staff.logout()
+    client.post("/report/check/", {"receipt": submitted.receipt})
+    page = client.get("/report/conversation/").content.decode()
+    assert "Which period was it?" in page
+    assert "probation" not in page
+
+
+@pytest.mark.django_db
+def test_canned_reply_can_be_sent(staff_client, officer_olsen, clayton_tip):
+    from reports.models import CannedReply
+
+    canned = CannedReply.objects.create(title="Thanks", body="Thank you, we are looking into it.")
+    staff_client(officer_olsen).post(action("message", clayton_tip), {"message-canned": canned.pk, "message-body": ""})
+    assert Message.objects.get().body == "Thank you, we are looking into it."
+
+
+@pytest.mark.django_db
+def test_only_coordinators_reopen_closed_tips(staff_client, officer_olsen, coordinator_cole, clayton_tip, client):
+    Tip.objects.filter(pk=clayton_tip.pk).update(status="closed", disposition="done", closed_at="2026-01-01T00:00Z")
+    response = staff_client(officer_olsen).post(action("status", clayton_tip),
+                                                {"status-version": 1, "status-status": "investigating"})
+    assert "Only a coordinator can reopen" in response.content.decode()
+    client.logout()
+    staff_client(coordinator_cole).post(action("status", clayton_tip), {"status-version": 1, "status-status": "investigating"})
+    assert Tip.objects.get(pk=clayton_tip.pk).status == "investigating"
