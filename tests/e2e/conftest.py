@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.e2e import axe
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -29,9 +31,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path("test-artifacts") / "e2e"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
-# Accessibility findings per page, printed at the end of the run (see pytest_terminal_summary).
-AXE_IMPACTS = ("minor", "moderate", "serious", "critical")
-axe_counts: dict[str, Counter] = {}
 
 
 @pytest.fixture(scope="session")
@@ -170,14 +169,18 @@ def _save_artifacts(item) -> Path | None:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    if not axe_counts:
+    """The axe findings of every audited page, by impact, in the log whatever `-s` says."""
+    if not axe.findings:
         return
-    write = terminalreporter.write_line
-    terminalreporter.section("accessibility findings by impact (axe-core, elements)")
-    width = max(len(name) for name in axe_counts)
-    write(f"{'page'.ljust(width)}  " + "  ".join(f"{impact:>8}" for impact in AXE_IMPACTS))
+    terminalreporter.section("accessibility findings by impact (axe-core; affected elements per page)")
+    width = max(len(name) for name in axe.findings)
+
+    def write(label: str, cells) -> None:
+        terminalreporter.write_line(f"{label.ljust(width)}  " + "  ".join(f"{cell:>8}" for cell in cells))
+
+    write("page", axe.IMPACTS)
     total: Counter = Counter()
-    for name, counts in axe_counts.items():
+    for name, counts in axe.findings.items():
         total.update(counts)
-        write(f"{name.ljust(width)}  " + "  ".join(f"{counts[impact]:>8}" for impact in AXE_IMPACTS))
-    write(f"{'total'.ljust(width)}  " + "  ".join(f"{total[impact]:>8}" for impact in AXE_IMPACTS))
+        write(name, [counts[impact] for impact in axe.IMPACTS])
+    write("total", [total[impact] for impact in axe.IMPACTS])
