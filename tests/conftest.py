@@ -107,7 +107,7 @@ def _person(django_user_model, username: str, first: str, last: str, agency: Age
 @pytest.fixture
 def coordinator_cole(django_user_model, partnership_office):
     """Coordinator Cole runs the Partnership and may edit everything in the admin."""
-    from partners.demo import coordinator_group
+    from partners.roles import coordinator_group
 
     user = _person(
         django_user_model, "cole", "Casey", "Cole", partnership_office, Membership.Role.COORDINATOR, is_staff=True

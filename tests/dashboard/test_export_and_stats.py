@@ -29,7 +29,9 @@ def test_export_has_only_visible_filtered_tips_and_is_audited(staff_client, offi
 
 
 @pytest.mark.django_db
-def test_contact_details_only_for_roles_that_may_see_them(staff_client, officer_olsen, principal_park, clayton_tip, client):
+def test_contact_details_only_for_roles_that_may_see_them(
+    staff_client, officer_olsen, principal_park, clayton_tip, client
+):
     rows = exported(staff_client(officer_olsen).get(reverse("dashboard:export"), {"include_contact": "on"}))
     assert rows[0]["contact details"] == "555-0142"
     client.logout()
