@@ -176,6 +176,14 @@ TIPSTER_IDLE_SECONDS = env_int("TIPSTER_IDLE_SECONDS", 15 * 60, minimum=60)
 # django-tasks with the database backend: the queue is a table, `manage.py db_worker`
 # processes (any number, any machine) run it. Tests use the immediate backend.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker's daily jobs (digest e-mails, retention purge, token pruning) run at this local
+# hour; escalations and the outbox are checked every 30 seconds (reports.tasks).
+DAILY_JOBS_HOUR = env_int("DAILY_JOBS_HOUR", 6, minimum=0, maximum=23)
+
+# --- Retention --------------------------------------------------------------------------
+# Closed tips are deleted this many days after closing, unless their category sets its own
+# period (Category.retention_days); see `manage.py purge_expired`.
+TIP_RETENTION_DAYS = env_int("TIP_RETENTION_DAYS", 365, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -20,6 +20,25 @@ def pytest_configure(config) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.WHITENOISE_USE_FINDERS = True
     settings.STATIC_ROOT = None
+    # Tasks run at once, in the test's thread. Nothing runs "later" on this backend, so the
+    # worker's recurring jobs are not scheduled in tests: tests call the work functions
+    # (reports.delivery.deliver_due, reports.escalation.escalate_due, …) themselves.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip tests marked ``postgres`` unless the database is PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs PostgreSQL (row locks, SKIP LOCKED); the database is {connection.vendor}. "
+        "Run with DATABASE_URL=postgres://…"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
