@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -25,12 +26,8 @@ NORMAL = "Normal"
 
 
 def tip_dashboard_url(tip_pk: int) -> str:
-    """The one place that builds a tip's link for staff.
-
-    The dashboard's detail page will be ``reverse("dashboard:tip-detail", args=[tip_pk])``;
-    it does not exist yet, so the path is spelled out here until it does.
-    """
-    return f"{settings.SITE_URL}/staff/tips/{tip_pk}/"
+    """The one place that builds a tip's link for staff: the dashboard's detail page."""
+    return settings.SITE_URL + reverse("dashboard:tip-detail", args=[tip_pk])
 
 
 @dataclass(frozen=True)
