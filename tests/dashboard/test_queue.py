@@ -142,3 +142,19 @@ def test_query_count_does_not_depend_on_page_size(
     assert counts[0] == counts[1]
     with django_assert_num_queries(counts[0]):
         client.get(QUEUE, {"size": 50})
+
+
+@pytest.mark.django_db
+def test_tip_unacknowledged_for_a_business_day_shows_overdue(staff_client, officer_olsen, make_tip, clayton_high):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = make_tip(school=clayton_high).tip
+    Tip.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=5))
+    fresh = make_tip(school=clayton_high).tip
+    body = staff_client(officer_olsen).get(QUEUE, {"sort": "newest"}).content.decode()
+    rows = body.split("<tr")
+    old_row = next(r for r in rows if old.reference in r)
+    fresh_row = next(r for r in rows if fresh.reference in r)
+    assert "Overdue" in old_row and "Overdue" not in fresh_row
