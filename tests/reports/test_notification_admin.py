@@ -53,7 +53,9 @@ def test_alert_detail_is_read_only(client, login_verified, coordinator_cole, fai
 
 
 @pytest.mark.django_db
-def test_retry_action_requeues_failed_alerts_only(client, login_verified, coordinator_cole, failed_alert, principal_park, smtp):
+def test_retry_action_requeues_failed_alerts_only(
+    client, login_verified, coordinator_cole, failed_alert, principal_park, smtp
+):
     login_verified(client, coordinator_cole)
     sent = Notification.objects.create(kind="new_tip", tip=failed_alert.tip, recipient=principal_park, status="sent")
 
