@@ -171,7 +171,7 @@ def test_only_coordinators_reopen_closed_tips(staff_client, officer_olsen, coord
 
 @pytest.mark.django_db
 def test_every_action_leaves_an_audit_row(
-    staff_client, officer_olsen, coordinator_cole, clayton_tip, make_tip, clayton_high, client
+    staff_client, officer_olsen, coordinator_cole, clayton_tip, make_tip, clayton_high, kirkwood_pd, client
 ):
     other = make_tip(school=clayton_high).tip
     staff = staff_client(officer_olsen)
