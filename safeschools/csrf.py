@@ -1,31 +1,38 @@
-"""CSRF protection that works with ``Referrer-Policy: no-referrer`` (SECURITY.md 5).
+"""CSRF checks that work with ``Referrer-Policy: no-referrer``.
 
-Under that policy browsers send ``Origin: null`` with every form POST, even to the page's
-own site (Fetch standard, "serializing a request origin"), and no Referer at all. Django's
-CsrfViewMiddleware rejects a POST whose Origin does not match, so in a real browser no form
-on the site could be sent. Browsers also send ``Sec-Fetch-Site``, which a page can neither
-set nor forge: ``same-origin`` means the request comes from one of this site's own pages.
-For such a request, this middleware (placed just before Django's) puts the site's own
-origin in place of ``null``; Django's middleware then checks the CSRF token as always.
-Any other Origin, and requests without the header, reach Django's checks unchanged.
+With that policy (SECURITY.md 5) browsers send ``Origin: null`` on our own form posts, and
+no ``Referer``. Django's middleware then refuses every POST: the origin does not match, and
+on HTTPS a missing Referer is refused too. For an opaque origin we therefore rely on the
+parts that still prove the request came from our page:
+
+- ``Sec-Fetch-Site``, which pages cannot forge: when present it must say ``same-origin``;
+- the CSRF token, checked exactly as Django checks it (cookie + form field).
+
+A request with a real Origin header goes through Django's full checks unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import suppress
+from django.middleware.csrf import CsrfViewMiddleware, RejectRequest
 
-from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
-def null_origin_from_own_pages(get_response: Callable[[HttpRequest], HttpResponse]):
-    def middleware(request: HttpRequest) -> HttpResponse:
-        meta = request.META
-        if meta.get("HTTP_ORIGIN") == "null" and meta.get("HTTP_SEC_FETCH_SITE") == "same-origin":
-            # An unknown host leaves "null" in place: refused below, as before.
-            with suppress(DisallowedHost):
-                meta["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
-        return get_response(request)
-
-    return middleware
+class NoReferrerCsrfViewMiddleware(CsrfViewMiddleware):
+    def process_view(self, request, callback, callback_args, callback_kwargs):
+        opaque_origin = request.META.get("HTTP_ORIGIN") == "null"
+        if (
+            not opaque_origin
+            or request.method in SAFE_METHODS
+            or getattr(request, "csrf_processing_done", False)
+            or getattr(callback, "csrf_exempt", False)
+            or getattr(request, "_dont_enforce_csrf_checks", False)
+        ):
+            return super().process_view(request, callback, callback_args, callback_kwargs)
+        if request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") != "same-origin":
+            return self._reject(request, "Cross-site request from an opaque origin.")
+        try:
+            self._check_token(request)
+        except RejectRequest as exc:
+            return self._reject(request, exc.reason)
+        return self._accept(request)

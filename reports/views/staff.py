@@ -11,16 +11,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from partners.access import staff_required
 from partners.models import Membership
 from reports import audit, queue, triage
 from reports.access import assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.models import Attachment, AuditEvent, CannedReply, Routing, Tip
+from reports.selectors import with_overdue
 from reports.services import message_tipster
 from reports.staff_forms import (
     AcknowledgeForm,
+    AlertPreferencesForm,
     AssignForm,
     LinkForm,
     MessageForm,
@@ -43,6 +45,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
+    my_agencies = None if is_coordinator(request.user) else request.user.memberships.values_list("agency_id", flat=True)
+    tips = with_overdue(tips, agency_ids=my_agencies)
     page = queue.page(
         tips.select_related("category", "school", "assigned_to"),
         sort=form.sort_order,
@@ -273,3 +277,27 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def alert_preferences(request: HttpRequest) -> HttpResponse:
+    """Each of my memberships with its alert choices. Life-safety tips always alert."""
+    memberships = list(Membership.objects.filter(user=request.user).select_related("agency"))
+    forms = [
+        AlertPreferencesForm(
+            request.POST if request.method == "POST" else None,
+            prefix=f"m{m.pk}",
+            initial={"new_tip_alerts": m.new_tip_alerts, "tipster_message_alerts": m.tipster_message_alerts},
+        )
+        for m in memberships
+    ]
+    if request.method == "POST" and all(form.is_valid() for form in forms):
+        for membership, form in zip(memberships, forms, strict=True):
+            membership.new_tip_alerts = form.cleaned_data["new_tip_alerts"]
+            membership.tipster_message_alerts = form.cleaned_data["tipster_message_alerts"]
+            membership.save(update_fields=["new_tip_alerts", "tipster_message_alerts"])
+        messages.success(request, "Alert preferences saved.")
+        return redirect("dashboard:preferences")
+    rows = list(zip(memberships, forms, strict=True))
+    return render(request, "dashboard/preferences.html", {"rows": rows})
