@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A browser that prefers Spanish, arriving from elsewhere, goes to /es/ (no cookie).
+    "safeschools.language.spanish_for_spanish_browsers",
     "django.middleware.common.CommonMiddleware",
     "safeschools.csrf.NoReferrerCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
