@@ -134,3 +134,32 @@ def test_committed_mo_is_the_compiled_po(tmp_path):
     compiled = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(LOCALE / "django.po")], check=True)
     assert shipped_catalog(compiled)._catalog == shipped_catalog()._catalog, "run: manage.py compilemessages"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/es/",
+        "/es/about/",
+        "/es/partners/",
+        "/es/districts/",
+        "/es/resources/",
+        "/es/contact/",
+        "/es/report/",
+        "/es/report/check/",
+        "/es/no-such-page/",
+    ],
+)
+def test_spanish_pages_show_no_english_sentence(client, path, site_settings, about_page, clayton_high, categories):
+    from html import unescape
+
+    catalog = shipped_catalog()
+    english = [
+        msgid
+        for msgid in public_msgids()
+        if isinstance(msgid, str) and len(msgid) > 12 and "%(" not in msgid and catalog._catalog.get(msgid) != msgid
+    ]
+    page = unescape(client.get(path).content.decode())
+    assert '<html lang="es">' in page
+    assert not [msgid for msgid in english if msgid in page]
