@@ -53,7 +53,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         cursor=request.GET.get("cursor", ""),
         size=form.page_size,
     )
-    counts = queue.status_counts(queue.filtered(request.user, filters, include_status=False))
+    counts = queue.cached_status_counts(request.user, filters)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {"form": form, "page": page, "counts": counts, "query": query.urlencode(), "filters": filters}
