@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -158,15 +159,15 @@ def _decode(cursor: str, ordering: list[tuple[str, bool]]) -> tuple[str, list] |
         return None
 
 
-def _after(ordering: list[tuple[str, bool]], values: list) -> Q:
-    """Rows strictly after ``values`` in ``ordering`` (lexicographic, per-field direction)."""
-    condition = Q()
-    for index, (field, descending) in enumerate(ordering):
-        step = Q(**{f"{field}__{'lt' if descending else 'gt'}": values[index]})
-        for earlier in range(index):
-            step &= Q(**{ordering[earlier][0]: values[earlier]})
-        condition |= step
-    return condition
+def _after(ordering: list[tuple[str, bool]], values: list):
+    """Rows strictly after ``values`` in ``ordering``, as one row comparison,
+    ``(a, b, c, id) < (x, y, z, n)``, which the database answers by starting its index scan
+    at the cursor. (Spelled out as ``a < x OR (a = x AND …)`` it would read every row before
+    the cursor first.) Every ordering here runs in one direction, as a row comparison needs."""
+    directions = {descending for _, descending in ordering}
+    assert len(directions) == 1, "a keyset ordering must run in one direction"
+    columns = Tuple(*(F(field) for field, _ in ordering))
+    return TupleLessThan(columns, list(values)) if directions.pop() else TupleGreaterThan(columns, list(values))
 
 
 def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:
