@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean prod-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,19 @@ run: $(VENV)/.installed-runtime
 ## make test: install the test tools and run the whole suite
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make prod-check: `check --deploy` with production-like settings; fails on any finding.
+## Throwaway secrets are generated for the run; nothing is connected to or written.
+prod-check: $(VENV)/.installed-runtime
+	@secret() { $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))'; }; \
+	DEBUG=false HTTPS=true ALLOWED_HOSTS=safeschools.example.org \
+	SITE_URL=https://safeschools.example.org CSRF_TRUSTED_ORIGINS=https://safeschools.example.org \
+	DATABASE_URL=postgres://safeschools:unused@db.invalid:5432/safeschools CONN_MAX_AGE=60 \
+	REDIS_URL=redis://cache.invalid:6379/0 CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP \
+	EMAIL_URL=smtp+tls://alerts:unused@smtp.invalid:587 VAR_DIR=/nonexistent/safeschools-prod-check \
+	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) \
+	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
