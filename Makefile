@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format clean prod-check
+.PHONY: run test lint format clean prod-check bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,22 @@ prod-check: $(VENV)/.installed-runtime
 	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) \
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+## make bench: the load benchmark (bench/README.md). Short by default; the full run is
+## make bench BENCH_TIPS=1000000 BENCH_SECONDS=30. Needs PostgreSQL, Redis and wrk.
+BENCH_TIPS ?= 50000
+BENCH_SECONDS ?= 10
+BENCH_ARGS ?=
+bench/.venv/.installed: bench/requirements.txt
+	$(PYTHON) -m venv bench/.venv
+	bench/.venv/bin/pip install --quiet --upgrade pip
+	bench/.venv/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.installed-runtime bench/.venv/.installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } || \
+	  { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	bench/.venv/bin/python bench/run.py --tips $(BENCH_TIPS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
