@@ -126,7 +126,9 @@ class TipForm(forms.Form):
         language = get_language() or "en"
         self.fields["category"].queryset = Category.objects.filter(active=True)
         self.fields["category"].label_from_instance = lambda c: c.localized_name(language)
-        self.fields["school"].choices = _school_choices()
+        # A callable: the schools are read only when the field is rendered or validated (the
+        # blank form's fields usually come from the cache; see reports.views.public).
+        self.fields["school"].choices = _school_choices
         self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
         self.fields["extra_notes"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.fields["contact_details"].widget.attrs.update({"autocomplete": "off"})
