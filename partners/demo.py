@@ -14,13 +14,13 @@ from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from partners.models import Agency, Membership, Page, Resource, SiteSettings
+from partners.roles import coordinator_group
 from partners.services import import_schools, read_school_csv
 
 DATA = Path(__file__).resolve().parent / "demo_data"
@@ -219,13 +219,6 @@ def load() -> dict[str, object]:
             user.groups.add(coordinator_group())
         _demo_totp_device(user)
     return {"staff": demo_staff_accounts()}
-
-
-def coordinator_group() -> Group:
-    """The admin permissions coordinators need to run the site's content and partners."""
-    group, _ = Group.objects.get_or_create(name="Coordinators")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["partners", "reports"]))
-    return group
 
 
 def _demo_user(username: str, first: str, last: str, agency: Agency, role: str, *, is_staff: bool = False):

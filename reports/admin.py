@@ -1,6 +1,110 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from reports.models import AuditEvent, CannedReply, Category, RoutingRule
+from partners.models import Membership
+from reports import delivery
+from reports.models import AuditEvent, CannedReply, Category, Notification, RoutingRule
+
+
+def is_coordinator(user) -> bool:
+    """Superusers, members of the Coordinators group, and coordinators by membership."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return (
+        user.is_superuser
+        or user.groups.filter(name="Coordinators").exists()
+        or Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
+    )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, for coordinators: what is pending, sent or failed (with the error).
+    Read-only; the one change allowed is to retry failed alerts (SECURITY.md 31)."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "tip_reference",
+        "recipient",
+        "agency",
+        "channel",
+        "urgent",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "kind", "urgent", "channel"]
+    list_select_related = ["recipient", "agency"]
+    search_fields = ["tip__reference", "recipient__username", "agency__name"]
+    date_hierarchy = "created_at"
+    fields = [
+        "kind",
+        "tip_reference",
+        "recipient",
+        "agency",
+        "channel",
+        "urgent",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = ["tip_reference"]
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        # The tip's reference only: showing the outbox must not load (and decrypt) tips.
+        return super().get_queryset(request).annotate(reference=F("tip__reference"))
+
+    @admin.display(description=_("tip"), ordering="reference")
+    def tip_reference(self, notification: Notification) -> str:
+        return notification.reference or "—"
+
+    def has_module_permission(self, request) -> bool:
+        return is_coordinator(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_coordinator(request.user)
+
+    def has_retry_permission(self, request) -> bool:
+        return is_coordinator(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Retry the selected failed alerts"), permissions=["retry"])
+    def retry(self, request, queryset) -> None:
+        count = delivery.retry_failed(queryset, by=request.user)
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            ngettext("%d failed alert queued again.", "%d failed alerts queued again.", count) % count,
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d selected alert was not failed and was left alone.",
+                    "%d selected alerts were not failed and were left alone.",
+                    skipped,
+                )
+                % skipped,
+                messages.WARNING,
+            )
 
 
 class RoutingRuleInline(admin.TabularInline):

@@ -1,8 +1,22 @@
-"""Who is alerted about what. Writes outbox rows only; delivery is the worker's job."""
+"""Who is alerted about what. Writes outbox rows only; delivery is the worker's job
+(``reports.delivery``), asked for as soon as the caller's transaction commits.
+
+Preferences are per membership (``Membership.new_tip_alerts``): "immediately" gets an
+e-mail per new tip, "digest" gets the daily digest, "none" gets neither. A life-safety tip
+ignores "digest" and "none": everyone at its agencies is alerted at once (P3's override of
+opt-outs). Tipster messages alert the assignee if they asked for it.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
 from partners.models import Membership
+from reports.delivery import request_delivery
+from reports.digest import digest_for
 from reports.models import Notification, Tip
 
 
@@ -31,7 +45,10 @@ def queue_new_tip_alerts(tip: Tip) -> list[Notification]:
                 urgent=tip.is_life_safety,
             )
         )
-    return Notification.objects.bulk_create(rows)
+    created = Notification.objects.bulk_create(rows)
+    if created:
+        request_delivery()
+    return created
 
 
 def queue_tipster_message_alert(tip: Tip) -> Notification | None:
@@ -47,6 +64,44 @@ def queue_tipster_message_alert(tip: Tip) -> Notification | None:
     agency_id = wants.first()
     if agency_id is None:
         return None
-    return Notification.objects.create(
-        kind=Notification.Kind.TIPSTER_MESSAGE, tip=tip, agency_id=agency_id, recipient_id=tip.assigned_to_id
+    notification = Notification.objects.create(
+        kind=Notification.Kind.TIPSTER_MESSAGE,
+        tip=tip,
+        agency_id=agency_id,
+        recipient_id=tip.assigned_to_id,
+        urgent=tip.is_life_safety,
     )
+    request_delivery()
+    return notification
+
+
+@transaction.atomic
+def queue_daily_digests(*, now: datetime | None = None) -> list[Notification]:
+    """One digest row for each member with something to read (see ``reports.digest``):
+    new tips of the day for "digest" members, overdue tips for anyone who gets alerts.
+
+    Safe to run twice a day: a member who already has today's digest gets no second one.
+    The caller runs it under the scheduler's lock, so two workers cannot both queue it.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    already = Notification.objects.filter(kind=Notification.Kind.DIGEST, created_at__gte=today).values("recipient_id")
+    candidates = (
+        Membership.objects.filter(user__is_active=True)
+        .exclude(new_tip_alerts=Membership.NewTipAlerts.NONE)
+        .exclude(user_id__in=already)
+        .order_by("user_id", "agency_id")
+        .values_list("user_id", "agency_id")
+    )
+    first_agency: dict[int, int] = {}
+    for user_id, agency_id in candidates:
+        first_agency.setdefault(user_id, agency_id)
+    rows = [
+        Notification(kind=Notification.Kind.DIGEST, recipient_id=user_id, agency_id=agency_id, created_at=now)
+        for user_id, agency_id in first_agency.items()
+        if digest_for(user_id, queued_at=now, now=now)
+    ]
+    created = Notification.objects.bulk_create(rows)
+    if created:
+        request_delivery()
+    return created

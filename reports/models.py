@@ -393,7 +393,11 @@ class AuditEvent(models.Model):
 
 class Notification(models.Model):
     """One staff alert in the outbox. Written in the same transaction as the change that
-    causes it; delivered by the background worker, exactly once (SECURITY.md 31)."""
+    causes it; delivered by the background worker, exactly once (SECURITY.md 31).
+
+    While a worker holds a row it is ``sending`` and ``next_attempt_at`` is the end of the
+    worker's lease: past it, another worker may take the row over (see reports.delivery).
+    """
 
     class Kind(models.TextChoices):
         NEW_TIP = "new_tip", _("New tip")
@@ -403,6 +407,7 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")

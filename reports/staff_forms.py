@@ -133,7 +133,9 @@ class RerouteForm(VersionedForm):
     add_agency = forms.ModelChoiceField(
         Agency.objects.all(), required=False, empty_label=_("Add no agency"), label=_("Add agency")
     )
-    role = forms.ChoiceField(choices=RoutingRole.choices, initial=RoutingRole.RESPONSIBLE, required=False, label=_("as"))
+    role = forms.ChoiceField(
+        choices=RoutingRole.choices, initial=RoutingRole.RESPONSIBLE, required=False, label=_("as")
+    )
     remove = forms.ModelMultipleChoiceField(
         queryset=Agency.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Remove")
     )

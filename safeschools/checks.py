@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -16,4 +16,18 @@ def local_secrets_in_production(app_configs, **kwargs):
             id="safeschools.W001",
         )
         for name in settings.LOCAL_SECRETS_USED
+    ]
+
+
+@register(Tags.security)
+def csrf_middleware_installed(app_configs, **kwargs):
+    """Stands in for Django's security.W003, which only knows its own class name."""
+    if "safeschools.csrf.NoReferrerCsrfViewMiddleware" in settings.MIDDLEWARE:
+        return []
+    return [
+        Error(
+            "CSRF protection is not installed.",
+            hint="Add safeschools.csrf.NoReferrerCsrfViewMiddleware to MIDDLEWARE.",
+            id="safeschools.E001",
+        )
     ]

@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "safeschools.csrf.NoReferrerCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -134,6 +134,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's W003 looks for its own CSRF middleware by name; ours is a subclass of it
+# (safeschools.csrf) and the safeschools.E001 check makes sure it is installed.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
+
 # --- Cache and rate limits ------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -152,7 +156,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit refuses a per-process cache; acceptable for a single local process.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Public pages (no cookie, no query string) are served from this cache for this long; a
 # change to public content shows at once (see safeschools.page_cache). 0 turns it off.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300, minimum=0)
@@ -177,6 +181,14 @@ TIPSTER_IDLE_SECONDS = env_int("TIPSTER_IDLE_SECONDS", 15 * 60, minimum=60)
 # django-tasks with the database backend: the queue is a table, `manage.py db_worker`
 # processes (any number, any machine) run it. Tests use the immediate backend.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker's daily jobs (digest e-mails, retention purge, token pruning) run at this local
+# hour; escalations and the outbox are checked every 30 seconds (reports.tasks).
+DAILY_JOBS_HOUR = env_int("DAILY_JOBS_HOUR", 6, minimum=0, maximum=23)
+
+# --- Retention --------------------------------------------------------------------------
+# Closed tips are deleted this many days after closing, unless their category sets its own
+# period (Category.retention_days); see `manage.py purge_expired`.
+TIP_RETENTION_DAYS = env_int("TIP_RETENTION_DAYS", 365, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -20,6 +20,25 @@ def pytest_configure(config) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.WHITENOISE_USE_FINDERS = True
     settings.STATIC_ROOT = None
+    # Tasks run at once, in the test's thread. Nothing runs "later" on this backend, so the
+    # worker's recurring jobs are not scheduled in tests: tests call the work functions
+    # (reports.delivery.deliver_due, reports.escalation.escalate_due, …) themselves.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip tests marked ``postgres`` unless the database is PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs PostgreSQL (row locks, SKIP LOCKED); the database is {connection.vendor}. "
+        "Run with DATABASE_URL=postgres://…"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -119,7 +138,7 @@ def _person(django_user_model, username: str, first: str, last: str, agency: Age
 @pytest.fixture
 def coordinator_cole(django_user_model, partnership_office):
     """Coordinator Cole runs the Partnership and may edit everything in the admin."""
-    from partners.demo import coordinator_group
+    from partners.roles import coordinator_group
 
     user = _person(
         django_user_model, "cole", "Casey", "Cole", partnership_office, Membership.Role.COORDINATOR, is_staff=True

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports import images, tokens
+from reports import images, receipts, tokens
 from reports.forms import ReceiptForm, TipForm, TipsterMessageForm
 from reports.models import Tip
 from reports.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
@@ -132,7 +132,12 @@ def _submit(request: HttpRequest) -> HttpResponse:
         receipt=token.receipt,
         form_token=token.value,
     )
-    return render(request, "reports/receipt.html", {"receipt": submitted.receipt, "tip": submitted.tip})
+    return _receipt_page(request, submitted.receipt, submitted.tip)
+
+
+def _receipt_page(request: HttpRequest, receipt: str, tip: Tip, **extra) -> HttpResponse:
+    context = {"receipt": receipt, "receipt_groups": receipt.split("-"), "tip": tip, **extra}
+    return render(request, "reports/receipt.html", context)
 
 
 def _resend(request: HttpRequest, form: TipForm, problem: tokens.TokenProblem) -> HttpResponse:
@@ -174,7 +179,7 @@ def confirm_receipt(request: HttpRequest) -> HttpResponse:
     if tip is None:
         return redirect("reports:check")
     if request.POST.get("saved") != "yes":
-        return render(request, "reports/receipt.html", {"receipt": receipt, "tip": tip, "confirm_error": True})
+        return _receipt_page(request, receipts.format_receipt(receipts.normalize(receipt)), tip, confirm_error=True)
     return render(request, "reports/thanks.html", {"tip": tip})
 
 

@@ -18,6 +18,7 @@ from partners.models import Membership
 from reports import audit, queue, triage
 from reports.access import assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.models import Attachment, AuditEvent, CannedReply, Routing, Tip
+from reports.selectors import with_overdue
 from reports.services import message_tipster
 from reports.staff_forms import (
     AcknowledgeForm,
@@ -43,6 +44,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
+    my_agencies = None if is_coordinator(request.user) else request.user.memberships.values_list("agency_id", flat=True)
+    tips = with_overdue(tips, agency_ids=my_agencies)
     page = queue.page(
         tips.select_related("category", "school", "assigned_to"),
         sort=form.sort_order,

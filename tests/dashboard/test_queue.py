@@ -4,7 +4,6 @@ pages, and a query count that does not grow with the page size."""
 import re
 
 import pytest
-from django.urls import reverse
 
 from reports import triage
 from reports.models import Tip
@@ -34,7 +33,9 @@ def test_unacknowledged_life_safety_tips_come_first(staff_client, officer_olsen,
     calm = make_tip(school=clayton_high).tip
     urgent = make_tip(school=clayton_high, category="weapons").tip
     seen = make_tip(school=clayton_high, category="weapons").tip
-    triage.acknowledge(tip=seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()), version=seen.version)
+    triage.acknowledge(
+        tip=seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()), version=seen.version
+    )
     order = references(staff_client(officer_olsen).get(QUEUE))
     assert order.index(urgent.reference) < order.index(calm.reference) < order.index(seen.reference)
 
@@ -56,8 +57,12 @@ def test_filters_and_counts(staff_client, officer_olsen, make_tip, clayton_high,
 
 @pytest.mark.django_db
 def test_unacknowledged_filter_is_per_agency(staff_client, officer_olsen, principal_park, clayton_tip):
-    triage.acknowledge(tip=clayton_tip, actor=principal_park, memberships=list(principal_park.memberships.all()),
-                       version=clayton_tip.version)
+    triage.acknowledge(
+        tip=clayton_tip,
+        actor=principal_park,
+        memberships=list(principal_park.memberships.all()),
+        version=clayton_tip.version,
+    )
     client = staff_client(officer_olsen)
     assert references(client.get(QUEUE, {"unacknowledged": "on"})) == [clayton_tip.reference]
 
@@ -118,8 +123,9 @@ def test_a_broken_cursor_starts_at_the_first_page():
 
 
 @pytest.mark.django_db
-def test_query_count_does_not_depend_on_page_size(staff_client, officer_olsen, make_tip, clayton_high,
-                                                  django_assert_num_queries):
+def test_query_count_does_not_depend_on_page_size(
+    staff_client, officer_olsen, make_tip, clayton_high, django_assert_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -136,3 +142,19 @@ def test_query_count_does_not_depend_on_page_size(staff_client, officer_olsen, m
     assert counts[0] == counts[1]
     with django_assert_num_queries(counts[0]):
         client.get(QUEUE, {"size": 50})
+
+
+@pytest.mark.django_db
+def test_tip_unacknowledged_for_a_business_day_shows_overdue(staff_client, officer_olsen, make_tip, clayton_high):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = make_tip(school=clayton_high).tip
+    Tip.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=5))
+    fresh = make_tip(school=clayton_high).tip
+    body = staff_client(officer_olsen).get(QUEUE, {"sort": "newest"}).content.decode()
+    rows = body.split("<tr")
+    old_row = next(r for r in rows if old.reference in r)
+    fresh_row = next(r for r in rows if fresh.reference in r)
+    assert "Overdue" in old_row and "Overdue" not in fresh_row

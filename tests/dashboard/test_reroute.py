@@ -17,8 +17,9 @@ def test_coordinator_adds_and_removes_agencies(staff_client, coordinator_cole, o
     client.logout()
 
     coordinator = staff_client(coordinator_cole)
-    response = coordinator.post(url, {"reroute-version": 1, "reroute-add_agency": kirkwood_pd.pk,
-                                      "reroute-role": "responsible"})
+    response = coordinator.post(
+        url, {"reroute-version": 1, "reroute-add_agency": kirkwood_pd.pk, "reroute-role": "responsible"}
+    )
     assert response.status_code == 302
     assert Routing.objects.get(tip=clayton_tip, agency=kirkwood_pd).reason == "re-routed by cole"
     client.logout()

@@ -48,8 +48,11 @@ def test_image_view_is_an_audited_safe_download(staff_client, officer_olsen, cat
     from tests.reports.test_report_form import _jpeg_with_gps
 
     image = CleanImage(content=_jpeg_with_gps(), content_type="image/jpeg", width=40, height=30)
-    tip = submit_tip(report=TipReport(category=categories["weapons"], school=clayton_high, description="pic",
-                                      images=[image]), receipt=receipts.generate(), form_token="img").tip
+    tip = submit_tip(
+        report=TipReport(category=categories["weapons"], school=clayton_high, description="pic", images=[image]),
+        receipt=receipts.generate(),
+        form_token="img",
+    ).tip
     attachment = tip.attachments.get()
     client = staff_client(officer_olsen)
     response = client.get(reverse("dashboard:tip-image", args=[tip.pk, attachment.public_id]), {"download": "1"})
@@ -80,6 +83,7 @@ def test_detail_query_count_is_fixed(staff_client, officer_olsen, clayton_tip):
     client.get(detail(clayton_tip))  # reads the new messages, clearing the unread badge
     with CaptureQueriesContext(connection) as after:
         client.get(detail(clayton_tip))
+
     def real(queries):  # savepoint bookkeeping is not a query against the data
         return [q for q in queries if "SAVEPOINT" not in q["sql"]]
 

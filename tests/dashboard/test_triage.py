@@ -30,8 +30,9 @@ def test_acknowledge_for_my_agency_stops_the_clock(staff_client, officer_olsen, 
 @pytest.mark.django_db
 def test_stale_version_gets_a_conflict_and_changes_nothing(staff_client, officer_olsen, principal_park, clayton_tip):
     staff_client(officer_olsen).post(action("priority", clayton_tip), {"priority-version": 1, "priority-priority": 4})
-    response = staff_client(principal_park).post(action("priority", clayton_tip),
-                                                 {"priority-version": 1, "priority-priority": 1})
+    response = staff_client(principal_park).post(
+        action("priority", clayton_tip), {"priority-version": 1, "priority-priority": 1}
+    )
     assert response.status_code == 409
     assert "Someone else changed this tip while you had it open" in response.content.decode()
     tip = Tip.objects.get(pk=clayton_tip.pk)
@@ -46,8 +47,10 @@ def test_closing_needs_a_disposition(staff_client, officer_olsen, clayton_tip):
     assert response.status_code == 400
     assert "Write a disposition note before closing" in response.content.decode()
     assert Tip.objects.get(pk=clayton_tip.pk).status == "resolved"
-    response = client.post(action("status", clayton_tip), {"status-version": 1, "status-status": "closed",
-                                                           "status-disposition": "Knife recovered; parents met."})
+    response = client.post(
+        action("status", clayton_tip),
+        {"status-version": 1, "status-status": "closed", "status-disposition": "Knife recovered; parents met."},
+    )
     tip = Tip.objects.get(pk=clayton_tip.pk)
     assert tip.status == "closed" and tip.closed_at is not None
     assert tip.disposition == "Knife recovered; parents met."
@@ -57,8 +60,9 @@ def test_closing_needs_a_disposition(staff_client, officer_olsen, clayton_tip):
 
 @pytest.mark.django_db
 def test_status_must_follow_the_workflow(staff_client, officer_olsen, clayton_tip):
-    response = staff_client(officer_olsen).post(action("status", clayton_tip),
-                                                {"status-version": 1, "status-status": "closed", "status-disposition": "x"})
+    response = staff_client(officer_olsen).post(
+        action("status", clayton_tip), {"status-version": 1, "status-status": "closed", "status-disposition": "x"}
+    )
     assert response.status_code == 400
     assert Tip.objects.get(pk=clayton_tip.pk).status == "new"
 
@@ -69,8 +73,10 @@ def test_duplicate_needs_a_link_first(staff_client, officer_olsen, make_tip, cla
     client = staff_client(officer_olsen)
     response = client.post(action("status", clayton_tip), {"status-version": 1, "status-status": "duplicate"})
     assert "Link the original tip first" in response.content.decode()
-    client.post(action("link", clayton_tip), {"link-version": 1, "link-reference": original.reference.lower(),
-                                              "link-kind": "duplicate"})
+    client.post(
+        action("link", clayton_tip),
+        {"link-version": 1, "link-reference": original.reference.lower(), "link-kind": "duplicate"},
+    )
     client.post(action("status", clayton_tip), {"status-version": 2, "status-status": "duplicate"})
     tip = Tip.objects.get(pk=clayton_tip.pk)
     assert tip.duplicate_of == original and tip.status == "duplicate"
@@ -78,8 +84,10 @@ def test_duplicate_needs_a_link_first(staff_client, officer_olsen, make_tip, cla
 
 @pytest.mark.django_db
 def test_cannot_link_to_a_tip_of_another_agency(staff_client, officer_olsen, clayton_tip, kirkwood_tip):
-    response = staff_client(officer_olsen).post(action("link", clayton_tip), {
-        "link-version": 1, "link-reference": kirkwood_tip.reference, "link-kind": "related"})
+    response = staff_client(officer_olsen).post(
+        action("link", clayton_tip),
+        {"link-version": 1, "link-reference": kirkwood_tip.reference, "link-kind": "related"},
+    )
     assert "No tip you can see has that reference" in response.content.decode()
     assert not clayton_tip.related.exists()
 
@@ -101,11 +109,22 @@ def test_extra_posted_fields_cannot_change_routing_or_receipt(staff_client, offi
 
     kirkwood = Agency.objects.get(name="Kirkwood Police Department")
     receipt_hash = clayton_tip.receipt_hash
-    staff_client(officer_olsen).post(action("priority", clayton_tip), {
-        "priority-version": 1, "priority-priority": 3, "receipt_hash": "0" * 64, "priority-receipt_hash": "0" * 64,
-        "agency": kirkwood.pk, "priority-agency": kirkwood.pk, "routings": kirkwood.pk, "status": "closed",
-        "priority-status": "closed", "reference": "T-HACKED", "is_life_safety": "on",
-    })
+    staff_client(officer_olsen).post(
+        action("priority", clayton_tip),
+        {
+            "priority-version": 1,
+            "priority-priority": 3,
+            "receipt_hash": "0" * 64,
+            "priority-receipt_hash": "0" * 64,
+            "agency": kirkwood.pk,
+            "priority-agency": kirkwood.pk,
+            "routings": kirkwood.pk,
+            "status": "closed",
+            "priority-status": "closed",
+            "reference": "T-HACKED",
+            "is_life_safety": "on",
+        },
+    )
     tip = Tip.objects.get(pk=clayton_tip.pk)
     assert tip.priority == 3
     assert tip.receipt_hash == receipt_hash and tip.reference == clayton_tip.reference and tip.status == "new"
@@ -139,9 +158,12 @@ def test_canned_reply_can_be_sent(staff_client, officer_olsen, clayton_tip):
 @pytest.mark.django_db
 def test_only_coordinators_reopen_closed_tips(staff_client, officer_olsen, coordinator_cole, clayton_tip, client):
     Tip.objects.filter(pk=clayton_tip.pk).update(status="closed", disposition="done", closed_at="2026-01-01T00:00Z")
-    response = staff_client(officer_olsen).post(action("status", clayton_tip),
-                                                {"status-version": 1, "status-status": "investigating"})
+    response = staff_client(officer_olsen).post(
+        action("status", clayton_tip), {"status-version": 1, "status-status": "investigating"}
+    )
     assert "Only a coordinator can reopen" in response.content.decode()
     client.logout()
-    staff_client(coordinator_cole).post(action("status", clayton_tip), {"status-version": 1, "status-status": "investigating"})
+    staff_client(coordinator_cole).post(
+        action("status", clayton_tip), {"status-version": 1, "status-status": "investigating"}
+    )
     assert Tip.objects.get(pk=clayton_tip.pk).status == "investigating"

@@ -13,9 +13,9 @@ URL = "/report/"
 
 
 def receipt_in(response) -> str:
-    match = re.search(r'id="receipt-code"[^>]*>([0-9A-Z-]+)<', response.content.decode())
+    match = re.search(r'id="receipt-code"[^>]*>(.*?)</p>', response.content.decode())
     assert match, "no receipt on the page"
-    return match.group(1)
+    return re.sub(r"<[^>]+>", "", match.group(1))
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("partners", "0003_membership_is_escalation_contact_and_more"),
-        ("reports", "0002_audit_append_only"),
+        ("reports", "0003_notification_sending_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

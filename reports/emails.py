@@ -1,0 +1,122 @@
+"""Staff alert e-mails: a tip's reference, a priority word, the agency and a link to the
+dashboard. Nothing more (SECURITY.md 6).
+
+No tip text, school, category, file name or receipt can end up in an e-mail because this
+module never loads them: it reads a tip's reference and life-safety flag with
+``values_list`` and nothing else. Plain-text and HTML bodies come from the templates under
+``templates/emails/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from reports.digest import digest_for
+from reports.models import Notification, Tip
+
+URGENT = "URGENT"
+NORMAL = "Normal"
+
+
+def tip_dashboard_url(tip_pk: int) -> str:
+    """The one place that builds a tip's link for staff: the dashboard's detail page."""
+    return settings.SITE_URL + reverse("dashboard:tip-detail", args=[tip_pk])
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+
+
+class NothingToSend(Exception):
+    """The alert has lost its reason to exist (an empty digest, a purged tip)."""
+
+
+def _message_id(notification: Notification) -> str:
+    # Stable per outbox row: if a crash makes a worker send a row twice (see
+    # reports.delivery), mail systems that de-duplicate on Message-ID show it once.
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<alert-{notification.pk}@{domain}>"
+
+
+def _headers(notification: Notification, urgent: bool) -> dict[str, str]:
+    headers = {"Message-ID": _message_id(notification), "Auto-Submitted": "auto-generated"}
+    if urgent:
+        headers |= {"Importance": "high", "X-Priority": "1"}
+    return headers
+
+
+def _tip_facts(notification: Notification) -> tuple[str, bool]:
+    row = Tip.objects.filter(pk=notification.tip_id).values_list("reference", "is_life_safety").first()
+    if row is None:
+        raise NothingToSend("the tip no longer exists")
+    return row
+
+
+def render(notification: Notification) -> RenderedEmail:
+    """Subject, plain text, HTML and headers of one alert. ``notification`` should come with
+    its ``recipient`` and ``agency`` (select_related)."""
+    kind = Notification.Kind(notification.kind)
+    context = {
+        "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
+        "agency_name": notification.agency.name if notification.agency_id else "",
+        "organisation": "Safe Schools Partnership",
+    }
+    if kind == Notification.Kind.DIGEST:
+        digest = digest_for(notification.recipient_id, queued_at=notification.created_at, now=timezone.now())
+        if not digest:
+            raise NothingToSend("nothing left to report in the digest")
+        urgent = False
+        context |= {
+            "new": [(entry, tip_dashboard_url(entry.tip_id)) for entry in digest.new],
+            "overdue": [(entry, tip_dashboard_url(entry.tip_id)) for entry in digest.overdue],
+            "window_end": timezone.localtime(digest.window_end),
+        }
+        subject = f"Daily digest: {len(digest.new)} new, {len(digest.overdue)} overdue"
+        template = "digest"
+    else:
+        reference, life_safety = _tip_facts(notification)
+        urgent = notification.urgent or kind == Notification.Kind.ESCALATION
+        priority = URGENT if urgent else NORMAL
+        context |= {
+            "reference": reference,
+            "priority": priority,
+            "urgent": urgent,
+            "life_safety": life_safety,
+            "link": tip_dashboard_url(notification.tip_id),
+        }
+        template = kind.value
+        if kind == Notification.Kind.NEW_TIP:
+            subject = f"{priority}: new tip {reference} for {context['agency_name']}"
+        elif kind == Notification.Kind.ESCALATION:
+            subject = f"{URGENT}: tip {reference} is not acknowledged yet ({context['agency_name']})"
+        else:
+            subject = f"{priority}: the tipster wrote on {reference}"
+    return RenderedEmail(
+        subject=subject,
+        text=render_to_string(f"emails/{template}.txt", context),
+        html=render_to_string(f"emails/{template}.html", context),
+        headers=_headers(notification, urgent),
+    )
+
+
+def build_message(notification: Notification) -> EmailMultiAlternatives:
+    rendered = render(notification)
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        to=[notification.recipient.email],
+        headers=rendered.headers,
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message

@@ -1,0 +1,124 @@
+"""Retention (SECURITY.md 36): closed tips are deleted once their retention period has
+passed, with everything that belongs to them; an audit stub records that they existed.
+
+The period runs from the day a tip was closed: the category's ``retention_days`` if set,
+otherwise ``settings.TIP_RETENTION_DAYS``. Open tips are never purged, however old.
+
+Deleted with each tip (by the database's cascades, in one transaction per batch): its
+routings, images, messages (and their images), internal notes, outbox notifications,
+submission tokens and links to related tips; the receipt hash goes with the tip's own row,
+so the tipster's receipt opens nothing afterwards. Kept: the audit log, which holds no
+tipster data, plus one ``TIP_PURGED`` event per tip with its reference, the hour it arrived,
+the day it was closed, its category's name and its final status (not the disposition text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from reports import audit
+from reports.models import (
+    Attachment,
+    AuditEvent,
+    Category,
+    Message,
+    Note,
+    Notification,
+    Routing,
+    SubmissionToken,
+    Tip,
+)
+
+BATCH = 100
+TOKEN_LIFETIME = timedelta(days=1)
+
+# What a purge deletes, in the order the command prints it.
+TABLES = {
+    "tips": Tip,
+    "routings": Routing,
+    "images": Attachment,
+    "messages": Message,
+    "notes": Note,
+    "notifications": Notification,
+    "submission tokens": SubmissionToken,
+}
+
+
+@dataclass
+class PurgeReport:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+
+    @property
+    def tips(self) -> int:
+        return self.counts["tips"]
+
+
+def expired_tips(now: datetime | None = None) -> QuerySet[Tip]:
+    """Closed tips whose retention period has passed at ``now``."""
+    now = now or timezone.now()
+    expired = Q(category__retention_days__isnull=True, closed_at__lte=now - timedelta(days=settings.TIP_RETENTION_DAYS))
+    for category_id, days in Category.objects.filter(retention_days__isnull=False).values_list("pk", "retention_days"):
+        expired |= Q(category_id=category_id, closed_at__lte=now - timedelta(days=days))
+    return Tip.objects.filter(closed_at__isnull=False).filter(expired)
+
+
+def _count(tip_ids: list[int]) -> dict[str, int]:
+    counts = {}
+    for label, model in TABLES.items():
+        lookup = {"pk__in": tip_ids} if model is Tip else {"tip_id__in": tip_ids}
+        counts[label] = model.objects.filter(**lookup).count()
+    return counts
+
+
+def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
+    """Delete every expired tip and what belongs to it, leaving an audit stub for each.
+    With ``dry_run``, count what would go and change nothing. Running it again deletes
+    nothing more: the first run left only stubs."""
+    now = now or timezone.now()
+    report = PurgeReport()
+    pending = list(expired_tips(now).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pending), BATCH):
+        batch = pending[start : start + BATCH]
+        counts = _count(batch) if dry_run else _purge_batch(batch, now)
+        for label, number in counts.items():
+            report.counts[label] += number
+    return report
+
+
+@transaction.atomic
+def _purge_batch(tip_ids: list[int], now: datetime) -> dict[str, int]:
+    # Re-read under lock: a tip reopened since it was listed is no longer expired.
+    tips = list(
+        expired_tips(now)
+        .filter(pk__in=tip_ids)
+        .select_for_update(of=("self",))
+        .select_related("category")
+        .only("reference", "received_at", "closed_at", "status", "category__name")
+    )
+    ids = [tip.pk for tip in tips]
+    counts = _count(ids)
+    for tip in tips:
+        audit.record(
+            AuditEvent.Action.TIP_PURGED,
+            tip=tip,
+            received_hour=timezone.localtime(tip.received_at).strftime("%Y-%m-%d %H:00"),
+            closed_on=timezone.localtime(tip.closed_at).date().isoformat(),
+            category=tip.category.name,
+            status=tip.status,
+        )
+    # only("pk"): the cascade needs ids, not the encrypted content.
+    Tip.objects.filter(pk__in=ids).only("pk").delete()
+    return counts
+
+
+def prune_submission_tokens(*, now: datetime | None = None) -> int:
+    """Forget form tokens older than a day: replay protection only needs the recent ones."""
+    now = now or timezone.now()
+    deleted, _ = SubmissionToken.objects.filter(created_at__lt=now - TOKEN_LIFETIME).delete()
+    return deleted
