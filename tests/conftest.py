@@ -41,18 +41,6 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip)
 
 
-def pytest_collection_modifyitems(config, items) -> None:
-    """Tests marked ``postgres`` need row locks and real concurrency: skipped on SQLite."""
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…); SQLite has no row locks")
-    for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
-
-
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
