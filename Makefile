@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format clean prod-check bench
+.PHONY: run test lint format clean prod-check bench bench-drills
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ bench: $(VENV)/.installed-runtime bench/.venv/.installed
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } || \
 	  { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	bench/.venv/bin/python bench/run.py --tips $(BENCH_TIPS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+## make bench-drills: resilience drills (bench/drills.py); results in bench/results/drills-*.md.
+## DRILLS=postgres restarts the machine's PostgreSQL cluster: run it alone.
+DRILLS ?= load load-queue redis
+bench-drills: $(VENV)/.installed-runtime bench/.venv/.installed
+	bench/.venv/bin/python bench/drills.py $(DRILLS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
