@@ -50,7 +50,6 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
 # --- Staff session limits (SECURITY.md 16) -------------------------------------------
 SIGNED_IN_AT = "staff_signed_in_at"
 LAST_SEEN_AT = "staff_last_seen_at"
-LAST_SEEN_RESOLUTION = 60  # seconds
 
 
 def mark_signed_in(request: HttpRequest) -> None:
@@ -97,10 +96,7 @@ def staff_session_limits(get_response: Callable[[HttpRequest], HttpResponse]):
                 "hours": f"{hours:g}"
             }
             return _end_session(request, user_id, "session_limit", message)
-        if now - last_seen_at >= LAST_SEEN_RESOLUTION or LAST_SEEN_AT not in session:
-            # Not on every request: a changed session is an UPDATE (and a commit) per page
-            # view. The idle limit is therefore kept to within LAST_SEEN_RESOLUTION seconds.
-            session[LAST_SEEN_AT] = now
+        session[LAST_SEEN_AT] = now
         return get_response(request)
 
     return middleware
