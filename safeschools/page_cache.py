@@ -15,6 +15,10 @@ response that is not a plain 200, sets a cookie (a CSRF token was rendered) or s
 their change at once; the TTL bounds staleness from changes that bypass signals
 (``QuerySet.update``).
 
+Each process also keeps the pages it just served for ``CACHE_LOCAL_SECONDS`` (a few
+seconds), which saves the Redis round trip on a busy page: an edit shows at once in the
+process that made it and within those seconds everywhere else.
+
 If the cache is down, pages are rendered as usual and a warning is logged (SECURITY.md 29).
 """
 
@@ -29,9 +33,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from safeschools.cache import cached_locally, forget_local
+
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-pages:generation"
-NEVER_CACHED_PREFIXES = ("/staff/", "/admin/", "/static/", "/media/", "/healthz")
+NEVER_CACHED_PREFIXES = ("/staff/", "/admin/", "/static/", "/media/", "/healthz", "/report/")
 # Apps and models whose rows public pages (or the blank tip form) show.
 CONTENT_APPS = {"partners"}
 CONTENT_MODELS = {"reports.category"}
@@ -51,11 +57,17 @@ def generation() -> str:
         return "0"
 
 
+def local_generation() -> str:
+    """``generation()``, through the per-process tier (a few seconds old at most)."""
+    return cached_locally(GENERATION_KEY, generation)
+
+
 def content_changed(sender, **kwargs) -> None:
     """Signal receiver (post_save, post_delete, m2m_changed): public content changed."""
     label = getattr(getattr(sender, "_meta", None), "label_lower", "")
     if label.split(".")[0] not in CONTENT_APPS and label not in CONTENT_MODELS:
         return
+    forget_recent()
     try:
         cache.set(GENERATION_KEY, str(time.time_ns()), None)
     except Exception:
@@ -67,7 +79,12 @@ def _cacheable_request(request: HttpRequest) -> bool:
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return False
-    return not request.path_info.startswith(NEVER_CACHED_PREFIXES)
+    path = request.path_info
+    for code, _ in settings.LANGUAGES:  # /es/report/ is a tip page too
+        if path.startswith(f"/{code}/"):
+            path = path[len(code) + 1 :]
+    # Tip pages are no-store: looking them up would cost a round trip for nothing.
+    return not path.startswith(NEVER_CACHED_PREFIXES)
 
 
 def _cacheable_response(response: HttpResponse) -> bool:
@@ -82,12 +99,29 @@ def _key(request: HttpRequest) -> str:
     return "public-page:" + hashlib.sha256(where.encode()).hexdigest()
 
 
+# The last few pages this process served, for CACHE_LOCAL_SECONDS: saves the Redis
+# round trip on a busy page. Only a copy of what Redis holds, so no other process or
+# machine ever needs it; an edit clears this process's copy and other processes' expire.
+_recent: dict[str, tuple[float, list, bytes]] = {}
+RECENT_PAGES = 64
+
+
+def _response(headers: list, content: bytes) -> HttpResponse:
+    response = HttpResponse(content)
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
 def public_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     def middleware(request: HttpRequest) -> HttpResponse:
         ttl = settings.PUBLIC_PAGE_CACHE_SECONDS
         if not ttl or not _cacheable_request(request):
             return get_response(request)
         key = _key(request)
+        recent = _recent.get(key)
+        if recent is not None and recent[0] > time.monotonic():
+            return _response(recent[1], recent[2])
         try:
             # One round trip: the page and the generation it must belong to.
             found = cache.get_many([key, GENERATION_KEY])
@@ -96,18 +130,33 @@ def public_pages(get_response: Callable[[HttpRequest], HttpResponse]):
             return get_response(request)
         stored, current = found.get(key), found.get(GENERATION_KEY)
         if stored is not None and current is not None and stored[0] == current:
-            _, headers, content = stored
-            response = HttpResponse(content)
-            for name, value in headers:
-                response.headers[name] = value
-            return response
+            _remember(key, stored[1], stored[2])
+            return _response(stored[1], stored[2])
         response = get_response(request)
         if _cacheable_response(response):
             current = current or generation()
+            headers = list(response.headers.items())
             try:
-                cache.set(key, (current, list(response.headers.items()), response.content), ttl)
+                cache.set(key, (current, headers, response.content), ttl)
             except Exception:
                 logger.warning("cache unavailable writing %s", request.path_info, exc_info=True)
+            else:
+                _remember(key, headers, response.content)
         return response
 
     return middleware
+
+
+def forget_recent() -> None:
+    """Drop this process's copies (tests; a change of public content does it too)."""
+    _recent.clear()
+    forget_local()
+
+
+def _remember(key: str, headers: list, content: bytes) -> None:
+    seconds = settings.CACHE_LOCAL_SECONDS
+    if not seconds:
+        return
+    if len(_recent) >= RECENT_PAGES:
+        _recent.clear()
+    _recent[key] = (time.monotonic() + seconds, headers, content)

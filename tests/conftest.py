@@ -43,9 +43,13 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from safeschools.page_cache import forget_recent
+
     cache.clear()
+    forget_recent()
     yield
     cache.clear()
+    forget_recent()
 
 
 @pytest.fixture(autouse=True)

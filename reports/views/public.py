@@ -76,7 +76,7 @@ def _blank_fields(request: HttpRequest, form: TipForm) -> str:
     """The blank form's fields, the same for everyone in a language: rendered once per
     generation of public content and kept in the shared cache (the signed form token and
     the CSRF token are rendered outside them, fresh for each request)."""
-    key = f"tip-form-fields:{get_language()}:{page_cache.generation()}"
+    key = f"tip-form-fields:{get_language()}:{page_cache.local_generation()}"
     return cached(
         key, lambda: render_to_string("reports/partials/tip_form_fields.html", {"form": form}, request=request)
     )

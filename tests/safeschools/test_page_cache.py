@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -114,3 +116,21 @@ def test_turned_off_with_zero_seconds(client, home_page, settings):
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     client.get("/")
     assert queries_for(client, "/")[1] > 0
+
+
+def test_a_process_serves_its_recent_copy_without_asking_redis(client, home_page):
+    client.get("/")
+    with mock.patch.object(cache, "get_many", side_effect=AssertionError("asked the cache")):
+        response = client.get("/")
+    assert response.status_code == 200 and "First version." in response.content.decode()
+
+
+def test_the_recent_copy_expires(client, home_page, settings):
+    client.get("/")
+    with (
+        time_machine.travel(time.time() + settings.CACHE_LOCAL_SECONDS + 1, tick=False),
+        CaptureQueriesContext(connection) as queries,
+        mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many,
+    ):
+        client.get("/")
+    assert get_many.called and len(queries) == 0  # back to the shared copy, still no query
