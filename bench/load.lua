@@ -81,4 +81,11 @@ function done(summary, latency, requests)
       .. '"statuses": {%s}, "reused": %d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
     latency.max, latency.mean, e.connect, e.read, e.write, e.status, e.timeout, table.concat(parts, ", "), wraps))
+  -- The whole latency histogram (µs:count), so that rounds can be merged exactly.
+  local buckets = {}
+  for i = 1, #latency do
+    local value, count = latency(i)
+    table.insert(buckets, value .. ":" .. count)
+  end
+  io.write("BENCH_HIST " .. table.concat(buckets, ",") .. "\n")
 end

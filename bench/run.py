@@ -28,6 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -252,6 +253,47 @@ def wrk(scenario: Scenario, port: int, seconds: int, connections: int, threads: 
     if not match:
         raise SystemExit(f"wrk printed no result for {scenario.key}:\n{out}")
     data = json.loads(match.group(1))
+    hist = re.search(r"^BENCH_HIST (.*)$", out, re.M)
+    data["histogram"] = Counter()
+    for pair in hist.group(1).split(",") if hist and hist.group(1) else []:
+        value, count = pair.split(":")
+        data["histogram"][int(value)] += int(count)
+    return data
+
+
+def merge(rounds: list[dict]) -> dict:
+    """One result from the rounds of a scenario: summed counts, exact percentiles of the
+    merged latency histogram."""
+    histogram = sum((r["histogram"] for r in rounds), Counter())
+    total = sum(histogram.values())
+    ordered = sorted(histogram.items())
+
+    def percentile(p: float) -> int:
+        target, seen = p / 100 * total, 0
+        for value, count in ordered:
+            seen += count
+            if seen >= target:
+                return value
+        return ordered[-1][0] if ordered else 0
+
+    statuses = Counter()
+    errors = Counter()
+    for r in rounds:
+        statuses.update(r["statuses"])
+        errors.update(r["errors"])
+    data = {
+        "requests": sum(r["requests"] for r in rounds),
+        "duration_us": sum(r["duration_us"] for r in rounds),
+        "p50_us": percentile(50),
+        "p95_us": percentile(95),
+        "p99_us": percentile(99),
+        "max_us": max((r["max_us"] for r in rounds), default=0),
+        "mean_us": sum(v * c for v, c in ordered) / total if total else 0,
+        "errors": dict(errors),
+        "statuses": dict(statuses),
+        "reused": sum(r["reused"] for r in rounds),
+        "rounds": len(rounds),
+    }
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
     data["5xx"] = sum(n for code, n in data["statuses"].items() if code.startswith("5"))
     data["socket_errors"] = sum(v for k, v in data["errors"].items() if k != "status")
@@ -386,8 +428,10 @@ def write_report(scenarios: list[Scenario], meta: dict, stem: str) -> Path:
         f"({meta['workers']}); PostgreSQL 15 and Redis on the same machine. Staff pages as "
         f"`{meta['officer']}` ({meta['visible_tips']:,} visible tips).",
         "",
-        "Ratios are req/s of the scenario ÷ req/s of the baseline it is compared with, in this run "
-        "(the deep queue page is compared with queue page 1).",
+        f"Each scenario ran {meta['rounds']} times for {meta['seconds'] // meta['rounds']} s, in rounds that visit "
+        "every scenario in turn (this machine is shared: interleaving gives the product and the baseline "
+        "the same background load); figures merge the rounds. Ratios are req/s of the scenario ÷ req/s "
+        "of the baseline it is compared with, in this run (the deep queue page is compared with queue page 1).",
         "",
         "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | 5xx | worker RSS MB (max / all) | vs | ratio | target |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
@@ -470,6 +514,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="measure each scenario in this many turns")
     parser.add_argument("--only", default="", help="comma-separated scenario keys (baselines are always run)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -506,25 +551,42 @@ def main() -> None:
         baseline = start_server("baseline", BASELINE_PORT, "baseline.wsgi", baseline_env(), BENCH, "/")
         stack.callback(baseline.stop)
         servers = {"product": product, "baseline": baseline}
-        tips_before = int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip"))
+        # Warm up every scenario, then measure in rounds that visit every scenario in turn,
+        # so that the product and the baseline see the same background load (this machine
+        # is shared) and a slow minute does not fall on one of them only.
+        measured: dict[str, list[str]] = {}
         for scenario in scenarios:
             server = servers[scenario.server]
             lines = scenario.lines
-            warm, measured = (
-                (lines[:warm_tokens], lines[warm_tokens:]) if scenario.key == "tip_submit" else (lines, lines)
-            )
+            warm, rest = (lines[:warm_tokens], lines[warm_tokens:]) if scenario.key == "tip_submit" else (lines, lines)
             check = Scenario(**{**scenario.__dict__, "lines": warm[:1], "result": {}})
             check_responses(check, server.port)
             wrk(scenario, server.port, args.warmup, args.connections, args.threads, warm[1:] or warm)
+            measured[scenario.key] = rest
+        rounds: dict[str, list[dict]] = {s.key: [] for s in scenarios}
+        chunk = max(1, args.seconds // args.rounds)
+        created = 0
+        for number in range(args.rounds):
+            for scenario in scenarios:
+                server = servers[scenario.server]
+                lines = measured[scenario.key]
+                if scenario.key == "tip_submit":  # fresh form tokens in every round
+                    share = len(lines) // args.rounds
+                    lines = lines[number * share : (number + 1) * share]
+                    time.sleep(3)  # requests wrk gave up on earlier still finish
+                    before = int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip"))
+                result = wrk(scenario, server.port, chunk, args.connections, args.threads, lines)
+                if scenario.key == "tip_submit":
+                    time.sleep(3)
+                    created += int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip")) - before
+                rounds[scenario.key].append(result)
+            log(f"round {number + 1} of {args.rounds} done")
+        for scenario in scenarios:
+            result = merge(rounds[scenario.key])
+            result["rss_max"], result["rss_all"] = servers[scenario.server].worker_rss_mb()
             if scenario.key == "tip_submit":
-                time.sleep(3)  # requests wrk gave up on at the end of the warm-up still finish
-                tips_before = int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip"))
-            result = wrk(scenario, server.port, args.seconds, args.connections, args.threads, measured)
-            result["rss_max"], result["rss_all"] = server.worker_rss_mb()
+                result["tips_created"] = created
             scenario.result = result
-            if scenario.key == "tip_submit":
-                time.sleep(3)
-                result["tips_created"] = int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip")) - tips_before
             log(
                 f"{scenario.label:<26} {result['rps']:8.1f} req/s  p50 {result['p50_us'] / 1000:7.1f} ms  "
                 f"p99 {result['p99_us'] / 1000:7.1f} ms  errors {result['errors']['status'] + result['socket_errors']}"
@@ -539,6 +601,7 @@ def main() -> None:
     meta = {
         "tips": args.tips,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         "connections": args.connections,
         "threads": args.threads,
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
@@ -546,7 +609,8 @@ def main() -> None:
         "workers": f"{gunicorn_conf[0]} workers × {gunicorn_conf[1]} threads",
         "officer": prep["officer"],
         "visible_tips": prep["visible_tips"],
-        "command": " ".join(["make bench", f"BENCH_TIPS={args.tips}", f"BENCH_SECONDS={args.seconds}"]),
+        "command": f"make bench BENCH_TIPS={args.tips} BENCH_SECONDS={args.seconds}"
+        + (f" BENCH_ARGS='--rounds {args.rounds}'" if args.rounds != 3 else ""),
         "tips_created": submit.result.get("tips_created") if submit else None,
     }
     stem = f"bench-{args.tips}-tips"
