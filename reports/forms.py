@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import School
 from reports.models import Category, Tip
+from safeschools import page_cache
+from safeschools.cache import cached
 
 NOT_SURE = "none"
 
@@ -34,12 +36,18 @@ class ImagesField(forms.FileField):
         return files
 
 
-def _school_choices() -> list[tuple[str, object]]:
+def _schools_by_district() -> list[tuple[str, list[tuple[str, str]]]]:
     schools = School.objects.filter(active=True).select_related("district").order_by("district__name", "name")
-    grouped = [
+    return [
         (district, [(str(s.pk), s.name) for s in members])
         for district, members in groupby(schools, key=lambda s: s.district.name)
     ]
+
+
+def _school_choices() -> list[tuple[str, object]]:
+    # Read on every tip submitted (the field validates against its choices): kept in the
+    # shared cache until a school or district changes (a new public-content generation).
+    grouped = cached(f"tip-form:schools:{page_cache.local_generation()}", _schools_by_district)
     return [("", _("Choose a school")), (NOT_SURE, _("Not sure, or somewhere else")), *grouped]
 
 

@@ -54,3 +54,23 @@ def test_a_refused_form_is_rendered_with_its_errors_not_from_the_cache(client, c
     response = client.post("/report/", tip_post(description=""))
     assert "Tell us what is happening" in response.content.decode()
     assert 'aria-invalid="true"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_schools_are_read_once_until_a_school_changes(client, categories, clayton_high, tip_post):
+    from partners.models import School
+
+    client.post("/report/", tip_post())
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/report/", tip_post())
+    school_list = [
+        q for q in queries.captured_queries if 'FROM "partners_school"' in q["sql"] and "LIMIT" not in q["sql"]
+    ]
+    assert school_list == []
+    School.objects.create(
+        name="Clayton Middle",
+        district=clayton_high.district,
+        police_agency=clayton_high.police_agency,
+        grade_band="middle",
+    )
+    assert "Clayton Middle" in get_form(client)[0]
