@@ -29,6 +29,8 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
 
 CPUS = os.cpu_count() or 1
 
+# Loopback, behind the TLS proxy: the only peer gunicorn sees, and names in its own warnings
+# ("Invalid request from ip=..."), is then the proxy, never a tipster's address.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Requests spend much of their time waiting on PostgreSQL; two processes per core plus one
 # keeps the cores busy, and a second thread per process overlaps those waits.

@@ -105,3 +105,8 @@ def test_graceful_timeouts_and_persistent_connections(conf):
 
     assert 0 < conf.graceful_timeout <= conf.timeout
     assert os.environ["CONN_MAX_AGE"] == "60"
+
+
+def test_binds_to_loopback_behind_the_proxy(conf):
+    # gunicorn's own warnings name the peer's address: behind nginx that is the proxy.
+    assert conf.bind.startswith("127.0.0.1:")
