@@ -30,7 +30,7 @@ IDENTIFYING_ATOMS = [
 
 def load_conf(monkeypatch, **env):
     # monkeypatch restores these afterwards, including the CONN_MAX_AGE the file sets.
-    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "CONN_MAX_AGE"):
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_BIND", "CONN_MAX_AGE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
