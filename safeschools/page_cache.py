@@ -74,6 +74,16 @@ def content_changed(sender, **kwargs) -> None:
         logger.warning("cache unavailable; public pages refresh within their TTL", exc_info=True)
 
 
+def deployed(sender, **kwargs) -> None:
+    """post_migrate receiver: every deploy runs ``migrate``, and cached HTML from the old
+    templates (or naming old static files) must not outlive it."""
+    forget_recent()
+    try:
+        cache.set(GENERATION_KEY, str(time.time_ns()), None)
+    except Exception:
+        logger.warning("cache unavailable; cached pages refresh within their TTL", exc_info=True)
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     if request.method != "GET" or request.META.get("QUERY_STRING"):
         return False

@@ -134,3 +134,15 @@ def test_the_recent_copy_expires(client, home_page, settings):
     ):
         client.get("/")
     assert get_many.called and len(queries) == 0  # back to the shared copy, still no query
+
+
+def test_a_deploy_starts_a_new_generation(client, home_page):
+    from django.core.management import call_command
+
+    from safeschools import page_cache
+
+    client.get("/")
+    before = page_cache.generation()
+    call_command("migrate", verbosity=0)
+    assert page_cache.generation() != before
+    assert queries_for(client, "/")[1] > 0  # rendered again
