@@ -187,6 +187,21 @@ class Server:
                 sizes.append(int(rss.group(1)) / 1024)
         return (max(sizes, default=0.0), sum(sizes))
 
+    def drain(self, health: str, limit: float = 60) -> None:
+        """Wait until requests that wrk gave up on have finished (a slow page keeps every
+        worker busy for seconds after wrk stops), so they do not land on the next scenario:
+        two quick answers in a row from the health URL mean the workers are free."""
+        deadline, quick = time.monotonic() + limit, 0
+        while quick < 2 and time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{health}", timeout=limit) as response:  # noqa: S310
+                    response.read()
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+                continue
+            quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -551,6 +566,7 @@ def main() -> None:
         baseline = start_server("baseline", BASELINE_PORT, "baseline.wsgi", baseline_env(), BENCH, "/")
         stack.callback(baseline.stop)
         servers = {"product": product, "baseline": baseline}
+        health = {"product": "/healthz", "baseline": "/"}
         # Warm up every scenario, then measure in rounds that visit every scenario in turn,
         # so that the product and the baseline see the same background load (this machine
         # is shared) and a slow minute does not fall on one of them only.
@@ -562,6 +578,7 @@ def main() -> None:
             check = Scenario(**{**scenario.__dict__, "lines": warm[:1], "result": {}})
             check_responses(check, server.port)
             wrk(scenario, server.port, args.warmup, args.connections, args.threads, warm[1:] or warm)
+            server.drain(health[scenario.server])
             measured[scenario.key] = rest
         rounds: dict[str, list[dict]] = {s.key: [] for s in scenarios}
         chunk = max(1, args.seconds // args.rounds)
@@ -576,6 +593,7 @@ def main() -> None:
                     time.sleep(3)  # requests wrk gave up on earlier still finish
                     before = int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip"))
                 result = wrk(scenario, server.port, chunk, args.connections, args.threads, lines)
+                server.drain(health[scenario.server])
                 if scenario.key == "tip_submit":
                     time.sleep(3)
                     created += int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip")) - before
