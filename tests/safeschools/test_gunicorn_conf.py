@@ -110,3 +110,8 @@ def test_graceful_timeouts_and_persistent_connections(conf):
 def test_binds_to_loopback_behind_the_proxy(conf):
     # gunicorn's own warnings name the peer's address: behind nginx that is the proxy.
     assert conf.bind.startswith("127.0.0.1:")
+
+
+def test_workers_are_forked_from_a_preloaded_app(conf, monkeypatch):
+    assert conf.preload_app is True
+    assert load_conf(monkeypatch, GUNICORN_PRELOAD="false").preload_app is False
