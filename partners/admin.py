@@ -41,8 +41,19 @@ class PageAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "published", "show_in_nav", "display_order", "updated_at"]
     list_filter = ["published", "show_in_nav"]
     list_editable = ["published", "show_in_nav", "display_order"]
-    search_fields = ["title", "summary", "body"]
+    search_fields = ["title", "summary", "body", "title_es", "summary_es", "body_es"]
     prepopulated_fields = {"slug": ["title"]}
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "body"]}),
+        (
+            _("Spanish version"),
+            {
+                "fields": ["title_es", "summary_es", "body_es"],
+                "description": _("Shown on the Spanish site (/es/). Leave a field empty to show the English."),
+            },
+        ),
+        (_("Publishing"), {"fields": ["published", "show_in_nav", "display_order"]}),
+    ]
 
 
 @admin.register(Resource)
@@ -50,7 +61,18 @@ class ResourceAdmin(HttpsLinks, admin.ModelAdmin):
     list_display = ["title", "kind", "effective_date", "published", "display_order"]
     list_filter = ["kind", "published"]
     list_editable = ["published", "display_order"]
-    search_fields = ["title", "description", "url"]
+    search_fields = ["title", "description", "url", "title_es", "description_es"]
+    fieldsets = [
+        (None, {"fields": ["title", "description", "kind", "file", "url", "effective_date"]}),
+        (
+            _("Spanish version"),
+            {
+                "fields": ["title_es", "description_es"],
+                "description": _("Shown on the Spanish site (/es/). Leave a field empty to show the English."),
+            },
+        ),
+        (_("Publishing"), {"fields": ["published", "display_order"]}),
+    ]
 
 
 @admin.register(SiteSettings)

@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from partners.models import SiteSettings, nav_pages
 
@@ -18,7 +19,11 @@ def site(request: HttpRequest) -> dict[str, object]:
     that say "your report was not sent" must never fail themselves.
     """
     try:
-        return {"site": SiteSettings.current(), "nav_pages": nav_pages(), "fallback": settings.FALLBACK_CONTACT}
+        spanish = get_language() == "es"
+        nav = [
+            {"slug": item["slug"], "title": (spanish and item.get("title_es")) or item["title"]} for item in nav_pages()
+        ]
+        return {"site": SiteSettings.current(), "nav_pages": nav, "fallback": settings.FALLBACK_CONTACT}
     except DatabaseError:
         logger.warning("site settings unavailable; using the fallback contact numbers")
         return {"site": None, "nav_pages": [], "fallback": settings.FALLBACK_CONTACT}

@@ -54,6 +54,19 @@ Your report goes straight to the school district and the police department respo
 
 ## Why it matters
 Most school violence is talked about before it happens. A single message from a student who noticed something has, again and again, been what let adults step in early.""",
+        "title_es": "Que cada estudiante esté seguro en la escuela",
+        "summary_es": (
+            "La policía, las escuelas, el tribunal de familia y organizaciones de la comunidad en todo el condado "
+            "de St. Louis trabajan juntos para que ningún estudiante vaya a la escuela con miedo."
+        ),
+        "body_es": """## ¿Ves algo? Dilo.
+Si sabes de un arma, una amenaza, una pelea que se está planeando, alguien a quien están lastimando o alguien que está pensando en hacerse daño, avísanos. Puedes reportarlo en línea o llamar a la línea directa. No tienes que dar tu nombre.
+
+## Qué pasa después
+Tu reporte va directo al distrito escolar y al departamento de policía que le corresponden a esa escuela. Adultos capacitados lo leen, deciden qué hacer y pueden contestarte en la página del reporte. Te quedas con un código de recibo para ver si hay respuestas sin decir nunca quién eres.
+
+## Por qué importa
+Casi siempre se habla de la violencia escolar antes de que pase. Una sola vez tras otra, el mensaje de un estudiante que se dio cuenta de algo ha sido lo que permitió a los adultos actuar a tiempo.""",
         "display_order": 0,
     },
     {
@@ -75,6 +88,23 @@ The Safe Schools Partnership brings together law enforcement, school districts, 
 
 ## History
 The Partnership grew out of the work of county and municipal police, superintendents and the family court after the Missouri Safe Schools Act of 1996, which asked schools and law enforcement to share information about serious incidents. Its hotline, (314) 889-SAFE (7233), gave students a way to speak up without giving their name. This site carries that work online: the same promise of anonymity, with replies students can read and answer.""",
+        "title_es": "Sobre la Alianza",
+        "summary_es": "Un condado, un mensaje: la violencia no tiene lugar en nuestras escuelas.",
+        "body_es": """## Visión
+Que cada estudiante del condado de St. Louis aprenda en una escuela donde se sienta seguro, y que cada adulto a su alrededor sepa cómo ayudar.
+
+## Misión
+La Safe Schools Partnership (Alianza por Escuelas Seguras) une a la policía, los distritos escolares, el tribunal de menores y organizaciones de la comunidad para que las preocupaciones sobre la seguridad de los estudiantes lleguen rápido a las personas indicadas, se atiendan de la misma manera sin importar la ciudad o el distrito, y terminen en ayuda además de responsabilidad.
+
+## Objetivos
+- Trabajar en todo el condado, no escuela por escuela, y actuar antes de que alguien salga lastimado, no después.
+- Hablar con una sola voz: la violencia dentro y alrededor de las escuelas no se acepta.
+- Detectar los problemas a tiempo, gracias a estudiantes, familias y personal que pueden hablar sin correr riesgos.
+- Responder con firmeza y justicia cuando sí hay violencia.
+- Compartir capacitación, información y buenas prácticas entre las organizaciones.
+
+## Historia
+La Alianza nació del trabajo de la policía del condado y de los municipios, los superintendentes y el tribunal de familia después de la Ley de Escuelas Seguras de Missouri de 1996, que pidió a las escuelas y a la policía compartir información sobre incidentes graves. Su línea directa, (314) 889-SAFE (7233), les dio a los estudiantes una forma de hablar sin dar su nombre. Este sitio lleva ese trabajo a internet: la misma promesa de anonimato, con respuestas que los estudiantes pueden leer y contestar.""",
         "display_order": 10,
     },
     {
@@ -94,6 +124,21 @@ Staff of the school district and the police department responsible for the schoo
 
 ## In an emergency
 If someone is in danger right now, call 911. For a mental-health crisis, call or text 988.""",
+        "title_es": "Cómo funciona el reporte",
+        "summary_es": "Qué puedes reportar, quién lo lee y cómo sigues siendo anónimo.",
+        "body_es": """## Qué puedes reportar
+Armas, amenazas, planes de ataque, peleas, acoso y ciberacoso, abuso, drogas, autolesiones o cualquier otra cosa que te haga temer por la seguridad de alguien en la escuela o en el camino.
+
+## Quién lo lee
+El personal del distrito escolar y del departamento de policía que le corresponden a la escuela. Algunos tipos de reporte también llegan a un consejero de crisis o a otra organización que puede ayudar.
+
+## Cómo sigues siendo anónimo
+- El formulario no te pide tu nombre, y el sitio no guarda tu dirección de internet ni datos de tu dispositivo.
+- Después de enviar un reporte recibes un código de recibo. Escríbelo o cópialo en un lugar seguro: es la única forma de ver las respuestas.
+- Si quieres que alguien se comunique contigo, puedes dejar un número de teléfono o un correo electrónico. Siempre es opcional.
+
+## En una emergencia
+Si alguien está en peligro ahora mismo, llama al 911. Si es una crisis de salud mental, llama o manda un mensaje de texto al 988.""",
         "display_order": 20,
         "show_in_nav": True,
     },
@@ -104,6 +149,10 @@ If someone is in danger right now, call 911. For a mental-health crisis, call or
         "body": """The Partnership office coordinates the work of its member agencies. It does not respond to emergencies: if someone is in danger, call 911.
 
 For questions about the Partnership, training for school staff, or joining as a partner agency, call the hotline or write to the office.""",
+        "title_es": "Contacto",
+        "body_es": """La oficina de la Alianza coordina el trabajo de las organizaciones que la forman. No atiende emergencias: si alguien está en peligro, llama al 911.
+
+Si tienes preguntas sobre la Alianza, la capacitación para el personal escolar o cómo unirse como organización aliada, llama a la línea directa o escríbele a la oficina.""",
         "display_order": 90,
     },
 ]
@@ -111,6 +160,8 @@ For questions about the Partnership, training for school staff, or joining as a 
 RESOURCES = [
     {
         "title": "Partnership handbook (summary)",
+        "title_es": "Manual de la Alianza (resumen)",
+        "description_es": "Cómo las organizaciones aliadas comparten y usan la información sobre amenazas a la seguridad de los estudiantes.",
         "kind": Resource.Kind.DOCUMENT,
         "description": "How partner agencies share and act on information about threats to student safety.",
         "filename": "partnership-handbook-summary.txt",
@@ -125,24 +176,32 @@ RESOURCES = [
     },
     {
         "title": "Missouri Safe Schools Act: school discipline policies (RSMo 160.261)",
+        "title_es": "Ley de Escuelas Seguras de Missouri: normas de disciplina escolar (RSMo 160.261)",
+        "description_es": "Exige que cada distrito adopte por escrito sus normas de disciplina y que reporte ciertos actos de violencia.",
         "kind": Resource.Kind.STATUTE,
         "description": "Requires each district to adopt a written discipline policy and to report certain acts of violence.",
         "url": "https://revisor.mo.gov/main/OneSection.aspx?section=160.261",
     },
     {
         "title": "Reporting of certain offences to schools (RSMo 167.115)",
+        "title_es": "Aviso a las escuelas sobre ciertos delitos (RSMo 167.115)",
+        "description_es": "Cómo la policía y los tribunales le avisan al superintendente cuando se acusa a un estudiante de un delito grave.",
         "kind": Resource.Kind.STATUTE,
         "description": "How law enforcement and courts inform a superintendent when a student is charged with a serious offence.",
         "url": "https://revisor.mo.gov/main/OneSection.aspx?section=167.115",
     },
     {
         "title": "988 Suicide & Crisis Lifeline",
+        "title_es": "988 Línea de Prevención del Suicidio y Crisis",
+        "description_es": "Llama o manda un mensaje de texto al 988, a cualquier hora, por ti o por alguien que te preocupa.",
         "kind": Resource.Kind.LINK,
         "description": "Call or text 988, any time, for yourself or someone you are worried about.",
         "url": "https://988lifeline.org/",
     },
     {
         "title": "National School Safety Center",
+        "title_es": "National School Safety Center (Centro Nacional de Seguridad Escolar)",
+        "description_es": "Un centro nacional de información sobre seguridad escolar, fundado en 1984.",
         "kind": Resource.Kind.LINK,
         "description": "A national clearinghouse on school safety, founded in 1984.",
         "url": "https://www.schoolsafety.us/",
@@ -196,14 +255,22 @@ def load() -> dict[str, object]:
         import_schools(read_school_csv(handle))
 
     for page in PAGES:
-        Page.objects.get_or_create(slug=page["slug"], defaults={k: v for k, v in page.items() if k != "slug"})
+        row, created = Page.objects.get_or_create(
+            slug=page["slug"], defaults={k: v for k, v in page.items() if k != "slug"}
+        )
+        if not created:
+            _fill_empty_spanish(row, page, ["title_es", "summary_es", "body_es"])
     for order, spec in enumerate(RESOURCES):
-        if Resource.objects.filter(title=spec["title"]).exists():
+        existing = Resource.objects.filter(title=spec["title"]).first()
+        if existing is not None:
+            _fill_empty_spanish(existing, spec, ["title_es", "description_es"])
             continue
         resource = Resource(
             title=spec["title"],
+            title_es=spec["title_es"],
             kind=spec["kind"],
             description=spec["description"],
+            description_es=spec["description_es"],
             url=spec.get("url", ""),
             effective_date=spec.get("effective_date"),
             display_order=order,
@@ -219,6 +286,16 @@ def load() -> dict[str, object]:
             user.groups.add(coordinator_group())
         _demo_totp_device(user)
     return {"staff": demo_staff_accounts()}
+
+
+def _fill_empty_spanish(row: Page | Resource, spec: dict, fields: list[str]) -> None:
+    """Give a row loaded before pages had Spanish versions its Spanish text, only where a
+    coordinator has not written any."""
+    missing = [field for field in fields if not getattr(row, field) and spec.get(field)]
+    for field in missing:
+        setattr(row, field, spec[field])
+    if missing:
+        row.save(update_fields=missing)
 
 
 def _demo_user(username: str, first: str, last: str, agency: Agency, role: str, *, is_staff: bool = False):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from safeschools.cache import cached, forget
@@ -204,7 +205,19 @@ class Membership(models.Model):
             )
 
 
-class Page(models.Model):
+class SpanishVersion:
+    """Fields that coordinators may also write in Spanish (``title`` and ``title_es``)."""
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """The Spanish text on the Spanish site when a coordinator wrote one, else the
+        English: a half-translated page still reads whole."""
+        english = getattr(self, field)
+        if (language or get_language()) == "es":
+            return getattr(self, f"{field}_es") or english
+        return english
+
+
+class Page(SpanishVersion, models.Model):
     """An editable public page. The body uses a small, safe markup (see partners.markup)."""
 
     title = models.CharField(_("title"), max_length=200)
@@ -216,6 +229,11 @@ class Page(models.Model):
             "Blank lines separate paragraphs. Start a line with '## ' for a heading and '- ' "
             "for a list item. Web addresses become links."
         ),
+    )
+    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
+    summary_es = models.CharField(_("summary (Spanish)"), max_length=300, blank=True)
+    body_es = models.TextField(
+        _("body (Spanish)"), blank=True, help_text=_("Shown on the Spanish site; empty shows the English body.")
     )
     display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
     published = models.BooleanField(_("published"), default=True)
@@ -250,10 +268,7 @@ def nav_pages() -> list[dict[str, str]]:
     """Published pages shown in the navigation, cached until a page is saved."""
     return cached(
         NAV_CACHE_KEY,
-        lambda: [
-            {"slug": slug, "title": title}
-            for slug, title in Page.objects.filter(published=True, show_in_nav=True).values_list("slug", "title")
-        ],
+        lambda: list(Page.objects.filter(published=True, show_in_nav=True).values("slug", "title", "title_es")),
     )
 
 
@@ -263,11 +278,13 @@ class ResourceKind(models.TextChoices):
     LINK = "link", _("Link")
 
 
-class Resource(models.Model):
+class Resource(SpanishVersion, models.Model):
     Kind = ResourceKind
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
+    description_es = models.TextField(_("description (Spanish)"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DOCUMENT)
     file = models.FileField(_("file"), upload_to="resources/%Y/", blank=True)
     url = models.URLField(_("external link"), blank=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -13,4 +14,4 @@ def staff(request: HttpRequest) -> dict[str, object]:
         user = getattr(request, "user", None)
         return bool(user and user.is_authenticated and is_coordinator(user))
 
-    return {"is_coordinator": SimpleLazyObject(check)}
+    return {"is_coordinator": SimpleLazyObject(check), "quick_exit_url": settings.QUICK_EXIT_URL}

@@ -96,6 +96,23 @@ def with_my_acknowledgement(tips: QuerySet[Tip], user) -> QuerySet[Tip]:
     )
 
 
+COUNTS_TTL = 30
+
+
+def cached_status_counts(user, filters: Filters) -> dict[str, object]:
+    """``status_counts`` of the user's filtered queue, kept in the shared cache for
+    ``COUNTS_TTL`` seconds. Counting every visible tip is the one part of the queue whose
+    cost grows with the table (an officer of a large agency sees tens of thousands of
+    tips); the list itself is always live, only the numbers on the tabs may lag."""
+    from hashlib import sha256
+
+    from safeschools.cache import cached
+
+    digest = sha256(repr(sorted((k, str(v)) for k, v in filters.__dict__.items() if k != "status")).encode())
+    key = f"queue-counts:{user.pk}:{digest.hexdigest()[:32]}"
+    return cached(key, lambda: status_counts(filtered(user, filters, include_status=False)), COUNTS_TTL)
+
+
 def status_counts(tips: QuerySet[Tip]) -> dict[str, object]:
     """Tips per status and how many have unread tipster messages, in one query."""
     rows = tips.order_by().values("status").annotate(n=Count("id"), unread=Sum(Least("unread_tipster_messages", 1)))

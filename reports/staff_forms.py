@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Agency, School
+from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
 from reports.queue import SORT_LABELS, Filters
 from reports.triage import NEXT_STATUSES
@@ -156,3 +156,14 @@ class RerouteForm(VersionedForm):
 
 class ExportForm(QueueFilterForm):
     include_contact = forms.BooleanField(label=_("Include tipster contact details"), required=False)
+
+
+class AlertPreferencesForm(forms.Form):
+    """One staff member's alert choices for one of their agencies."""
+
+    new_tip_alerts = forms.ChoiceField(
+        choices=Membership.NewTipAlerts.choices, label=_("New tips routed to this agency"), widget=forms.RadioSelect
+    )
+    tipster_message_alerts = forms.BooleanField(
+        required=False, label=_("E-mail me when a tipster writes on a tip assigned to me")
+    )

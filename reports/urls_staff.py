@@ -11,6 +11,7 @@ urlpatterns = [
     path("export.csv", staff_reports.export_csv, name="export"),
     path("stats/", staff_reports.stats_page, name="stats"),
     path("audit/", staff_reports.audit_log, name="audit"),
+    path("preferences/", staff.alert_preferences, name="preferences"),
     path("tips/<int:tip_id>/", staff.tip_detail, name="tip-detail"),
     path("tips/<int:tip_id>/acknowledge/", staff.tip_acknowledge, name="tip-acknowledge"),
     path("tips/<int:tip_id>/assign/", staff.tip_assign, name="tip-assign"),

@@ -1,7 +1,7 @@
 """Keep client addresses, user agents, receipts and tip text out of logs and error reports.
 
 SECURITY.md items 1 and 2: Django's default error report carries the whole request
-(``META`` with ``REMOTE_ADDR`` and ``HTTP_USER_AGENT``, the POST body, cookies, local
+(``META`` with the client's address and user agent, the POST body, cookies, local
 variables of every frame). The filter and reporter below keep only what an engineer needs
 to find the failing line: the path, the method and the traceback.
 """

@@ -32,8 +32,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language_from_request
 
 from safeschools.cache import cached_locally, forget_local
+from safeschools.language import ARRIVALS
 
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-pages:generation"
@@ -89,12 +91,21 @@ def _cacheable_request(request: HttpRequest) -> bool:
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return False
+    if _may_be_sent_to_spanish(request):
+        return False
     path = request.path_info
     for code, _ in settings.LANGUAGES:  # /es/report/ is a tip page too
         if path.startswith(f"/{code}/"):
             path = path[len(code) + 1 :]
     # Tip pages are no-store: looking them up would cost a round trip for nothing.
     return not path.startswith(NEVER_CACHED_PREFIXES)
+
+
+def _may_be_sent_to_spanish(request: HttpRequest) -> bool:
+    """A Spanish browser arriving from outside is redirected to /es/ by
+    ``safeschools.language`` (after this middleware): never answer it from the cache.
+    Every other request's page depends on its path alone (the prefix is the language)."""
+    return request.headers.get("Sec-Fetch-Site") in ARRIVALS and get_language_from_request(request) == "es"
 
 
 def _cacheable_response(response: HttpResponse) -> bool:

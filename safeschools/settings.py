@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "safeschools.page_cache.public_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A browser that prefers Spanish, arriving from elsewhere, goes to /es/ (no cookie).
+    "safeschools.language.spanish_for_spanish_browsers",
     "django.middleware.common.CommonMiddleware",
     "safeschools.csrf.NoReferrerCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -349,6 +351,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Where the quick-exit button on tip pages goes: a neutral page, opened in place of ours.
+QUICK_EXIT_URL = env_url("QUICK_EXIT_URL", "https://www.weather.gov/", schemes=("https",))
 
 # Shown by error pages, which must render without the database (SECURITY.md 35). The
 # editable copy of these numbers lives in partners.SiteSettings.

@@ -42,6 +42,16 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from safeschools.page_cache import forget_recent
 

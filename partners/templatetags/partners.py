@@ -14,6 +14,12 @@ def page_markup(source: str) -> SafeString:
     return markup.render(source or "")
 
 
+@register.filter
+def localized(instance, field: str) -> str:
+    """``{{ page|localized:"title" }}``: the Spanish text on the Spanish site, if written."""
+    return instance.localized(field)
+
+
 @register.simple_tag(takes_context=True)
 def url_in_language(context, language: str) -> str:
     """The current page's address in another language (the URL prefix carries the choice,

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from partners.access import staff_required
 from partners.models import Membership
@@ -22,6 +22,7 @@ from reports.selectors import with_overdue
 from reports.services import message_tipster
 from reports.staff_forms import (
     AcknowledgeForm,
+    AlertPreferencesForm,
     AssignForm,
     LinkForm,
     MessageForm,
@@ -52,7 +53,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         cursor=request.GET.get("cursor", ""),
         size=form.page_size,
     )
-    counts = queue.status_counts(queue.filtered(request.user, filters, include_status=False))
+    counts = queue.cached_status_counts(request.user, filters)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {"form": form, "page": page, "counts": counts, "query": query.urlencode(), "filters": filters}
@@ -276,3 +277,27 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def alert_preferences(request: HttpRequest) -> HttpResponse:
+    """Each of my memberships with its alert choices. Life-safety tips always alert."""
+    memberships = list(Membership.objects.filter(user=request.user).select_related("agency"))
+    forms = [
+        AlertPreferencesForm(
+            request.POST if request.method == "POST" else None,
+            prefix=f"m{m.pk}",
+            initial={"new_tip_alerts": m.new_tip_alerts, "tipster_message_alerts": m.tipster_message_alerts},
+        )
+        for m in memberships
+    ]
+    if request.method == "POST" and all(form.is_valid() for form in forms):
+        for membership, form in zip(memberships, forms, strict=True):
+            membership.new_tip_alerts = form.cleaned_data["new_tip_alerts"]
+            membership.tipster_message_alerts = form.cleaned_data["tipster_message_alerts"]
+            membership.save(update_fields=["new_tip_alerts", "tipster_message_alerts"])
+        messages.success(request, "Alert preferences saved.")
+        return redirect("dashboard:preferences")
+    rows = list(zip(memberships, forms, strict=True))
+    return render(request, "dashboard/preferences.html", {"rows": rows})

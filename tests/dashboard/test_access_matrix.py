@@ -18,6 +18,7 @@ ROUTES = {
     "export": ("get", False, None),
     "stats": ("get", False, None),
     "audit": ("get", False, None),  # coordinators only: tested separately
+    "preferences": ("get", False, None),  # only the user's own memberships
     "tip-detail": ("get", True, None),
     "tip-image": ("get", True, None),
     "tip-acknowledge": ("post", True, lambda tip: {"ack-version": tip.version}),

@@ -167,3 +167,35 @@ def test_only_coordinators_reopen_closed_tips(staff_client, officer_olsen, coord
         action("status", clayton_tip), {"status-version": 1, "status-status": "investigating"}
     )
     assert Tip.objects.get(pk=clayton_tip.pk).status == "investigating"
+
+
+@pytest.mark.django_db
+def test_every_action_leaves_an_audit_row(
+    staff_client, officer_olsen, coordinator_cole, clayton_tip, make_tip, clayton_high, kirkwood_pd, client
+):
+    other = make_tip(school=clayton_high).tip
+    staff = staff_client(officer_olsen)
+    staff.post(action("acknowledge", clayton_tip), {"ack-version": 1})
+    staff.post(action("assign", clayton_tip), {"assign-version": 2, "assign-assignee": officer_olsen.pk})
+    staff.post(action("priority", clayton_tip), {"priority-version": 3, "priority-priority": 4})
+    staff.post(action("status", clayton_tip), {"status-version": 4, "status-status": "investigating"})
+    staff.post(action("note", clayton_tip), {"note-body": "n"})
+    staff.post(action("message", clayton_tip), {"message-body": "m"})
+    staff.post(
+        action("link", clayton_tip), {"link-version": 5, "link-reference": other.reference, "link-kind": "related"}
+    )
+    client.logout()
+    from partners.models import Agency
+
+    staff_client(coordinator_cole).post(
+        action("reroute", clayton_tip),
+        {"reroute-version": 6, "reroute-add_agency": Agency.objects.get(name="Kirkwood Police Department").pk},
+    )
+    actions = list(AuditEvent.objects.filter(tip_id=clayton_tip.pk).values_list("action", "detail"))
+    kinds = [a for a, _ in actions]
+    assert kinds.count("tip.updated") == 4  # assign, priority, status, link
+    for expected in ("tip.submitted", "tip.acknowledged", "note.added", "message.to_tipster", "tip.routed"):
+        assert expected in kinds, expected
+    fields = {d.get("field") for a, d in actions if a == "tip.updated"}
+    assert fields == {"assigned_to", "priority", "status", "related"}
+    assert Tip.objects.get(pk=clayton_tip.pk).version == 7

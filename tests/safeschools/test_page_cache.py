@@ -146,3 +146,11 @@ def test_a_deploy_starts_a_new_generation(client, home_page):
     call_command("migrate", verbosity=0)
     assert page_cache.generation() != before
     assert queries_for(client, "/")[1] > 0  # rendered again
+
+
+def test_a_spanish_browser_arriving_from_outside_is_still_sent_to_spanish(client, home_page):
+    client.get("/")  # the English page is now cached
+    response = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9", "Sec-Fetch-Site": "none"})
+    assert response.status_code == 302 and response["Location"] == "/es/"
+    english = client.get("/", headers={"Accept-Language": "en-US", "Sec-Fetch-Site": "none"})
+    assert english.status_code == 200

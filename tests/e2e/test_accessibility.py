@@ -1,0 +1,106 @@
+"""axe-core on every public page, each step and state of the tip form, and the main staff
+pages: no serious or critical findings. The counts by impact go to the CI log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from reports.services import message_tipster
+from tests.e2e.axe import audit
+
+pytestmark = pytest.mark.e2e
+
+PUBLIC_PAGES = {
+    "home": "/",
+    "about": "/about/",
+    "partners": "/partners/",
+    "districts": "/districts/",
+    "resources": "/resources/",
+    "contact": "/contact/",
+    "nav page": "/p/how-reporting-works/",
+    "receipt check": "/report/check/",
+    "not found": "/no-such-page/",
+    "home (es)": "/es/",
+    "report form (es)": "/es/report/",
+}
+
+
+def test_public_pages(live_server, county, laptop):
+    problems = []
+    for name, path in PUBLIC_PAGES.items():
+        laptop.goto(f"{live_server.url}{path}")
+        problems += audit(laptop, name)
+    assert not problems, "\n".join(problems)
+
+
+def test_tip_form_steps_errors_receipt_and_conversation(live_server, county, phone, officer_olsen):
+    page = phone
+    problems = []
+    page.goto(f"{live_server.url}/report/")
+    problems += audit(page, "report step 1")
+    page.get_by_role("radio", name="Yes", exact=True).check()
+    problems += audit(page, "report step 1, danger now")
+    page.get_by_role("radio", name="No", exact=True).check()
+    page.get_by_role("radio", name=re.compile("^Bullying")).check()
+    page.get_by_role("button", name="Next").tap()
+    problems += audit(page, "report step 2")
+    page.get_by_role("combobox", name="Which school?").select_option(label="Clayton High School")
+    page.get_by_role("button", name="Next").tap()
+    problems += audit(page, "report step 3")
+    page.get_by_role("textbox", name="What is happening?").fill("Someone keeps taking a kid's lunch.")
+    page.get_by_role("button", name="Next").tap()
+    problems += audit(page, "report step 4")
+
+    page.get_by_role("radio", name="Yes, I will leave a way to reach me").check()
+    page.get_by_role("button", name="Send report").tap()
+    expect(page.locator("#error-summary")).to_be_visible()
+    problems += audit(page, "report with errors")
+
+    page.get_by_role("radio", name="No, I want to stay anonymous").check()
+    page.get_by_role("button", name="Send report").tap()
+    expect(page.get_by_role("heading", name="Your report was sent")).to_be_visible()
+    problems += audit(page, "receipt")
+    receipt = page.locator("#receipt-code").inner_text().strip()
+    page.get_by_label("I have written down or saved my receipt.").check()
+    page.get_by_role("button", name="Done").tap()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    problems += audit(page, "thank you")
+
+    from reports.models import Tip
+
+    message_tipster(tip=Tip.objects.get(), author=officer_olsen, agency=None, body="Which lunch period?")
+    page.goto(f"{live_server.url}/report/check/")
+    page.get_by_label("Your receipt").fill(receipt)
+    page.get_by_role("button", name="Open my report").tap()
+    expect(page.get_by_text("Which lunch period?")).to_be_visible()
+    problems += audit(page, "conversation")
+    page.get_by_role("button", name="Send", exact=True).tap()
+    expect(page.get_by_text("Write a message before sending.")).to_be_visible()
+    problems += audit(page, "conversation with errors")
+    assert not problems, "\n".join(problems)
+
+
+def test_staff_pages(live_server, county, make_tip, officer_olsen, laptop, totp_device, totp_code):
+    tip = make_tip(school=county["clayton_high"], description="Someone showed a knife behind the gym.").tip
+    page = laptop
+    problems = []
+    device = totp_device(officer_olsen)
+    page.goto(f"{live_server.url}/staff/account/login/")
+    problems += audit(page, "staff sign-in")
+    page.get_by_label("Username").fill(officer_olsen.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/staff/account/verify/**")
+    problems += audit(page, "staff verify")
+    page.get_by_label("6-digit code from your authenticator app").fill(totp_code(device))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(re.compile(r".*/staff/$"))
+    problems += audit(page, "queue")
+    page.get_by_role("link", name=tip.reference).click()
+    problems += audit(page, "tip detail")
+    page.goto(f"{live_server.url}/staff/stats/")
+    problems += audit(page, "stats")
+    assert not problems, "\n".join(problems)
