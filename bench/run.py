@@ -129,7 +129,8 @@ def dataset_size() -> int | None:
 
 def prepare_product(tips: int) -> None:
     if dataset_size() == tips:
-        log(f"product database {PRODUCT_DB} already holds the {tips:,}-tip dataset: reused")
+        log(f"product database {PRODUCT_DB} already holds the {tips:,}-tip dataset: reused (migrated)")
+        run([APP_PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=product_env())
     else:
         log(f"creating {PRODUCT_DB} with {tips:,} tips")
         psql("postgres", f"DROP DATABASE IF EXISTS {PRODUCT_DB}")
@@ -140,9 +141,8 @@ def prepare_product(tips: int) -> None:
         started = time.monotonic()
         run([APP_PYTHON, BENCH / "generate.py", "--tips", tips], cwd=ROOT, env=env)
         log(f"dataset loaded in {time.monotonic() - started:.0f} s")
-    if not (VAR / "static" / "staticfiles.json").exists():
-        log("collectstatic (manifest storage, as in production)")
-        run([APP_PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=product_env())
+    log("collectstatic (manifest storage, as in production)")
+    run([APP_PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=product_env())
 
 
 def prepare_baseline(rows: int) -> None:
