@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean prod-check bench bench-drills
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,41 @@ run: $(VENV)/.installed-runtime
 ## make test: install the test tools and run the whole suite
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make prod-check: `check --deploy` with production-like settings; fails on any finding.
+## Throwaway secrets are generated for the run; nothing is connected to or written.
+prod-check: $(VENV)/.installed-runtime
+	@secret() { $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))'; }; \
+	DEBUG=false HTTPS=true ALLOWED_HOSTS=safeschools.example.org \
+	SITE_URL=https://safeschools.example.org CSRF_TRUSTED_ORIGINS=https://safeschools.example.org \
+	DATABASE_URL=postgres://safeschools:unused@db.invalid:5432/safeschools CONN_MAX_AGE=60 \
+	REDIS_URL=redis://cache.invalid:6379/0 CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP \
+	EMAIL_URL=smtp+tls://alerts:unused@smtp.invalid:587 VAR_DIR=/nonexistent/safeschools-prod-check \
+	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) \
+	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+## make bench: the load benchmark (bench/README.md). Short by default; the full run is
+## make bench BENCH_TIPS=1000000 BENCH_SECONDS=30. Needs PostgreSQL, Redis and wrk.
+BENCH_TIPS ?= 50000
+BENCH_SECONDS ?= 10
+BENCH_ARGS ?=
+bench/.venv/.installed: bench/requirements.txt
+	$(PYTHON) -m venv bench/.venv
+	bench/.venv/bin/pip install --quiet --upgrade pip
+	bench/.venv/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.installed-runtime bench/.venv/.installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } || \
+	  { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	bench/.venv/bin/python bench/run.py --tips $(BENCH_TIPS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+## make bench-drills: resilience drills (bench/drills.py); results in bench/results/drills-*.md.
+## DRILLS=postgres restarts the machine's PostgreSQL cluster: run it alone.
+DRILLS ?= load load-queue redis
+bench-drills: $(VENV)/.installed-runtime bench/.venv/.installed
+	bench/.venv/bin/python bench/drills.py $(DRILLS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

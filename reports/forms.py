@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import School
 from reports.models import Category, Tip
+from safeschools import page_cache
+from safeschools.cache import cached
 
 NOT_SURE = "none"
 
@@ -34,12 +36,18 @@ class ImagesField(forms.FileField):
         return files
 
 
-def _school_choices() -> list[tuple[str, object]]:
+def _schools_by_district() -> list[tuple[str, list[tuple[str, str]]]]:
     schools = School.objects.filter(active=True).select_related("district").order_by("district__name", "name")
-    grouped = [
+    return [
         (district, [(str(s.pk), s.name) for s in members])
         for district, members in groupby(schools, key=lambda s: s.district.name)
     ]
+
+
+def _school_choices() -> list[tuple[str, object]]:
+    # Read on every tip submitted (the field validates against its choices): kept in the
+    # shared cache until a school or district changes (a new public-content generation).
+    grouped = cached(f"tip-form:schools:{page_cache.local_generation()}", _schools_by_district)
     return [("", _("Choose a school")), (NOT_SURE, _("Not sure, or somewhere else")), *grouped]
 
 
@@ -126,7 +134,9 @@ class TipForm(forms.Form):
         language = get_language() or "en"
         self.fields["category"].queryset = Category.objects.filter(active=True)
         self.fields["category"].label_from_instance = lambda c: c.localized_name(language)
-        self.fields["school"].choices = _school_choices()
+        # A callable: the schools are read only when the field is rendered or validated (the
+        # blank form's fields usually come from the cache; see reports.views.public).
+        self.fields["school"].choices = _school_choices
         self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
         self.fields["extra_notes"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.fields["contact_details"].widget.attrs.update({"autocomplete": "off"})

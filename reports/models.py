@@ -236,7 +236,14 @@ class Routing(models.Model):
         verbose_name = _("routing")
         verbose_name_plural = _("routings")
         constraints = [models.UniqueConstraint(fields=["tip", "agency"], name="reports_routing_unique")]
-        indexes = [models.Index(fields=["agency", "tip"], name="reports_routing_agency_tip")]
+        indexes = [
+            models.Index(fields=["agency", "tip"], name="reports_routing_agency_tip"),
+            # "Awaiting my acknowledgement" (the queue's badge and filter): only the few
+            # unacknowledged rows, instead of a scan of every routing ever made.
+            models.Index(
+                fields=["agency", "tip"], condition=models.Q(acknowledged_at=None), name="reports_routing_unacked"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tip} → {self.agency}"

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "safeschools.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before sessions, CSRF and authentication: a cached public page skips all of them.
+    "safeschools.page_cache.public_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A browser that prefers Spanish, arriving from elsewhere, goes to /es/ (no cookie).
@@ -157,6 +159,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit refuses a per-process cache; acceptable for a single local process.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Public pages (no cookie, no query string) are served from this cache for this long; a
+# change to public content shows at once (see safeschools.page_cache). 0 turns it off.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300, minimum=0)
+# Each process keeps what it read from the cache (public pages, site settings, the blank
+# tip form) for this long: an edit shows at once where it was made, within this elsewhere.
+CACHE_LOCAL_SECONDS = env_int("CACHE_LOCAL_SECONDS", 5, minimum=0)
 # A cache that cannot count does not block anyone (see safeschools.ratelimit).
 RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP). It is

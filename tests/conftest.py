@@ -53,9 +53,13 @@ def _english_by_default():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from safeschools.page_cache import forget_recent
+
     cache.clear()
+    forget_recent()
     yield
     cache.clear()
+    forget_recent()
 
 
 @pytest.fixture(autouse=True)

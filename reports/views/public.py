@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,6 +28,8 @@ from reports import images, receipts, tokens
 from reports.forms import ReceiptForm, TipForm, TipsterMessageForm
 from reports.models import Tip
 from reports.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
+from safeschools import page_cache
+from safeschools.cache import cached
 from safeschools.ratelimit import limited
 from safeschools.uploads import upload_refused
 
@@ -69,11 +72,22 @@ def _fresh_form(data=None, files=None) -> TipForm:
     return form
 
 
+def _blank_fields(request: HttpRequest, form: TipForm) -> str:
+    """The blank form's fields, the same for everyone in a language: rendered once per
+    generation of public content and kept in the shared cache (the signed form token and
+    the CSRF token are rendered outside them, fresh for each request)."""
+    key = f"tip-form-fields:{get_language()}:{page_cache.local_generation()}"
+    return cached(
+        key, lambda: render_to_string("reports/partials/tip_form_fields.html", {"form": form}, request=request)
+    )
+
+
 @tip_page
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "reports/form.html", {"form": _fresh_form()})
+        form = _fresh_form()
+        return render(request, "reports/form.html", {"form": form, "blank_fields": _blank_fields(request, form)})
     if limited(
         request, group="tip-submit", per_client=settings.TIP_SUBMIT_RATE, overall=settings.TIP_SUBMIT_RATE_OVERALL
     ):

@@ -1,0 +1,320 @@
+"""Fill a benchmark database with N tips (default 1,000,000) in minutes, with COPY.
+
+Run with the product's interpreter and settings, after ``migrate`` and ``load_demo``:
+
+    DATABASE_URL=postgres://safeschools@127.0.0.1:5432/safeschools_bench_product \\
+        .venv/bin/python bench/generate.py --tips 1000000
+
+What it writes, spread over ~3 years of received hours and over the county's schools
+(weighted by grade band; ~5 % "not sure" go to the coordinators):
+- ``reports_tip``: a realistic mix of categories, priorities and statuses by age (recent
+  tips new or in progress, old ones closed with a disposition), acknowledgements. Text
+  fields hold real encrypted values (a few sample texts encrypted once under the
+  configured keys and the field's context, then reused), so the dashboard decrypts them
+  as it would in production. ``reference`` and ``receipt_hash`` are unique per row; the
+  receipt of tip number i is ``receipt_for(i)`` (``bench/run.py`` checks a few).
+- ``reports_routing``: district + police + category rules, through ``reports.routing``.
+- ``reports_tipword``: a few search words per tip (``--words``), so search has data.
+
+Not written: notifications and audit events of the generated history (the outbox of an
+old tip is long delivered; the audit log is append-only and not read by these pages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import io
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeschools.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from partners.models import Agency, School  # noqa: E402
+from reports import routing, search  # noqa: E402
+from reports.models import Category, Priority, Routing, RoutingRole, Tip, TipWord  # noqa: E402
+from safeschools.crypto import encrypt  # noqa: E402
+
+CHUNK = 50_000
+YEARS = 3
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Relative frequency of each demo category (by name); anything else gets 1.
+CATEGORY_WEIGHTS = {
+    "Bullying": 24,
+    "Cyberbullying": 15,
+    "Fighting": 12,
+    "Drugs or alcohol": 12,
+    "Suicide or self-harm": 7,
+    "Planned attack or threat": 6,
+    "Weapons": 5,
+    "Assault": 4,
+    "Sexual offense": 3,
+    "Abuse or neglect": 3,
+    "Shooting threat": 1.5,
+    "Human trafficking": 0.5,
+    "Something else": 6,
+}
+GRADE_WEIGHTS = {"high": 3.0, "middle": 2.0, "k8": 1.5, "k12": 2.5, "elementary": 1.0}
+NO_SCHOOL_SHARE = 0.05
+DANGER_NOW_SHARE = 0.03
+
+DESCRIPTIONS = [
+    "A group keeps shoving a sixth grader into the lockers between classes and laughing about it.",
+    "Someone posted that they will bring a knife to school on Friday and get back at people.",
+    "My friend has been talking about not wanting to be here anymore and gave away her things.",
+    "Kids are selling vapes and pills in the bathroom by the gym during lunch.",
+    "There is a fight planned after school at the park next to the bus loop.",
+    "A student has been sending threatening messages to another student in a group chat.",
+    "Someone said they saw a gun in a backpack on bus 12 this morning.",
+    "An older student keeps asking younger kids for pictures and says he will share them.",
+    "A boy in my class comes to school with bruises and says he is scared to go home.",
+    "People are spreading rumours about a girl and posting edited photos of her online.",
+    "A student said he is going to shoot up the school if they suspend him again.",
+    "Somebody keeps pulling the fire alarm and threatening people who tell.",
+]
+LOCATIONS = ["", "", "Hallway by the gym", "Bus 12", "The group chat", "Cafeteria", "Parking lot", "Locker room"]
+PEOPLE = ["", "", "", "A sixth grader", "Two boys in eighth grade", "A user called nightowl", "Someone on the team"]
+CONTACTS = ["", "", "", "", "", "", "", "", "555-0142", "tips.reporter@example.org"]
+DISPOSITIONS = [
+    "Spoke with the students and parents; counselor follow-up arranged.",
+    "Checked; no evidence found. Monitoring.",
+    "Referred to the family court juvenile office.",
+    "Handled by the school resource officer; discipline per policy.",
+]
+SEARCH_WORDS = ["knife", "gun", "vape", "fight", "bus", "gym", "lunch", "chat", "locker", "threat", "park", "pills"]
+
+
+def receipt_for(number: int) -> str:
+    """The receipt of generated tip ``number`` (25 decimal digits are valid Crockford)."""
+    symbols = f"{number:025d}"
+    return "-".join(symbols[i : i + 5] for i in range(0, 25, 5))
+
+
+def receipt_hash_for(number: int) -> str:
+    return hmac.new(settings.RECEIPT_PEPPER.encode(), f"{number:025d}".encode(), hashlib.sha256).hexdigest()
+
+
+def reference_for(number: int) -> str:
+    """Unique per tip; ``T-`` and 7 symbols like real references (base 30 of the number)."""
+    digits = []
+    for _ in range(7):
+        number, rest = divmod(number, len(REFERENCE_ALPHABET))
+        digits.append(REFERENCE_ALPHABET[rest])
+    return "T-" + "".join(reversed(digits))
+
+
+def tokens(field: str, texts: list[str]) -> list[str]:
+    """Each sample text encrypted once for ``reports.tip.<field>`` ('' stays '')."""
+    context = Tip._meta.get_field(field).crypto_context
+    return [base64.b64encode(encrypt(t.encode(), context=context)).decode() if t else "" for t in texts]
+
+
+def copy(table: str, columns: list[str], rows: list[list]) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_value(v) for v in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        cursor.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buffer)
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def status_for(age_days: float, rng: random.Random) -> str:
+    S = Tip.Status
+    roll = rng.random()
+    if age_days < 2:
+        return S.NEW if roll < 0.5 else S.ACKNOWLEDGED if roll < 0.8 else S.INVESTIGATING
+    if age_days < 30:
+        table = [(0.05, S.NEW), (0.25, S.ACKNOWLEDGED), (0.6, S.INVESTIGATING), (0.75, S.RESOLVED)]
+        table += [(0.85, S.UNFOUNDED), (0.9, S.REFERRED), (1.0, S.CLOSED)]
+    else:
+        table = [(0.7, S.CLOSED), (0.8, S.RESOLVED), (0.9, S.UNFOUNDED), (0.95, S.REFERRED), (1.0, S.DUPLICATE)]
+    return next(status for limit, status in table if roll < limit)
+
+
+def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    categories = list(Category.objects.filter(active=True))
+    if not categories:
+        raise SystemExit("No categories: run `manage.py load_demo` first.")
+    schools = list(School.objects.filter(active=True))
+    coordinating = Agency.objects.filter(is_coordinating=True).values_list("pk", flat=True).first()
+    rules = {c.pk: [routing.Rule(r.agency_id, r.role, c.name) for r in c.routing_rules.all()] for c in categories}
+    category_weights = [CATEGORY_WEIGHTS.get(c.name, 1) for c in categories]
+    school_weights = [GRADE_WEIGHTS.get(s.grade_band, 1.0) for s in schools]
+    facts = {s.pk: routing.SchoolFacts(s.district_id, s.police_agency_id) for s in schools}
+    routes_cache: dict[tuple[int | None, int], list[routing.Route]] = {}
+
+    description = tokens("description", DESCRIPTIONS)
+    location = tokens("location", LOCATIONS)
+    people = tokens("people_involved", PEOPLE)
+    contact = tokens("contact_details", CONTACTS)
+    disposition = tokens("disposition", DISPOSITIONS)
+    word_digests = [search.digest(w) for w in SEARCH_WORDS]
+
+    tip_columns = [f.column for f in Tip._meta.concrete_fields]
+    routing_columns = [f.column for f in Routing._meta.concrete_fields]
+    word_columns = [f.column for f in TipWord._meta.concrete_fields]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reports_tip")
+        first_tip = cursor.fetchone()[0] + 1
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reports_routing")
+        routing_id = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reports_tipword")
+        word_id = cursor.fetchone()[0]
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    span_hours = YEARS * 365 * 24
+    counts = {"tips": 0, "routings": 0, "words": 0}
+    for start in range(0, total, CHUNK):
+        tips, routings, tipwords = [], [], []
+        for number in range(start, min(start + CHUNK, total)):
+            tip_id = first_tip + number
+            category = rng.choices(categories, category_weights)[0]
+            school = None if rng.random() < NO_SCHOOL_SHARE else rng.choices(schools, school_weights)[0]
+            # More recent hours are likelier (a tip line that grows), never in the future.
+            hours_ago = int(span_hours * (1 - rng.random() ** 0.8))
+            received = now - timedelta(hours=hours_ago)
+            age_days = hours_ago / 24
+            status = status_for(age_days, rng)
+            danger = rng.random() < DANGER_NOW_SHARE
+            life_safety = danger or category.is_life_safety
+            awaiting = status == Tip.Status.NEW
+            first_ack = None if awaiting else received + timedelta(minutes=rng.randint(3, 36 * 60))
+            closed = status == Tip.Status.CLOSED
+            closed_at = received + timedelta(days=rng.randint(1, 20)) if closed else None
+            final = status not in {Tip.Status.NEW, Tip.Status.ACKNOWLEDGED, Tip.Status.INVESTIGATING}
+            values = {
+                "id": tip_id,
+                "reference": reference_for(tip_id),
+                "receipt_hash": receipt_hash_for(tip_id),
+                "category_id": category.pk,
+                "school_id": school.pk if school else None,
+                "description": rng.choice(description),
+                "location": rng.choice(location),
+                "people_involved": rng.choice(people),
+                "when": rng.choice(Tip.When.values),
+                "when_date": None,
+                "danger_now": danger,
+                "is_life_safety": life_safety,
+                "contact_details": rng.choice(contact),
+                "language": "es" if rng.random() < 0.06 else "en",
+                "priority": Priority.URGENT if life_safety else category.default_priority,
+                "status": status,
+                "assigned_to_id": None,
+                "disposition": rng.choice(disposition) if final else "",
+                "duplicate_of_id": None,
+                "received_at": received,
+                "updated_at": closed_at or first_ack or received,
+                "closed_at": closed_at,
+                "version": 1 if awaiting else rng.randint(2, 6),
+                "unread_tipster_messages": 1 if rng.random() < 0.02 else 0,
+                "awaiting_acknowledgement": awaiting,
+                "first_acknowledged_at": first_ack,
+            }
+            tips.append([values[c] for c in tip_columns])
+
+            key = (school.pk if school else None, category.pk)
+            if key not in routes_cache:
+                routes_cache[key] = routing.route(
+                    school=facts[school.pk] if school else None,
+                    rules=rules[category.pk],
+                    coordinating_agency_id=coordinating,
+                )
+            for route in routes_cache[key]:
+                routing_id += 1
+                acknowledged = first_ack if route.role == RoutingRole.RESPONSIBLE else None
+                row = {
+                    "id": routing_id,
+                    "tip_id": tip_id,
+                    "agency_id": route.agency_id,
+                    "role": route.role,
+                    "reason": route.reason,
+                    "acknowledged_at": acknowledged,
+                    "acknowledged_by_id": None,
+                    "escalation_due_at": None,
+                    "escalation_level": 0,
+                    "acknowledged_within_target": (rng.random() < 0.9)
+                    if life_safety and acknowledged and route.role == RoutingRole.RESPONSIBLE
+                    else None,
+                }
+                routings.append([row[c] for c in routing_columns])
+            for digest in sorted(set(rng.sample(word_digests, words))):
+                word_id += 1
+                tipwords.append([{"id": word_id, "tip_id": tip_id, "digest": digest}[c] for c in word_columns])
+
+        with transaction.atomic():
+            copy("reports_tip", tip_columns, tips)
+            copy("reports_routing", routing_columns, routings)
+            if tipwords:
+                copy("reports_tipword", word_columns, tipwords)
+        counts["tips"] += len(tips)
+        counts["routings"] += len(routings)
+        counts["words"] += len(tipwords)
+        print(f"  {counts['tips']:>9,} tips", flush=True)
+
+    with connection.cursor() as cursor:
+        for table in ("reports_tip", "reports_routing", "reports_tipword"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608 — fixed table names
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_dataset (tips integer NOT NULL, first_tip bigint NOT NULL, "
+            "generated_at timestamptz NOT NULL DEFAULT now())"
+        )
+        cursor.execute("INSERT INTO bench_dataset (tips, first_tip) VALUES (%s, %s)", [total, first_tip])
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tips", type=int, default=1_000_000)
+    parser.add_argument("--words", type=int, default=2, help="search words per tip (0 for none)")
+    parser.add_argument("--seed", type=int, default=20240901)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        raise SystemExit("The generator uses PostgreSQL's COPY: set DATABASE_URL to a postgres:// database.")
+    started = time.monotonic()
+    counts = generate(args.tips, words=args.words, seed=args.seed)
+    copied = time.monotonic() - started
+    print("  VACUUM ANALYZE …", flush=True)
+    connection.ensure_connection()
+    connection.connection.autocommit = True
+    with connection.cursor() as cursor:
+        for table in ("reports_tip", "reports_routing", "reports_tipword"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(
+        f"Generated {counts['tips']:,} tips, {counts['routings']:,} routings, {counts['words']:,} search words "
+        f"in {copied:.0f} s (+ {time.monotonic() - started - copied:.0f} s VACUUM ANALYZE)."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,641 @@
+"""The benchmark: the product and the baseline app under wrk, on one PostgreSQL and Redis.
+
+    make bench                                          # short: 50,000 tips, 10 s a scenario
+    make bench BENCH_TIPS=1000000 BENCH_SECONDS=30      # the full run
+
+Runs in bench's own virtualenv (matplotlib); everything that needs Django runs as a
+subprocess with the product's interpreter. Load goes to 127.0.0.1 only; every wrk run is
+bounded by --seconds. Both gunicorns use the repository's gunicorn.conf.py and are stopped
+at the end, whatever happens.
+
+For the load test only, the tip form's minimum fill-in time is 0 s
+(``TIP_FORM_MIN_SECONDS=0``) and the rate limits are raised to 1,000,000/min
+(``TIP_SUBMIT_RATE*``, ``RECEIPT_CHECK_RATE*``): the limiter still counts every request in
+Redis, it just never says no.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+VAR = BENCH / "var"
+RESULTS = BENCH / "results"
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+PG = "postgres://safeschools@127.0.0.1:5432/"
+# One database pair per dataset size, so that the short and the full run keep theirs.
+PRODUCT_DB = "safeschools_bench_product"
+BASELINE_DB = "safeschools_bench_baseline"
+PRODUCT_PORT, BASELINE_PORT = 8701, 8702
+REDIS_URL = "redis://127.0.0.1:6379/5"
+UNLIMITED = "1000000/m"
+
+
+def use_databases(tips: int) -> None:
+    global PRODUCT_DB, BASELINE_DB  # noqa: PLW0603 — set once, from the command line
+    PRODUCT_DB, BASELINE_DB = f"safeschools_bench_product_{tips}", f"safeschools_bench_baseline_{tips}"
+
+
+def product_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "DJANGO_"))}
+    env.update(
+        DATABASE_URL=PG + PRODUCT_DB,
+        REDIS_URL=REDIS_URL,
+        VAR_DIR=str(VAR),
+        DEBUG="false",
+        HTTPS="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        TIP_FORM_MIN_SECONDS="0",
+        TIP_SUBMIT_RATE=UNLIMITED,
+        TIP_SUBMIT_RATE_OVERALL=UNLIMITED,
+        RECEIPT_CHECK_RATE=UNLIMITED,
+        RECEIPT_CHECK_RATE_OVERALL=UNLIMITED,
+        LOG_LEVEL="WARNING",
+    )
+    env.update(extra)
+    return env
+
+
+def baseline_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "DJANGO_"))}
+    env.update(
+        BASELINE_DATABASE_URL=PG + BASELINE_DB,
+        BASELINE_SECRET_KEY=secret("baseline-secret-key"),
+        DJANGO_SETTINGS_MODULE="baseline.settings",
+        PYTHONPATH=str(BENCH),
+    )
+    env.update(extra)
+    return env
+
+
+def secret(name: str) -> str:
+    """A throwaway secret kept in bench/var so that reruns reuse the database."""
+    path = VAR / name
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def run(args: list, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in args], check=True, **kwargs)  # noqa: S603 — fixed programs
+
+
+def psql(database: str, sql: str, *, quiet: bool = False) -> str:
+    args = ["psql", PG + database, "-v", "ON_ERROR_STOP=1", "-qtAc", sql]
+    out = subprocess.run(args, capture_output=True, text=True, check=False)  # noqa: S603, S607 — psql
+    if out.returncode != 0:
+        if not quiet:
+            print(out.stderr, file=sys.stderr)
+        raise subprocess.CalledProcessError(out.returncode, args, out.stdout, out.stderr)
+    return out.stdout.strip()
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# --- Data ------------------------------------------------------------------------------
+
+
+def dataset_size() -> int | None:
+    exists = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{PRODUCT_DB}'")  # noqa: S608
+    if not exists:
+        return None
+    try:
+        return int(psql(PRODUCT_DB, "SELECT tips FROM bench_dataset ORDER BY generated_at DESC LIMIT 1", quiet=True))
+    except subprocess.CalledProcessError:
+        return None
+
+
+def prepare_product(tips: int) -> None:
+    if dataset_size() == tips:
+        log(f"product database {PRODUCT_DB} already holds the {tips:,}-tip dataset: reused (migrated)")
+        run([APP_PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=product_env())
+    else:
+        log(f"creating {PRODUCT_DB} with {tips:,} tips")
+        psql("postgres", f"DROP DATABASE IF EXISTS {PRODUCT_DB}")
+        psql("postgres", f"CREATE DATABASE {PRODUCT_DB}")
+        env = product_env()
+        run([APP_PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env)
+        run([APP_PYTHON, "manage.py", "load_demo"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        started = time.monotonic()
+        run([APP_PYTHON, BENCH / "generate.py", "--tips", tips], cwd=ROOT, env=env)
+        log(f"dataset loaded in {time.monotonic() - started:.0f} s")
+    log("collectstatic (manifest storage, as in production)")
+    run([APP_PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=product_env())
+
+
+def prepare_baseline(rows: int) -> None:
+    exists = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{BASELINE_DB}'")  # noqa: S608
+    if exists and psql(BASELINE_DB, "SELECT coalesce(max(id), 0) FROM baseline_item") == str(rows):
+        log(f"baseline database {BASELINE_DB} already holds {rows:,} rows: reused")
+        return
+    log(f"creating {BASELINE_DB} with {rows:,} rows")
+    psql("postgres", f"DROP DATABASE IF EXISTS {BASELINE_DB}")
+    psql("postgres", f"CREATE DATABASE {BASELINE_DB}")
+    run([APP_PYTHON, BENCH / "baseline" / "manage.py", "migrate", "--run-syncdb", "-v0"], env=baseline_env())
+    psql(
+        BASELINE_DB,
+        "INSERT INTO baseline_item (title, body, created_at) "  # noqa: S608 — a number, no input
+        f"SELECT 'Item ' || g, repeat('lorem ipsum ', 20), now() - g * interval '1 minute' "
+        f"FROM generate_series(1, {int(rows)}) g",
+    )
+    psql(BASELINE_DB, "VACUUM ANALYZE baseline_item")
+
+
+# --- Servers ---------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    def worker_rss_mb(self) -> tuple[float, float]:
+        """(largest worker, all workers) resident memory in MB."""
+        sizes = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            ppid = re.search(r"^PPid:\s+(\d+)", text, re.M)
+            rss = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+            if ppid and rss and int(ppid.group(1)) == self.process.pid:
+                sizes.append(int(rss.group(1)) / 1024)
+        return (max(sizes, default=0.0), sum(sizes))
+
+    def drain(self, health: str, limit: float = 60) -> None:
+        """Wait until requests that wrk gave up on have finished (a slow page keeps every
+        worker busy for seconds after wrk stops), so they do not land on the next scenario:
+        two quick answers in a row from the health URL mean the workers are free."""
+        deadline, quick = time.monotonic() + limit, 0
+        while quick < 2 and time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{health}", timeout=limit) as response:  # noqa: S310
+                    response.read()
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+                continue
+            quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(name: str, port: int, app: str, env: dict[str, str], cwd: Path, health: str) -> Server:
+    log_path = VAR / f"{name}-gunicorn.log"
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": str(VAR / f"{name}-access.log")}
+    with log_path.open("w") as handle:
+        process = subprocess.Popen(  # noqa: S603 — our gunicorn
+            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), app],
+            cwd=cwd,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(name, port, process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} gunicorn exited; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    log(f"{name} up on 127.0.0.1:{port} (pid {process.pid})")
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    server.stop()
+    raise SystemExit(f"{name} did not answer on port {port} within 60 s; see {log_path}")
+
+
+# --- Scenarios -------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    server: str
+    method: str
+    path: str
+    lines: list[str]
+    cookie: str = ""
+    baseline: str | None = None  # key of the baseline scenario the ratio is taken against
+    target: float | None = None  # the ratio it must reach
+    result: dict = field(default_factory=dict)
+
+
+def wrk(scenario: Scenario, port: int, seconds: int, connections: int, threads: int, lines: list[str]) -> dict:
+    path = VAR / f"lines-{scenario.key}.txt"
+    path.write_text("\n".join(lines) + "\n")
+    url = f"http://127.0.0.1:{port}{scenario.path}"
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    args += ["-s", BENCH / "load.lua", url, "--", scenario.method, path, threads, scenario.cookie]
+    out = run(args, capture_output=True, text=True, timeout=seconds + 60).stdout
+    match = re.search(r"^BENCH_JSON (.*)$", out, re.M)
+    if not match:
+        raise SystemExit(f"wrk printed no result for {scenario.key}:\n{out}")
+    data = json.loads(match.group(1))
+    hist = re.search(r"^BENCH_HIST (.*)$", out, re.M)
+    data["histogram"] = Counter()
+    for pair in hist.group(1).split(",") if hist and hist.group(1) else []:
+        value, count = pair.split(":")
+        data["histogram"][int(value)] += int(count)
+    return data
+
+
+def merge(rounds: list[dict]) -> dict:
+    """One result from the rounds of a scenario: summed counts, exact percentiles of the
+    merged latency histogram."""
+    histogram = sum((r["histogram"] for r in rounds), Counter())
+    total = sum(histogram.values())
+    ordered = sorted(histogram.items())
+
+    def percentile(p: float) -> int:
+        target, seen = p / 100 * total, 0
+        for value, count in ordered:
+            seen += count
+            if seen >= target:
+                return value
+        return ordered[-1][0] if ordered else 0
+
+    statuses = Counter()
+    errors = Counter()
+    for r in rounds:
+        statuses.update(r["statuses"])
+        errors.update(r["errors"])
+    data = {
+        "requests": sum(r["requests"] for r in rounds),
+        "duration_us": sum(r["duration_us"] for r in rounds),
+        "p50_us": percentile(50),
+        "p95_us": percentile(95),
+        "p99_us": percentile(99),
+        "max_us": max((r["max_us"] for r in rounds), default=0),
+        "mean_us": sum(v * c for v, c in ordered) / total if total else 0,
+        "errors": dict(errors),
+        "statuses": dict(statuses),
+        "reused": sum(r["reused"] for r in rounds),
+        "rounds": len(rounds),
+    }
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    data["5xx"] = sum(n for code, n in data["statuses"].items() if code.startswith("5"))
+    data["socket_errors"] = sum(v for k, v in data["errors"].items() if k != "status")
+    return data
+
+
+def body(**fields: str) -> str:
+    return urlencode(fields)
+
+
+def build_scenarios(prep: dict, demo: dict) -> list[Scenario]:
+    csrf = prep["csrf"]
+    cookie_public = f"csrftoken={csrf}"
+    cookie_staff = f"sessionid={prep['sessionid']}; csrftoken={csrf}"
+    tip_bodies = [
+        body(
+            category=str(demo["categories"][i % len(demo["categories"])]),
+            school=str(demo["schools"][i % len(demo["schools"])]),
+            description="A group keeps shoving a sixth grader into the lockers between classes.",
+            when="today",
+            when_date="",
+            location="Hallway by the gym",
+            people_involved="",
+            danger_now="no",
+            contact_choice="anonymous",
+            contact_details="",
+            extra_notes="",
+            form_token=token,
+            csrfmiddlewaretoken=csrf,
+        )
+        for i, token in enumerate(prep["form_tokens"])
+    ]
+    receipt_bodies = [body(receipt=r, csrfmiddlewaretoken=csrf) for r in prep["receipts"]]
+    base_bodies = [body(title=f"Item {i}", body="Some text " * 10, csrfmiddlewaretoken=csrf) for i in range(1000)]
+    deep = f"/staff/?cursor={prep['deep_cursor']}" if prep["deep_cursor"] else "/staff/"
+    return [
+        Scenario("base_static", "baseline: static page", "baseline", "GET", "/", ["/"]),
+        Scenario("home", "home page", "product", "GET", "/", ["/"], baseline="base_static", target=0.9),
+        Scenario("about", "about page", "product", "GET", "/about/", ["/about/"], baseline="base_static", target=0.9),
+        Scenario("base_form", "baseline: form GET", "baseline", "GET", "/form/", ["/form/"]),
+        Scenario(
+            "tip_form", "tip form GET", "product", "GET", "/report/", ["/report/"], baseline="base_form", target=0.7
+        ),
+        Scenario("base_post", "baseline: insert POST", "baseline", "POST", "/form/", base_bodies, cookie_public),
+        Scenario(
+            "tip_submit", "tip submit POST", "product", "POST", "/report/", tip_bodies, cookie_public, "base_post", 0.5
+        ),
+        Scenario(
+            "receipt_check",
+            "receipt check POST",
+            "product",
+            "POST",
+            "/report/check/",
+            receipt_bodies,
+            cookie_public,
+            "base_post",
+        ),
+        Scenario("base_list", "baseline: list page 1", "baseline", "GET", "/items/", ["/items/?page=1"]),
+        Scenario("base_list_deep", "baseline: list page 201", "baseline", "GET", "/items/", ["/items/?page=201"]),
+        Scenario("queue_p1", "queue page 1", "product", "GET", "/staff/", ["/staff/"], cookie_staff, "base_list", 0.7),
+        Scenario(
+            "queue_deep",
+            f"queue page {prep['deep_depth'] + 1}",
+            "product",
+            "GET",
+            "/staff/",
+            [deep],
+            cookie_staff,
+            "queue_p1",
+            0.9,
+        ),
+        Scenario(
+            "tip_detail",
+            "tip detail",
+            "product",
+            "GET",
+            "/staff/",
+            [f"/staff/tips/{i}/" for i in prep["tip_ids"]],
+            cookie_staff,
+            "base_list",
+        ),
+        Scenario(
+            "stats", "stats page", "product", "GET", "/staff/stats/", ["/staff/stats/"], cookie_staff, "base_list"
+        ),
+    ]
+
+
+def check_responses(scenario: Scenario, port: int) -> None:
+    """One request by hand before the load, so that a scenario measuring an error page
+    (a lost session, a CSRF failure) stops the run instead of producing a figure."""
+    line = scenario.lines[0]
+    url = f"http://127.0.0.1:{port}{line if scenario.method == 'GET' else scenario.path}"
+    data = line.encode() if scenario.method == "POST" else None
+    request = urllib.request.Request(url, data=data, headers={"Cookie": scenario.cookie} if scenario.cookie else {})  # noqa: S310
+    if data:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as response:
+            status, text = response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode(errors="replace")
+    expected = {"receipt_check": 302}.get(scenario.key, 200)
+    if status != expected:
+        raise SystemExit(f"{scenario.key}: expected {expected}, got {status} from {url}\n{text[:2000]}")
+    if scenario.key == "tip_submit" and "receipt" not in text.lower():
+        raise SystemExit(f"tip_submit: the response is not a receipt page:\n{text[:2000]}")
+
+
+# --- Report ----------------------------------------------------------------------------
+
+
+def verdict(scenario: Scenario, ratio: float | None) -> str:
+    if scenario.target is None or ratio is None:
+        return ""
+    return f"{'met' if ratio >= scenario.target else 'MISSED'} (≥ {scenario.target:g})"
+
+
+def write_report(scenarios: list[Scenario], meta: dict, stem: str) -> Path:
+    by_key = {s.key: s for s in scenarios}
+    lines = [
+        f"# Benchmark: {meta['tips']:,} tips, {meta['seconds']} s per scenario",
+        "",
+        f"Command: `{meta['command']}`  ",
+        f"Run at {meta['started']} on {meta['machine']}; wrk {meta['threads']} threads × "
+        f"{meta['connections']} connections to 127.0.0.1; gunicorn from `gunicorn.conf.py` "
+        f"({meta['workers']}); PostgreSQL 15 and Redis on the same machine. Staff pages as "
+        f"`{meta['officer']}` ({meta['visible_tips']:,} visible tips).",
+        "",
+        f"Each scenario ran {meta['rounds']} times for {meta['seconds'] // meta['rounds']} s, in rounds that visit "
+        "every scenario in turn (this machine is shared: interleaving gives the product and the baseline "
+        "the same background load); figures merge the rounds. Ratios are req/s of the scenario ÷ req/s "
+        "of the baseline it is compared with, in this run (the deep queue page is compared with queue page 1).",
+        "",
+        "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | 5xx | worker RSS MB (max / all) | vs | ratio | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for s in scenarios:
+        r = s.result
+        base = by_key.get(s.baseline) if s.baseline else None
+        ratio = r["rps"] / base.result["rps"] if base and base.result.get("rps") else None
+        r["ratio"] = ratio
+        lines.append(
+            f"| {s.label} | {r['rps']:.1f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
+            f"{r['p99_us'] / 1000:.1f} | {r['errors']['status'] + r['socket_errors']} | {r['5xx']} | "
+            f"{r['rss_max']:.0f} / {r['rss_all']:.0f} | {base.label if base else ''} | "
+            f"{f'{ratio:.2f}×' if ratio else ''} | {verdict(s, ratio)} |"
+        )
+    lines += ["", "Status codes per scenario: " + "; ".join(f"{s.key} {s.result['statuses']}" for s in scenarios)]
+    if meta.get("tips_created") is not None:
+        lines += [
+            "",
+            f"Tip submit: {meta['tips_created']:,} tips created for {by_key['tip_submit'].result['statuses'].get('200', 0):,} "
+            f"200 responses (form tokens reused: {by_key['tip_submit'].result['reused']}).",
+        ]
+    lines += ["", f"![latency per scenario]({stem}.png)", ""]
+    path = RESULTS / f"{stem}.md"
+    path.write_text("\n".join(lines))
+    (RESULTS / f"{stem}.json").write_text(
+        json.dumps({"meta": meta, "scenarios": {s.key: {"label": s.label, **s.result} for s in scenarios}}, indent=1)
+    )
+    chart(scenarios, meta, RESULTS / f"{stem}.png")
+    return path
+
+
+def chart(scenarios: list[Scenario], meta: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [s.label for s in scenarios]
+    fig, (latency, throughput) = plt.subplots(1, 2, figsize=(14, 0.45 * len(labels) + 2), sharey=True)
+    ys = range(len(labels))
+    height = 0.27
+    for offset, (key, name) in enumerate((("p50_us", "p50"), ("p95_us", "p95"), ("p99_us", "p99"))):
+        latency.barh(
+            [y + (offset - 1) * height for y in ys], [s.result[key] / 1000 for s in scenarios], height, label=name
+        )
+    latency.set_xscale("log")
+    latency.set_xlabel("latency, ms (log scale)")
+    latency.set_yticks(list(ys), labels)
+    latency.invert_yaxis()
+    latency.legend(loc="lower right")
+    latency.grid(axis="x", alpha=0.3)
+    colors = ["#888888" if s.server == "baseline" else "#1f6feb" for s in scenarios]
+    throughput.barh(list(ys), [s.result["rps"] for s in scenarios], color=colors)
+    for y, s in zip(ys, scenarios, strict=True):
+        ratio = s.result.get("ratio")
+        if ratio:
+            throughput.text(s.result["rps"], y, f" {ratio:.2f}×", va="center", fontsize=8)
+    throughput.set_xlabel("requests per second (grey: baseline app)")
+    throughput.grid(axis="x", alpha=0.3)
+    fig.suptitle(f"Safe Schools bench: {meta['tips']:,} tips, {meta['seconds']} s per scenario, {meta['started']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- Main ------------------------------------------------------------------------------
+
+
+def demo_choices() -> dict:
+    categories = psql(PRODUCT_DB, "SELECT string_agg(id::text, ',' ORDER BY id) FROM reports_category WHERE active")
+    schools = psql(PRODUCT_DB, "SELECT string_agg(id::text, ',' ORDER BY id) FROM partners_school WHERE active")
+    return {"categories": categories.split(","), "schools": schools.split(",")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Load-test the product against the baseline app.")
+    parser.add_argument("--tips", type=int, default=50_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="measure each scenario in this many turns")
+    parser.add_argument("--only", default="", help="comma-separated scenario keys (baselines are always run)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    if args.seconds > 300 or args.tips > 5_000_000:
+        raise SystemExit("--seconds is at most 300 and --tips at most 5,000,000")
+    RESULTS.mkdir(exist_ok=True)
+    use_databases(args.tips)
+    started = datetime.now(UTC)
+    prepare_product(args.tips)
+    prepare_baseline(args.tips)
+    run(["redis-cli", "-u", REDIS_URL, "FLUSHDB"], stdout=subprocess.DEVNULL)
+
+    budget = args.seconds * 600 + 2000  # form tokens: far more than the product can use
+    log("preparing sessions, cursors and form tokens")
+    prep = json.loads(
+        run(
+            [APP_PYTHON, BENCH / "prepare.py", "--form-tokens", budget],
+            cwd=ROOT,
+            env=product_env(),
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    scenarios = build_scenarios(prep, demo_choices())
+    if args.only:
+        wanted = set(args.only.split(","))
+        scenarios = [s for s in scenarios if s.server == "baseline" or s.key in wanted]
+    warm_tokens = 1000
+
+    with ExitStack() as stack:
+        product = start_server("product", PRODUCT_PORT, "safeschools.wsgi", product_env(), ROOT, "/healthz")
+        stack.callback(product.stop)
+        baseline = start_server("baseline", BASELINE_PORT, "baseline.wsgi", baseline_env(), BENCH, "/")
+        stack.callback(baseline.stop)
+        servers = {"product": product, "baseline": baseline}
+        health = {"product": "/healthz", "baseline": "/"}
+        # Warm up every scenario, then measure in rounds that visit every scenario in turn,
+        # so that the product and the baseline see the same background load (this machine
+        # is shared) and a slow minute does not fall on one of them only.
+        measured: dict[str, list[str]] = {}
+        for scenario in scenarios:
+            server = servers[scenario.server]
+            lines = scenario.lines
+            warm, rest = (lines[:warm_tokens], lines[warm_tokens:]) if scenario.key == "tip_submit" else (lines, lines)
+            check = Scenario(**{**scenario.__dict__, "lines": warm[:1], "result": {}})
+            check_responses(check, server.port)
+            wrk(scenario, server.port, args.warmup, args.connections, args.threads, warm[1:] or warm)
+            server.drain(health[scenario.server])
+            measured[scenario.key] = rest
+        rounds: dict[str, list[dict]] = {s.key: [] for s in scenarios}
+        chunk = max(1, args.seconds // args.rounds)
+        created = 0
+        for number in range(args.rounds):
+            for scenario in scenarios:
+                server = servers[scenario.server]
+                lines = measured[scenario.key]
+                if scenario.key == "tip_submit":  # fresh form tokens in every round
+                    share = len(lines) // args.rounds
+                    lines = lines[number * share : (number + 1) * share]
+                    time.sleep(3)  # requests wrk gave up on earlier still finish
+                    before = int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip"))
+                result = wrk(scenario, server.port, chunk, args.connections, args.threads, lines)
+                server.drain(health[scenario.server])
+                if scenario.key == "tip_submit":
+                    time.sleep(3)
+                    created += int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip")) - before
+                rounds[scenario.key].append(result)
+            log(f"round {number + 1} of {args.rounds} done")
+        for scenario in scenarios:
+            result = merge(rounds[scenario.key])
+            result["rss_max"], result["rss_all"] = servers[scenario.server].worker_rss_mb()
+            if scenario.key == "tip_submit":
+                result["tips_created"] = created
+            scenario.result = result
+            log(
+                f"{scenario.label:<26} {result['rps']:8.1f} req/s  p50 {result['p50_us'] / 1000:7.1f} ms  "
+                f"p99 {result['p99_us'] / 1000:7.1f} ms  errors {result['errors']['status'] + result['socket_errors']}"
+            )
+    gunicorn_conf = run(
+        [APP_PYTHON, "-c", "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['threads'])"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    submit = next((s for s in scenarios if s.key == "tip_submit"), None)
+    meta = {
+        "tips": args.tips,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "connections": args.connections,
+        "threads": args.threads,
+        "started": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores",
+        "workers": f"{gunicorn_conf[0]} workers × {gunicorn_conf[1]} threads",
+        "officer": prep["officer"],
+        "visible_tips": prep["visible_tips"],
+        "command": f"make bench BENCH_TIPS={args.tips} BENCH_SECONDS={args.seconds}"
+        + (f" BENCH_ARGS='--rounds {args.rounds}'" if args.rounds != 3 else ""),
+        "tips_created": submit.result.get("tips_created") if submit else None,
+    }
+    stem = f"bench-{args.tips}-tips"
+    report = write_report(scenarios, meta, stem)
+    log(f"results: {report} and {stem}.png")
+    print(report.read_text())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Real concurrency on PostgreSQL (SECURITY.md 32-33): two requests at the same moment, each
+on its own connection, released together by a barrier.
+
+- Two staff members change one tip from the same version: one change is saved, the other
+  gets the conflict message; nothing is silently overwritten.
+- A double submit of the tip form (same form token): one tip, the same receipt twice.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from reports.models import AuditEvent, Notification, Routing, SubmissionToken, Tip
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def at_once(*calls):
+    """Run each call in its own thread (own database connection), released together."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = []
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # surfaced below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+def test_two_staff_changing_one_tip_get_one_save_and_one_conflict(
+    officer_olsen, principal_park, login_verified, clayton_high, make_tip
+):
+    tip = make_tip(school=clayton_high).tip
+    clients = []
+    for person in (officer_olsen, principal_park):
+        client = Client()
+        login_verified(client, person)
+        clients.append(client)
+    url = f"/staff/tips/{tip.pk}/priority/"
+
+    def change(client, priority):
+        return lambda: client.post(url, {"priority-priority": priority, "priority-version": tip.version})
+
+    olsen, park = at_once(change(clients[0], 4), change(clients[1], 1))
+
+    statuses = sorted([olsen.status_code, park.status_code])
+    assert statuses == [302, 409]
+    loser = olsen if olsen.status_code == 409 else park
+    assert "Someone else changed this tip while you had it open" in loser.content.decode()
+    winner_priority = 4 if olsen.status_code == 302 else 1
+    tip.refresh_from_db()
+    assert tip.priority == winner_priority
+    assert tip.version == 2  # exactly one change went through
+    changes = AuditEvent.objects.filter(action=AuditEvent.Action.TIP_UPDATED, tip_id=tip.pk)
+    assert changes.count() == 1
+
+
+def test_double_submit_creates_one_tip_with_one_receipt(tip_post, categories, clayton_high):
+    data = tip_post()
+
+    def submit():
+        return Client().post("/report/", data)
+
+    first, second = at_once(submit, submit)
+
+    assert first.status_code == second.status_code == 200
+    assert Tip.objects.count() == 1
+    assert SubmissionToken.objects.count() == 1
+    tip = Tip.objects.get()
+    assert first.context["receipt"] == second.context["receipt"]
+    assert first.context["tip"].pk == second.context["tip"].pk == tip.pk
+    assert set(Routing.objects.filter(tip=tip).values_list("agency__name", flat=True)) == {
+        "Clayton School District",
+        "Clayton Police Department",
+    }
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.TIP_SUBMITTED).count() == 1
+    assert Notification.objects.filter(tip=tip).count() == Notification.objects.count()
