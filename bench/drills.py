@@ -90,20 +90,12 @@ def q(sql: str) -> str:
 
 def tip_bodies(prep: dict, schools: list[str], category: str) -> list[str]:
     return [
-        run.body(
+        run.tip_body(
             category=category,
             school=schools[i % len(schools)],
             description=f"Drill tip {i}: a group keeps shoving a sixth grader into the lockers.",
-            when="today",
-            when_date="",
-            location="Hallway by the gym",
-            people_involved="",
-            danger_now="no",
-            contact_choice="anonymous",
-            contact_details="",
-            extra_notes="",
             form_token=token,
-            csrfmiddlewaretoken=prep["csrf"],
+            csrf=prep["csrf"],
         )
         for i, token in enumerate(prep["form_tokens"])
     ]

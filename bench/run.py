@@ -319,25 +319,36 @@ def body(**fields: str) -> str:
     return urlencode(fields)
 
 
+def tip_body(*, category: str, school: str, description: str, form_token: str, csrf: str) -> str:
+    """A valid tip-form POST body: an anonymous, non-urgent tip about ``school``."""
+    return body(
+        category=category,
+        school=school,
+        description=description,
+        when="today",
+        when_date="",
+        location="Hallway by the gym",
+        people_involved="",
+        danger_now="no",
+        contact_choice="anonymous",
+        contact_details="",
+        extra_notes="",
+        form_token=form_token,
+        csrfmiddlewaretoken=csrf,
+    )
+
+
 def build_scenarios(prep: dict, demo: dict) -> list[Scenario]:
     csrf = prep["csrf"]
     cookie_public = f"csrftoken={csrf}"
     cookie_staff = f"sessionid={prep['sessionid']}; csrftoken={csrf}"
     tip_bodies = [
-        body(
+        tip_body(
             category=str(demo["categories"][i % len(demo["categories"])]),
             school=str(demo["schools"][i % len(demo["schools"])]),
             description="A group keeps shoving a sixth grader into the lockers between classes.",
-            when="today",
-            when_date="",
-            location="Hallway by the gym",
-            people_involved="",
-            danger_now="no",
-            contact_choice="anonymous",
-            contact_details="",
-            extra_notes="",
             form_token=token,
-            csrfmiddlewaretoken=csrf,
+            csrf=csrf,
         )
         for i, token in enumerate(prep["form_tokens"])
     ]

@@ -106,7 +106,8 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     claim.tip = tip
     claim.save(update_fields=["tip"])
     _create_routings(tip)
-    search.index_tip(tip, [report.description, report.location, report.people_involved])
+    # A new tip has no index rows yet: add its words without reading or deleting any.
+    search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
         _attach(tip, image)
     alerts.queue_new_tip_alerts(tip)
