@@ -181,7 +181,7 @@ def integrity(first_new_id: int) -> dict:
         ),
         "without_audit_event": int(
             q(
-                f"SELECT count(*) {new} AND NOT EXISTS (SELECT 1 FROM reports_auditevent a "  # noqa: S608
+                f"SELECT count(*) {new} AND NOT EXISTS (SELECT 1 FROM safeschools_auditevent a "  # noqa: S608
                 "WHERE a.tip_id = t.id AND a.action = 'tip.submitted')"
             )
         ),

@@ -13,7 +13,7 @@ What it writes, spread over ~3 years of received hours and over the county's sch
   configured keys and the field's context, then reused), so the dashboard decrypts them
   as it would in production. ``reference`` and ``receipt_hash`` are unique per row; the
   receipt of tip number i is ``receipt_for(i)`` (``bench/run.py`` checks a few).
-- ``reports_routing``: district + police + category rules, through ``reports.routing``.
+- ``reports_routing``: district + police + category rules, through ``reports.intake.routing``.
 - ``reports_tipword``: a few search words per tip (``--words``), so search has data.
 
 Not written: notifications and audit events of the generated history (the outbox of an
@@ -46,7 +46,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from partners.models import Agency, School  # noqa: E402
-from reports import routing, search  # noqa: E402
+from reports import search  # noqa: E402
+from reports.intake import routing  # noqa: E402
 from reports.models import Category, Priority, Routing, RoutingRole, Tip, TipWord  # noqa: E402
 from safeschools.crypto import encrypt  # noqa: E402
 

@@ -34,8 +34,9 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from generate import receipt_for  # noqa: E402
 
-from reports import queue, tokens  # noqa: E402
+from reports.intake import tokens  # noqa: E402
 from reports.models import Tip  # noqa: E402
+from reports.triage import queue  # noqa: E402
 
 
 def staff_session(username: str) -> str:

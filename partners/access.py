@@ -67,8 +67,8 @@ def staff_required(view: View) -> View:
         if response is not None:
             return response
         if not has_staff_access(request.user):
-            from reports import audit
-            from reports.models import AuditEvent
+            from safeschools import audit
+            from safeschools.models import AuditEvent
 
             audit.record(AuditEvent.Action.ACCESS_DENIED, actor=request.user, path=request.path)
             raise PermissionDenied

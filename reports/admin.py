@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from partners.models import Membership
-from reports import delivery
-from reports.models import AuditEvent, CannedReply, Category, Notification, RoutingRule
+from reports.models import CannedReply, Category, Notification, RoutingRule
+from reports.notifications import delivery
+from safeschools.models import AuditEvent
 
 
 def is_coordinator(user) -> bool:

@@ -346,64 +346,12 @@ class CannedReply(models.Model):
         return self.title
 
 
-class AuditEvent(models.Model):
-    """Append-only record of staff access and every change (SECURITY.md 27).
-
-    No foreign keys: an event must outlive the user and the tip it names (the retention
-    purge leaves the event as the tip's stub), and nothing may rewrite it. It carries no
-    tipster data: references, ids, field names and staff-chosen values only.
-    """
-
-    class Action(models.TextChoices):
-        TIP_SUBMITTED = "tip.submitted", _("Tip submitted")
-        TIP_VIEWED = "tip.viewed", _("Tip viewed")
-        TIP_UPDATED = "tip.updated", _("Tip changed")
-        TIP_ACKNOWLEDGED = "tip.acknowledged", _("Tip acknowledged")
-        TIP_ROUTED = "tip.routed", _("Routing changed")
-        TIP_PURGED = "tip.purged", _("Tip purged")
-        ATTACHMENT_VIEWED = "attachment.viewed", _("Image viewed")
-        MESSAGE_TO_TIPSTER = "message.to_tipster", _("Message sent to tipster")
-        MESSAGE_FROM_TIPSTER = "message.from_tipster", _("Message from tipster")
-        NOTE_ADDED = "note.added", _("Internal note added")
-        EXPORT = "export", _("Export")
-        SIGN_IN = "auth.sign_in", _("Signed in")
-        SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in failed")
-        SIGN_OUT = "auth.sign_out", _("Signed out")
-        ACCESS_DENIED = "access.denied", _("Access denied")
-        NOTIFICATION = "notification", _("Alert")
-        ESCALATION = "escalation", _("Escalation")
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    actor_label = models.CharField(max_length=150, blank=True)
-    tip_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    tip_reference = models.CharField(max_length=12, blank=True, db_index=True)
-    detail = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.tip_reference}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise PermissionError("audit events cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("audit events cannot be deleted")
-
-
 class Notification(models.Model):
     """One staff alert in the outbox. Written in the same transaction as the change that
     causes it; delivered by the background worker, exactly once (SECURITY.md 31).
 
     While a worker holds a row it is ``sending`` and ``next_attempt_at`` is the end of the
-    worker's lease: past it, another worker may take the row over (see reports.delivery).
+    worker's lease: past it, another worker may take the row over (see reports.notifications.delivery).
     """
 
     class Kind(models.TextChoices):

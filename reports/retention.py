@@ -22,10 +22,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reports import audit
 from reports.models import (
     Attachment,
-    AuditEvent,
     Category,
     Message,
     Note,
@@ -34,6 +32,8 @@ from reports.models import (
     SubmissionToken,
     Tip,
 )
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 BATCH = 100
 TOKEN_LIFETIME = timedelta(days=1)

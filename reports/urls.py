@@ -1,14 +1,14 @@
 from django.urls import path
 
-from reports.views import public
+from reports.intake import views
 
 app_name = "reports"
 
 # Fixed, generic addresses: no category, school or receipt ever appears in a URL.
 urlpatterns = [
-    path("report/", public.report, name="report"),
-    path("report/receipt/", public.confirm_receipt, name="confirm-receipt"),
-    path("report/check/", public.check, name="check"),
-    path("report/conversation/", public.conversation, name="conversation"),
-    path("report/leave/", public.leave, name="leave"),
+    path("report/", views.report, name="report"),
+    path("report/receipt/", views.confirm_receipt, name="confirm-receipt"),
+    path("report/check/", views.check, name="check"),
+    path("report/conversation/", views.conversation, name="conversation"),
+    path("report/leave/", views.leave, name="leave"),
 ]

@@ -16,7 +16,7 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 _IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
 # Full eight-group form, or any compressed form with "::" (not clock times like 18:50:24).
 _IPV6 = r"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|\b(?:[0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F:.]*|::[0-9a-fA-F][0-9a-fA-F:.]*"
-# Receipts are Crockford base32 in dash-separated groups (see reports.receipts).
+# Receipts are Crockford base32 in dash-separated groups (see reports.intake.receipts).
 _RECEIPT = r"\b(?:[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{4}[- ]){3,}[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{2,4}\b"
 SCRUB_PATTERN = re.compile(f"{_RECEIPT}|{_IPV6}|{_IPV4}")
 REDACTED = "[redacted]"

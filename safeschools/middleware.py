@@ -104,8 +104,8 @@ def staff_session_limits(get_response: Callable[[HttpRequest], HttpResponse]):
 
 def _end_session(request: HttpRequest, user_id, reason: str, message: str) -> HttpResponse:
     """Audit, sign out and send to the sign-in page (back to this page after a GET)."""
-    from reports import audit
-    from reports.models import AuditEvent
+    from safeschools import audit
+    from safeschools.models import AuditEvent
 
     actor = request.user if request.user.is_authenticated else get_user_model().objects.filter(pk=user_id).first()
     if not reason:

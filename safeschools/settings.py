@@ -187,7 +187,7 @@ TIPSTER_IDLE_SECONDS = env_int("TIPSTER_IDLE_SECONDS", 15 * 60, minimum=60)
 # processes (any number, any machine) run it. Tests use the immediate backend.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The worker's daily jobs (digest e-mails, retention purge, token pruning) run at this local
-# hour; escalations and the outbox are checked every 30 seconds (reports.tasks).
+# hour; escalations and the outbox are checked every 30 seconds (reports.jobs).
 DAILY_JOBS_HOUR = env_int("DAILY_JOBS_HOUR", 6, minimum=0, maximum=23)
 
 # --- Retention --------------------------------------------------------------------------
@@ -235,7 +235,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_AGE = None
-CSRF_FAILURE_VIEW = "reports.views.public.csrf_failure"
+CSRF_FAILURE_VIEW = "reports.intake.views.csrf_failure"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 
@@ -326,7 +326,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Tip images (SECURITY.md 23, 24) --------------------------------------------------
-# Read at use time by ``reports.images``: every upload is decoded, stripped and re-encoded.
+# Read at use time by ``reports.intake.images``: every upload is decoded, stripped and re-encoded.
 # Per image, as uploaded; a bigger file is refused with a message naming it.
 TIP_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 # Images per tip or per follow-up message.

@@ -22,8 +22,13 @@ def pytest_configure(config) -> None:
     settings.STATIC_ROOT = None
     # Tasks run at once, in the test's thread. Nothing runs "later" on this backend, so the
     # worker's recurring jobs are not scheduled in tests: tests call the work functions
-    # (reports.delivery.deliver_due, reports.escalation.escalate_due, …) themselves.
+    # (reports.notifications.delivery.deliver_due, reports.notifications.escalation.escalate_due, …) themselves.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # The apps' ready() already imported the tasks (reports.jobs registers the recurring
+    # chains), so tell django-tasks that its backends changed, as override_settings would.
+    from django.core.signals import setting_changed
+
+    setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -211,8 +216,8 @@ def make_tip(db, categories):
     """Submit a tip through the real intake service, as the form would."""
     import secrets
 
-    from reports import receipts
-    from reports.services import TipReport, submit_tip
+    from reports.intake import receipts
+    from reports.intake.services import TipReport, submit_tip
 
     def make(*, school=None, category="bullying", description="Someone keeps pushing a kid at lunch.", **fields):
         report = TipReport(category=categories[category], school=school, description=description, **fields)
@@ -228,7 +233,7 @@ def form_token():
 
     import time_machine
 
-    from reports import tokens
+    from reports.intake import tokens
 
     def issue(seconds_ago: int = 30) -> str:
         with time_machine.travel(time.time() - seconds_ago, tick=False):

@@ -30,7 +30,7 @@ PUBLIC_TEMPLATES = [
 ] + sorted(
     path for folder in ("partners", "reports", "partials") for path in (ROOT / "templates" / folder).rglob("*.html")
 )
-PUBLIC_PYTHON = ["reports/forms.py", "reports/views/public.py", "reports/images.py"]
+PUBLIC_PYTHON = ["reports/intake/forms.py", "reports/intake/views.py", "reports/intake/images.py"]
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 UNDERSCORE_LITERAL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 

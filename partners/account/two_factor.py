@@ -20,9 +20,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from reports import audit
-from reports.models import AuditEvent
+from safeschools import audit
 from safeschools.middleware import mark_signed_in
+from safeschools.models import AuditEvent
 
 RECOVERY_CODE_COUNT = 10
 PENDING_KEY_SESSION_KEY = "account_pending_totp_key"

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from partners.access import safe_next, staff_required, with_next
 from partners.account import two_factor
 from partners.account.forms import CodeForm, SecondFactorForm, StaffAuthenticationForm
-from reports import audit
-from reports.models import AuditEvent
+from safeschools import audit
 from safeschools.middleware import mark_signed_in
+from safeschools.models import AuditEvent
 
 GET_POST = ["GET", "HEAD", "POST"]
 WRONG_CODE = _lazy(

@@ -52,8 +52,8 @@ def url_for(name: str, tip: Tip | None) -> str:
 
 @pytest.fixture
 def tip_with_image(categories, clayton_high):
-    from reports import receipts
-    from reports.services import CleanImage, TipReport, submit_tip
+    from reports.intake import receipts
+    from reports.intake.services import CleanImage, TipReport, submit_tip
     from tests.reports.test_report_form import _jpeg_with_gps
 
     image = CleanImage(content=_jpeg_with_gps(), content_type="image/jpeg", width=40, height=30)
@@ -142,7 +142,7 @@ def test_audit_log_is_for_coordinators_only(staff_client, officer_olsen, coordin
 
 @pytest.mark.django_db
 def test_denied_access_is_audited(staff_client, officer_kim, tip_with_image):
-    from reports.models import AuditEvent
+    from safeschools.models import AuditEvent
 
     staff_client(officer_kim).get(url_for("tip-detail", tip_with_image))
     event = AuditEvent.objects.get(action="access.denied")

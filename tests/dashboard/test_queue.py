@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from reports import triage
 from reports.models import Tip
+from reports.triage import actions
 
 QUEUE = "/staff/"
 
@@ -33,7 +33,7 @@ def test_unacknowledged_life_safety_tips_come_first(staff_client, officer_olsen,
     calm = make_tip(school=clayton_high).tip
     urgent = make_tip(school=clayton_high, category="weapons").tip
     seen = make_tip(school=clayton_high, category="weapons").tip
-    triage.acknowledge(
+    actions.acknowledge(
         tip=seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()), version=seen.version
     )
     order = references(staff_client(officer_olsen).get(QUEUE))
@@ -57,7 +57,7 @@ def test_filters_and_counts(staff_client, officer_olsen, make_tip, clayton_high,
 
 @pytest.mark.django_db
 def test_unacknowledged_filter_is_per_agency(staff_client, officer_olsen, principal_park, clayton_tip):
-    triage.acknowledge(
+    actions.acknowledge(
         tip=clayton_tip,
         actor=principal_park,
         memberships=list(principal_park.memberships.all()),
@@ -100,7 +100,7 @@ def test_keyset_pages_cover_every_tip_once(staff_client, officer_olsen, make_tip
 
 @pytest.mark.django_db
 def test_keyset_paging_forward_and_back(officer_olsen, make_tip, clayton_high):
-    from reports import queue
+    from reports.triage import queue
 
     for _ in range(7):
         make_tip(school=clayton_high)
@@ -117,7 +117,7 @@ def test_keyset_paging_forward_and_back(officer_olsen, make_tip, clayton_high):
 
 
 def test_a_broken_cursor_starts_at_the_first_page():
-    from reports import queue
+    from reports.triage import queue
 
     assert queue._decode("not-base64!!", queue.ORDERINGS["newest"]) is None
 

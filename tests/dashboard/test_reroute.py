@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from partners.models import Agency
-from reports.models import AuditEvent, Routing
+from reports.models import Routing
+from safeschools.models import AuditEvent
 
 
 @pytest.mark.django_db

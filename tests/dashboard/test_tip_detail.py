@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from reports.models import AuditEvent, Tip
-from reports.services import add_tipster_message
+from reports.intake.services import add_tipster_message
+from reports.models import Tip
+from safeschools.models import AuditEvent
 
 
 def detail(tip) -> str:
@@ -43,8 +44,8 @@ def test_viewing_clears_the_unread_badge(staff_client, officer_olsen, clayton_ti
 
 @pytest.mark.django_db
 def test_image_view_is_an_audited_safe_download(staff_client, officer_olsen, categories, clayton_high):
-    from reports import receipts
-    from reports.services import CleanImage, TipReport, submit_tip
+    from reports.intake import receipts
+    from reports.intake.services import CleanImage, TipReport, submit_tip
     from tests.reports.test_report_form import _jpeg_with_gps
 
     image = CleanImage(content=_jpeg_with_gps(), content_type="image/jpeg", width=40, height=30)
@@ -71,7 +72,7 @@ def test_detail_query_count_is_fixed(staff_client, officer_olsen, clayton_tip):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from reports.services import message_tipster
+    from reports.triage.actions import message_tipster
 
     client = staff_client(officer_olsen)
     client.get(detail(clayton_tip))

@@ -4,7 +4,8 @@ links; optimistic locking; fields that cannot be posted."""
 import pytest
 from django.urls import reverse
 
-from reports.models import AuditEvent, Message, Note, Routing, Tip
+from reports.models import Message, Note, Routing, Tip
+from safeschools.models import AuditEvent
 
 
 def action(name, tip):

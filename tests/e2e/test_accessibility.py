@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from reports.services import message_tipster
+from reports.triage.actions import message_tipster
 from tests.e2e.axe import audit
 
 pytestmark = pytest.mark.e2e

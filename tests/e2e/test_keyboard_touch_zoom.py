@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from reports.services import find_tip_by_receipt
+from reports.intake.services import find_tip_by_receipt
 
 pytestmark = pytest.mark.e2e
 

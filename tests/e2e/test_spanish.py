@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from reports.services import find_tip_by_receipt
+from reports.intake.services import find_tip_by_receipt
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,9 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from partners.models import Agency
+from reports.intake.services import find_tip_by_receipt
 from reports.models import Message, Routing, Tip
-from reports.services import find_tip_by_receipt, message_tipster
+from reports.triage.actions import message_tipster
 
 pytestmark = pytest.mark.e2e
 

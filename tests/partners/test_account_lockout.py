@@ -8,7 +8,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"
 LOGIN = "/staff/account/login/"

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"
 LOGIN = "/staff/account/login/"

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import SESSION_KEY
 
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 LOGOUT = "/staff/account/logout/"
 

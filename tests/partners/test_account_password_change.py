@@ -5,7 +5,7 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a quiet heron over the meramec"

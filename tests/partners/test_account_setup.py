@@ -10,7 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"
 SETUP = "/staff/account/setup/"

@@ -9,7 +9,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticToken
 
 from partners.account import two_factor
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"
 VERIFY = "/staff/account/verify/"

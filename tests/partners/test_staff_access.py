@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 
 @pytest.mark.django_db

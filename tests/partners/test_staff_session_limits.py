@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
 
-from reports.models import AuditEvent
+from safeschools.models import AuditEvent
 
 START = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
 

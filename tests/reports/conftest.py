@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from partners.models import Membership
-from reports import delivery
+from reports.notifications import delivery
 from tests.conftest import _person
 
 # A Tuesday morning, so that business days are plain days.

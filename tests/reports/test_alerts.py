@@ -1,4 +1,4 @@
-"""Who is alerted about what (reports.alerts): per-membership preferences, the life-safety
+"""Who is alerted about what (reports.notifications.alerts): per-membership preferences, the life-safety
 override, tipster messages, and the daily digest."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from django.core import mail
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.alerts import queue_daily_digests
-from reports.delivery import deliver_due
-from reports.digest import digest_for
+from reports.intake.services import add_tipster_message
 from reports.models import Notification, Tip
-from reports.services import add_tipster_message
+from reports.notifications.alerts import queue_daily_digests
+from reports.notifications.delivery import deliver_due
+from reports.notifications.digest import digest_for
 
 
 def _prefer(user, preference: str) -> None:

@@ -6,8 +6,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports.models import AuditEvent, Message, Tip
-from reports.services import message_tipster
+from reports.models import Message, Tip
+from reports.triage.actions import message_tipster
+from safeschools.models import AuditEvent
 
 CHECK = "/report/check/"
 CONVERSATION = "/report/conversation/"

@@ -14,7 +14,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from reports.models import AuditEvent, Notification, Routing, SubmissionToken, Tip
+from reports.models import Notification, Routing, SubmissionToken, Tip
+from safeschools.models import AuditEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,4 @@
-"""The outbox worker (reports.delivery): each alert delivered once, retried with backoff,
+"""The outbox worker (reports.notifications.delivery): each alert delivered once, retried with backoff,
 failed visibly after the last try, and nothing lost while the mail server is down."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import time_machine
 from django.core import mail
 from django.db import connection, transaction
 
-from reports import delivery
-from reports.delivery import LEASE, MAX_ATTEMPTS, claim_next, deliver, deliver_due
-from reports.models import AuditEvent, Notification
+from reports.models import Notification
+from reports.notifications import delivery
+from reports.notifications.delivery import LEASE, MAX_ATTEMPTS, claim_next, deliver, deliver_due
+from safeschools.models import AuditEvent
 from tests.reports.conftest import TUESDAY_10AM
 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -54,12 +55,12 @@ def test_committing_a_tip_asks_a_worker_to_deliver_at_once(
 def test_a_tip_is_kept_when_the_task_queue_fails(
     make_tip, clayton_high, officer_olsen, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
-    from reports import tasks
+    from reports.notifications.delivery import deliver_notifications
 
     def broken_enqueue(*args, **kwargs):
         raise RuntimeError("queue table unavailable")
 
-    monkeypatch.setattr(type(tasks.deliver_notifications), "enqueue", broken_enqueue)
+    monkeypatch.setattr(type(deliver_notifications), "enqueue", broken_enqueue)
     with django_capture_on_commit_callbacks(execute=True):
         tip = make_tip(school=clayton_high).tip
 
@@ -198,7 +199,7 @@ def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_new_holder(
         assert deliver_due().retrying == 1  # the second worker's attempt fails
         smtp.down = False
 
-        with caplog.at_level(logging.WARNING, logger="reports.delivery"):
+        with caplog.at_level(logging.WARNING, logger="reports.notifications.delivery"):
             deliver(slow)  # the first worker finally gets through
 
     row = Notification.objects.get()

@@ -9,13 +9,13 @@ import pytest
 from django.core import mail
 
 from partners.models import Agency, Membership, School
-from reports import receipts
-from reports.alerts import queue_daily_digests
-from reports.delivery import deliver_due
-from reports.emails import tip_dashboard_url
-from reports.escalation import escalate_due
+from reports.intake import receipts
+from reports.intake.services import CleanImage, TipReport, add_tipster_message, submit_tip
 from reports.models import Category, Notification
-from reports.services import CleanImage, TipReport, add_tipster_message, submit_tip
+from reports.notifications.alerts import queue_daily_digests
+from reports.notifications.delivery import deliver_due
+from reports.notifications.emails import tip_dashboard_url
+from reports.notifications.escalation import escalate_due
 
 # Built at run time, so that no template or source file can contain them by accident.
 MARK = {

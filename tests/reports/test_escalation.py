@@ -11,9 +11,10 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from reports.delivery import deliver_due
-from reports.escalation import escalate_due
-from reports.models import AuditEvent, Notification, Routing
+from reports.models import Notification, Routing
+from reports.notifications.delivery import deliver_due
+from reports.notifications.escalation import escalate_due
+from safeschools.models import AuditEvent
 from tests.reports.conftest import TUESDAY_10AM
 
 PD = "Clayton Police Department"

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from reports.models import Attachment, AuditEvent, Message, Notification, Routing, SubmissionToken, Tip, TipWord
+from reports.models import Attachment, Message, Notification, Routing, SubmissionToken, Tip, TipWord
+from safeschools.models import AuditEvent
 
 FUZZ = hypothesis_settings(
     max_examples=40,

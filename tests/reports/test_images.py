@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
-from reports.images import ImageRejected, sanitize, sanitize_all
+from reports.intake.images import ImageRejected, sanitize, sanitize_all
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 
-from reports.delivery import deliver_due
-from reports.models import AuditEvent, Notification
+from reports.models import Notification
+from reports.notifications.delivery import deliver_due
+from safeschools.models import AuditEvent
 
 CHANGELIST = reverse("admin:reports_notification_changelist")
 

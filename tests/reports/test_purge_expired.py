@@ -10,10 +10,16 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from reports import receipts
+from reports.intake import receipts
+from reports.intake.services import (
+    CleanImage,
+    TipReport,
+    add_tipster_message,
+    find_tip_by_receipt,
+    submit_tip,
+)
 from reports.models import (
     Attachment,
-    AuditEvent,
     Message,
     Note,
     Notification,
@@ -22,14 +28,8 @@ from reports.models import (
     Tip,
 )
 from reports.retention import prune_submission_tokens, purge_expired
-from reports.services import (
-    CleanImage,
-    TipReport,
-    add_tipster_message,
-    find_tip_by_receipt,
-    message_tipster,
-    submit_tip,
-)
+from reports.triage.actions import message_tipster
+from safeschools.models import AuditEvent
 from tests.reports.conftest import TUESDAY_10AM
 
 DISPOSITION = "-".join(["marker", "disposition", "text"])

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from reports import receipts, tokens
+from reports.intake import receipts, tokens
 
 
 def test_receipt_shape_and_entropy():

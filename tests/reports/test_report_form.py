@@ -6,8 +6,9 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from reports import receipts
-from reports.models import AuditEvent, Notification, Routing, Tip
+from reports.intake import receipts
+from reports.models import Notification, Routing, Tip
+from safeschools.models import AuditEvent
 
 URL = "/report/"
 
@@ -159,7 +160,7 @@ def test_database_failure_shows_crisis_page_and_no_receipt(client, tip_post, mon
     def broken(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("reports.views.public.submit_tip", broken)
+    monkeypatch.setattr("reports.intake.views.submit_tip", broken)
     response = client.post(URL, tip_post(description="Marker text for the crisis page"))
     body = response.content.decode()
     assert response.status_code == 503

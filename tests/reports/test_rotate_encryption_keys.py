@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from reports.intake.services import CleanImage, add_tipster_message
 from reports.models import Attachment, Message, Note, Tip
-from reports.services import CleanImage, add_tipster_message
 from safeschools.crypto import encrypted_fields, key_id, raw_token
 
 OLD = Fernet.generate_key().decode()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.routing import INFO_ONLY, RESPONSIBLE, Route, Rule, SchoolFacts, route
+from reports.intake.routing import INFO_ONLY, RESPONSIBLE, Route, Rule, SchoolFacts, route
 
 DISTRICT, POLICE, OFFICE, CRISIS, COURT = 10, 20, 1, 30, 40
 SCHOOL = SchoolFacts(district_id=DISTRICT, police_agency_id=POLICE)

@@ -3,9 +3,10 @@
 import pytest
 
 from partners.models import Membership
-from reports import receipts
-from reports.models import AuditEvent, Notification, Priority, Routing, RoutingRule, SubmissionToken, Tip
-from reports.services import CleanImage, TipReport, find_tip_by_receipt, submit_tip
+from reports.intake import receipts
+from reports.intake.services import CleanImage, TipReport, find_tip_by_receipt, submit_tip
+from reports.models import Notification, Priority, Routing, RoutingRule, SubmissionToken, Tip
+from safeschools.models import AuditEvent
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The worker's jobs (reports.tasks) on the real django-tasks-db queue: recurring jobs that
+"""The worker's jobs (reports.jobs) on the real django-tasks-db queue: recurring jobs that
 re-enqueue themselves, started idempotently, and the whole path from a committed tip to
 e-mails and escalation steps through ``manage.py db_worker``."""
 
@@ -15,8 +15,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from partners.models import Membership
-from reports import tasks
-from reports.models import AuditEvent, Notification
+from reports import jobs
+from reports.models import Notification
+from safeschools.models import AuditEvent
+from safeschools.schedule import ensure_schedule
 from tests.reports.conftest import TUESDAY_10AM
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -53,7 +55,7 @@ def test_start_schedule_queues_each_recurring_job_once(queue, clock):
     out = StringIO()
     call_command("start_schedule", stdout=out)
     call_command("start_schedule", stdout=out)
-    tasks.ensure_schedule()
+    ensure_schedule()
 
     assert out.getvalue() == "Started: tick, daily\nAlready scheduled.\n"
     tomorrow_6am = timezone.make_aware(timezone.datetime(2026, 3, 4, 6, 0))
@@ -62,28 +64,28 @@ def test_start_schedule_queues_each_recurring_job_once(queue, clock):
 
 @pytest.mark.django_db
 def test_the_test_backend_schedules_nothing(clock):
-    assert tasks.ensure_schedule() == []
+    assert ensure_schedule() == []
     assert not DBTaskResult.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_tick_queues_its_next_run_before_working(queue, clock, run_worker):
-    tasks.ensure_schedule()
+    ensure_schedule()
 
     run_worker()
 
-    assert queue.filter(task_path="reports.tasks.tick", status="SUCCESSFUL").count() == 1
+    assert queue.filter(task_path="reports.jobs.tick", status="SUCCESSFUL").count() == 1
     assert _waiting(queue)[0] == ("tick", TUESDAY_10AM + timedelta(seconds=30))
     clock.shift(timedelta(seconds=30))
     run_worker()
-    assert queue.filter(task_path="reports.tasks.tick", status="SUCCESSFUL").count() == 2
+    assert queue.filter(task_path="reports.jobs.tick", status="SUCCESSFUL").count() == 2
     assert [name for name, _ in _waiting(queue)] == ["tick", "daily"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_chain_ends_itself(queue, clock, run_worker):
-    tasks.ensure_schedule()
-    tasks.tick.enqueue()  # e.g. started by hand while one was already waiting
+    ensure_schedule()
+    jobs.tick.enqueue()  # e.g. started by hand while one was already waiting
 
     run_worker()
 
@@ -96,12 +98,12 @@ def test_daily_jobs_queue_digests_purge_and_reschedule(
 ):
     Membership.objects.filter(user=principal_park).update(new_tip_alerts="digest")
     make_tip(school=clayton_high)
-    tasks.ensure_schedule()
+    ensure_schedule()
     clock.move_to(timezone.make_aware(timezone.datetime(2026, 3, 4, 6, 0)))
 
     run_worker()
 
-    daily = queue.get(task_path="reports.tasks.daily", status="SUCCESSFUL")
+    daily = queue.get(task_path="reports.jobs.daily", status="SUCCESSFUL")
     assert daily.return_value == {"digests": 1, "tips_purged": 0, "tokens_pruned": 0, "task_results_pruned": 0}
     assert Notification.objects.get(kind="digest").recipient == principal_park
     assert ("daily", timezone.make_aware(timezone.datetime(2026, 3, 5, 6, 0))) in _waiting(queue)

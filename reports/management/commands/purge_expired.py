@@ -1,5 +1,5 @@
 """manage.py purge_expired: the retention purge (SECURITY.md 36). The worker also runs it
-daily (reports.tasks.daily); run it by hand to see what it does, or with --dry-run."""
+daily (reports.jobs.daily); run it by hand to see what it does, or with --dry-run."""
 
 from __future__ import annotations
 

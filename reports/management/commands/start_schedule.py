@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from reports.tasks import ensure_schedule
+from safeschools.schedule import ensure_schedule
 
 
 class Command(BaseCommand):

@@ -21,7 +21,7 @@ from enum import Enum
 from django.conf import settings
 from django.core import signing
 
-from reports import receipts
+from reports.intake import receipts
 
 SALT = "reports.tip-form-token"
 

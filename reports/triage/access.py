@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from partners.models import Agency, Membership
-from reports import audit
-from reports.models import AuditEvent, Routing, Tip
+from reports.models import Routing, Tip
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 
 def is_coordinator(user) -> bool:

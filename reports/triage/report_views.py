@@ -11,11 +11,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from partners.models import Membership
-from reports import audit, queue, stats
-from reports.access import is_coordinator
-from reports.models import AuditEvent
-from reports.staff_forms import ExportForm, QueueFilterForm
-from reports.views.staff import staff_page
+from reports.triage import queue, stats
+from reports.triage.access import is_coordinator
+from reports.triage.forms import ExportForm, QueueFilterForm
+from reports.triage.views import staff_page
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 CONTACT_ROLES = {Membership.Role.OFFICER, Membership.Role.COORDINATOR}
 EXPORT_COLUMNS = [

@@ -23,7 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from reports.services import CleanImage
+from reports.intake.services import CleanImage
 
 logger = logging.getLogger(__name__)
 

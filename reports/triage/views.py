@@ -15,12 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from partners.access import staff_required
 from partners.models import Membership
-from reports import audit, queue, triage
-from reports.access import assignable_users, get_visible_tip, is_coordinator, require_actor
-from reports.models import Attachment, AuditEvent, CannedReply, Routing, Tip
+from reports.models import Attachment, CannedReply, Routing, Tip
 from reports.selectors import with_overdue
-from reports.services import message_tipster
-from reports.staff_forms import (
+from reports.triage import actions, queue
+from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
+from reports.triage.forms import (
     AcknowledgeForm,
     AlertPreferencesForm,
     AssignForm,
@@ -32,6 +31,8 @@ from reports.staff_forms import (
     RerouteForm,
     StatusForm,
 )
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 
 def staff_page(view):
@@ -76,7 +77,7 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
         "coordinator": coordinator,
         "can_acknowledge": any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
         "attachments": tip.attachments.defer("content"),
-        "timeline": triage.timeline(tip),
+        "timeline": actions.timeline(tip),
         "related": tip.related.all(),
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
         "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
@@ -101,7 +102,7 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
 def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = get_visible_tip(request.user, tip_id, path=request.path)
     audit.record(AuditEvent.Action.TIP_VIEWED, actor=request.user, tip=tip)
-    triage.mark_tipster_messages_read(tip)
+    actions.mark_tipster_messages_read(tip)
     return render(request, "dashboard/tip_detail.html", _detail_context(request, tip))
 
 
@@ -111,11 +112,11 @@ def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict
     if form.is_valid():
         try:
             action(form.cleaned_data)
-        except triage.Conflict as conflict:
+        except actions.Conflict as conflict:
             messages.error(request, str(conflict))
             tip.refresh_from_db()
             return render(request, "dashboard/tip_detail.html", _detail_context(request, tip), status=409)
-        except triage.TriageError as error:
+        except actions.TriageError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, done)
@@ -138,7 +139,7 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "acknowledge",
         form,
-        lambda d: triage.acknowledge(tip=tip, actor=request.user, memberships=memberships, version=d["version"]),
+        lambda d: actions.acknowledge(tip=tip, actor=request.user, memberships=memberships, version=d["version"]),
         "Acknowledged for your agency.",
     )
 
@@ -153,7 +154,7 @@ def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "assign",
         form,
-        lambda d: triage.assign(tip=tip, actor=request.user, assignee=d["assignee"], version=d["version"]),
+        lambda d: actions.assign(tip=tip, actor=request.user, assignee=d["assignee"], version=d["version"]),
         "Assignment saved.",
     )
 
@@ -168,7 +169,7 @@ def tip_priority(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "priority",
         form,
-        lambda d: triage.set_priority(tip=tip, actor=request.user, priority=d["priority"], version=d["version"]),
+        lambda d: actions.set_priority(tip=tip, actor=request.user, priority=d["priority"], version=d["version"]),
         "Priority saved.",
     )
 
@@ -184,7 +185,7 @@ def tip_status(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "status",
         form,
-        lambda d: triage.set_status(
+        lambda d: actions.set_status(
             tip=tip,
             actor=request.user,
             status=d["status"],
@@ -206,7 +207,7 @@ def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "note",
         form,
-        lambda d: triage.add_note(tip=tip, actor=request.user, agency=memberships[0].agency, body=d["body"]),
+        lambda d: actions.add_note(tip=tip, actor=request.user, agency=memberships[0].agency, body=d["body"]),
         "Note added.",
     )
 
@@ -221,7 +222,7 @@ def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "message",
         form,
-        lambda d: message_tipster(tip=tip, author=request.user, agency=memberships[0].agency, body=d["body"]),
+        lambda d: actions.message_tipster(tip=tip, author=request.user, agency=memberships[0].agency, body=d["body"]),
         "Message sent. The tipster sees it when they check with their receipt.",
     )
 
@@ -235,8 +236,8 @@ def tip_link(request: HttpRequest, tip_id: int) -> HttpResponse:
     def link(data: dict) -> None:
         other = Tip.objects.visible_to(request.user).filter(reference=data["reference"].strip().upper()).first()
         if other is None:
-            raise triage.TriageError("No tip you can see has that reference.")
-        triage.link(tip=tip, actor=request.user, other=other, kind=data["kind"], version=data["version"])
+            raise actions.TriageError("No tip you can see has that reference.")
+        actions.link(tip=tip, actor=request.user, other=other, kind=data["kind"], version=data["version"])
 
     return _act(request, tip, "link", form, link, "Link saved.")
 
@@ -251,7 +252,7 @@ def tip_reroute(request: HttpRequest, tip_id: int) -> HttpResponse:
 
     def reroute(data: dict) -> None:
         add = [(data["add_agency"], data["role"])] if data.get("add_agency") else []
-        triage.reroute(tip=tip, actor=request.user, add=add, remove=list(data["remove"]), version=data["version"])
+        actions.reroute(tip=tip, actor=request.user, add=add, remove=list(data["remove"]), version=data["version"])
 
     return _act(request, tip, "reroute", form, reroute, "Routing changed.")
 

@@ -1,5 +1,5 @@
 """Who is alerted about what. Writes outbox rows only; delivery is the worker's job
-(``reports.delivery``), asked for as soon as the caller's transaction commits.
+(``reports.notifications.delivery``), asked for as soon as the caller's transaction commits.
 
 Preferences are per membership (``Membership.new_tip_alerts``): "immediately" gets an
 e-mail per new tip, "digest" gets the daily digest, "none" gets neither. A life-safety tip
@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.delivery import request_delivery
-from reports.digest import digest_for
 from reports.models import Notification, Tip
+from reports.notifications.delivery import request_delivery
+from reports.notifications.digest import digest_for
 
 
 def queue_new_tip_alerts(tip: Tip) -> list[Notification]:
@@ -77,7 +77,7 @@ def queue_tipster_message_alert(tip: Tip) -> Notification | None:
 
 @transaction.atomic
 def queue_daily_digests(*, now: datetime | None = None) -> list[Notification]:
-    """One digest row for each member with something to read (see ``reports.digest``):
+    """One digest row for each member with something to read (see ``reports.notifications.digest``):
     new tips of the day for "digest" members, overdue tips for anyone who gets alerts.
 
     Safe to run twice a day: a member who already has today's digest gets no second one.

@@ -24,10 +24,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports import images, receipts, tokens
-from reports.forms import ReceiptForm, TipForm, TipsterMessageForm
+from reports.intake import images, receipts, tokens
+from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
+from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
 from reports.models import Tip
-from reports.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
 from safeschools import page_cache
 from safeschools.cache import cached
 from safeschools.ratelimit import limited

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
-from reports.queue import SORT_LABELS, Filters
-from reports.triage import NEXT_STATUSES
+from reports.triage.actions import NEXT_STATUSES
+from reports.triage.queue import SORT_LABELS, Filters
 
 
 class QueueFilterForm(forms.Form):

@@ -23,7 +23,7 @@ class MultipleImageInput(forms.ClearableFileInput):
 
 
 class ImagesField(forms.FileField):
-    """Up to ``TIP_IMAGE_MAX_COUNT`` files; each is checked by ``reports.images``."""
+    """Up to ``TIP_IMAGE_MAX_COUNT`` files; each is checked by ``reports.intake.images``."""
 
     widget = MultipleImageInput
 
@@ -135,7 +135,7 @@ class TipForm(forms.Form):
         self.fields["category"].queryset = Category.objects.filter(active=True)
         self.fields["category"].label_from_instance = lambda c: c.localized_name(language)
         # A callable: the schools are read only when the field is rendered or validated (the
-        # blank form's fields usually come from the cache; see reports.views.public).
+        # blank form's fields usually come from the cache; see reports.intake.views).
         self.fields["school"].choices = _school_choices
         self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
         self.fields["extra_notes"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})

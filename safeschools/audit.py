@@ -3,12 +3,19 @@ never anything the tipster typed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from reports.models import AuditEvent, Tip
+from safeschools.models import AuditEvent
 
 
-def record(action: str, *, actor=None, tip: Tip | None = None, **detail: Any) -> AuditEvent:
+class Referenced(Protocol):
+    """Anything the log can name by id and reference: a tip, and later a case or a notice."""
+
+    pk: Any
+    reference: str
+
+
+def record(action: str, *, actor=None, tip: Referenced | None = None, **detail: Any) -> AuditEvent:
     return AuditEvent.objects.create(
         action=action,
         actor_id=getattr(actor, "pk", None),

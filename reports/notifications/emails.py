@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.digest import digest_for
 from reports.models import Notification, Tip
+from reports.notifications.digest import digest_for
 
 URGENT = "URGENT"
 NORMAL = "Normal"
@@ -44,7 +44,7 @@ class NothingToSend(Exception):
 
 def _message_id(notification: Notification) -> str:
     # Stable per outbox row: if a crash makes a worker send a row twice (see
-    # reports.delivery), mail systems that de-duplicate on Message-ID show it once.
+    # reports.notifications.delivery), mail systems that de-duplicate on Message-ID show it once.
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     return f"<alert-{notification.pk}@{domain}>"
 

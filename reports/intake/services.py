@@ -13,10 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Agency, School
-from reports import alerts, audit, receipts, routing, search
+from reports import search
+from reports.intake import receipts, routing
 from reports.models import (
     Attachment,
-    AuditEvent,
     Category,
     Message,
     Priority,
@@ -26,11 +26,14 @@ from reports.models import (
     Tip,
     this_hour,
 )
+from reports.notifications import alerts
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 
 @dataclass(frozen=True)
 class CleanImage:
-    """An image already decoded, stripped and re-encoded by ``reports.images``."""
+    """An image already decoded, stripped and re-encoded by ``reports.intake.images``."""
 
     content: bytes
     content_type: str
@@ -193,14 +196,4 @@ def add_tipster_message(*, tip: Tip, body: str, images: list[CleanImage] = ()) -
     Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=F("unread_tipster_messages") + 1)
     alerts.queue_tipster_message_alert(tip)
     audit.record(AuditEvent.Action.MESSAGE_FROM_TIPSTER, tip=tip, images=len(images))
-    return message
-
-
-@transaction.atomic
-def message_tipster(*, tip: Tip, author, agency: Agency | None, body: str) -> Message:
-    """Staff write to the anonymous tipster; they read it on the follow-up page."""
-    message = Message.objects.create(
-        tip=tip, direction=Message.Direction.TO_TIPSTER, body=body, author=author, agency=agency
-    )
-    audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk)
     return message

@@ -10,8 +10,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Agency, Membership
-from reports import audit
-from reports.models import AuditEvent, Message, Note, Routing, RoutingRole, Tip
+from reports.models import Message, Note, Routing, RoutingRole, Tip
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 Status = Tip.Status
 FINAL = {Status.RESOLVED, Status.UNFOUNDED, Status.REFERRED, Status.DUPLICATE}
@@ -151,6 +152,16 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
         audit.record(AuditEvent.Action.TIP_ROUTED, actor=actor, tip=tip, added=agency.name, role=role, new=created)
     if not Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE).exists():
         raise TriageError("At least one routed agency must be responsible for the tip.")
+
+
+@transaction.atomic
+def message_tipster(*, tip: Tip, author, agency: Agency | None, body: str) -> Message:
+    """Staff write to the anonymous tipster; they read it on the follow-up page."""
+    message = Message.objects.create(
+        tip=tip, direction=Message.Direction.TO_TIPSTER, body=body, author=author, agency=agency
+    )
+    audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk)
+    return message
 
 
 def mark_tipster_messages_read(tip: Tip) -> None:

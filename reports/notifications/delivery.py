@@ -42,9 +42,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_tasks import task
 
-from reports import audit, emails
-from reports.models import AuditEvent, Notification, Routing, RoutingRole, Tip
+from reports.models import Notification, Routing, RoutingRole, Tip
+from reports.notifications import emails
+from safeschools import audit
+from safeschools.models import AuditEvent
+from safeschools.schedule import ensure_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -279,12 +283,15 @@ def request_delivery() -> None:
     the worker's periodic tick delivers the rows anyway (SECURITY.md 29).
     """
 
-    def enqueue() -> None:
-        from reports.tasks import deliver_notifications  # tasks imports this module
+    transaction.on_commit(deliver_notifications.enqueue, robust=True)
 
-        deliver_notifications.enqueue()
 
-    transaction.on_commit(enqueue, robust=True)
+@task(priority=10)
+def deliver_notifications() -> dict[str, int]:
+    """Drain the outbox now (enqueued when new alerts are committed). It also restarts any
+    recurring chain that has stopped, so one drain heals a lost schedule."""
+    ensure_schedule()
+    return deliver_due().as_dict()
 
 
 @transaction.atomic

@@ -30,9 +30,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Agency, Membership
-from reports import audit
-from reports.delivery import request_delivery
-from reports.models import AuditEvent, Notification, Routing, RoutingRole, Tip
+from reports.models import Notification, Routing, RoutingRole, Tip
+from reports.notifications.delivery import request_delivery
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,63 @@
+"""The worker's recurring jobs (in production django-tasks-db's queue table and
+``manage.py db_worker`` processes: any number, on any machine), registered with
+``safeschools.schedule``, which keeps exactly one waiting run of each chain:
+
+- ``tick``, every 30 seconds: the escalation steps that are due, then the outbox (retries
+  whose time has come, and any row whose "deliver now" request was lost).
+- ``daily``, at ``settings.DAILY_JOBS_HOUR`` local time: digests, the retention purge, old
+  submission tokens and old task results.
+
+New alerts do not wait for the tick: ``notifications.delivery.request_delivery`` enqueues
+``deliver_notifications`` when the transaction that wrote them commits. This module is
+imported by ``ReportsConfig.ready`` so that every process knows the chains.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from reports import retention
+from reports.notifications import alerts, delivery, escalation
+from safeschools.schedule import recurring, schedule, scheduler_lock
+
+TICK_EVERY = timedelta(seconds=30)
+TASK_RESULTS_KEPT = timedelta(days=7)
+
+
+def next_daily_run(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    at = timezone.make_aware(datetime.combine(local.date(), time(settings.DAILY_JOBS_HOUR)))
+    if at <= now:
+        at = timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), time(settings.DAILY_JOBS_HOUR)))
+    return at
+
+
+@recurring(first_run=lambda now: now)
+@task(priority=10)
+def tick() -> dict[str, int]:
+    schedule(tick, timezone.now() + TICK_EVERY)
+    escalated = escalation.escalate_due()
+    return {"escalated": escalated, **delivery.deliver_due().as_dict()}
+
+
+@recurring(first_run=next_daily_run)
+@task()
+def daily() -> dict[str, int]:
+    now = timezone.now()
+    schedule(daily, next_daily_run(now))
+    with scheduler_lock("reports.notifications.alerts.queue_daily_digests"):
+        digests = alerts.queue_daily_digests(now=now)
+    purged = retention.purge_expired(now=now)
+    tokens = retention.prune_submission_tokens(now=now)
+    results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=now - TASK_RESULTS_KEPT).delete()
+    return {
+        "digests": len(digests),
+        "tips_purged": purged.tips,
+        "tokens_pruned": tokens,
+        "task_results_pruned": results,
+    }
