@@ -1,9 +1,9 @@
 """Resilience drills against gunicorn on PostgreSQL and Redis, each writing its result to
 bench/results/drills-<name>.md. Opt-in, never part of `make test`:
 
-    make bench-drills                       # load, load-with-queue, redis
+    make bench-drills                       # load, load-queue, redis, two-nodes, restore
     make bench-drills DRILLS=postgres       # restarts the machine's PostgreSQL: run it alone, last
-    make bench-drills DRILLS="two-nodes restore"
+    make bench-drills DRILLS="two-nodes restore"   # ~2-3 and ~1-2 minutes
 
 - load: 1,000 tips from 50 concurrent clients → exactly 1,000 tips, each with its routing,
   outbox and audit rows; no 5xx. load-queue: the same while a coordinator pages the queue.
@@ -95,6 +95,9 @@ def fresh_database(redis_url: str) -> None:
     run.run([run.APP_PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=run.ROOT, env=env)
     run.run([run.APP_PYTHON, "manage.py", "load_demo"], cwd=run.ROOT, env=env, stdout=subprocess.DEVNULL)
     run.run([run.APP_PYTHON, run.BENCH / "generate.py", "--tips", "5000"], cwd=run.ROOT, env=env)
+    # Manifest static files, as in production: without them every receipt page is a 500
+    # (on a checkout where `make bench` never ran, bench/var/static does not exist).
+    run.run([run.APP_PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=run.ROOT, env=env)
 
 
 def prepare(redis_url: str, tokens: int, officer: str = "coordinator") -> dict:
@@ -108,8 +111,8 @@ def prepare(redis_url: str, tokens: int, officer: str = "coordinator") -> dict:
     return json.loads(out)
 
 
-def q(sql: str, database: str = DRILL_DB) -> str:
-    return run.psql(database, sql)
+def q(sql: str, database: str = "") -> str:
+    return run.psql(database or DRILL_DB, sql)
 
 
 def tip_bodies(prep: dict, schools: list[str], category: str) -> list[str]:
@@ -267,7 +270,7 @@ def write(
     return passed
 
 
-def demo_targets(database: str = DRILL_DB) -> tuple[list[str], str]:
+def demo_targets(database: str = "") -> tuple[list[str], str]:
     """Schools whose agencies have demo staff (so every tip has outbox rows), a category."""
     schools = q(
         "SELECT string_agg(id::text, ',') FROM partners_school WHERE name IN ('Clayton High School', 'Kirkwood High School')",
@@ -283,7 +286,7 @@ def one_more_tip(redis_url: str, schools: list[str], category: str) -> tuple[int
     return post(tip_bodies(prep, schools, category)[0], f"csrftoken={prep['csrf']}")
 
 
-def max_tip_id(database: str = DRILL_DB) -> int:
+def max_tip_id(database: str = "") -> int:
     return int(q("SELECT coalesce(max(id), 0) FROM reports_tip", database))
 
 
@@ -1004,11 +1007,12 @@ def drill_two_nodes() -> bool:
         checks.append(("nginx's access log holds no client address", not re.search(r"127\.0\.\d+\.\d+", access_log)))
     notes = [
         "How to read (4). Node A's gunicorn master is killed with SIGKILL. Its orphaned workers notice within "
-        "a second (gunicorn checks its parent once a second), stop accepting, finish the connections they hold "
-        "and exit (the events give the time); until they exit, A's listening socket stays open, so connections "
-        "nginx opens to A meanwhile wait unanswered and are reset when the workers exit. nginx then retries a "
-        "GET on node B; a POST it had already sent is not retried (`proxy_next_upstream error timeout`, no "
-        "`non_idempotent`): that client gets 502 with nginx's page (`static/errors/unavailable.html`: 911, "
+        "a second (gunicorn checks its parent once a second) and stop accepting connections, but go on "
+        "answering requests on the connections nginx keeps open to them (upstream keepalive) until gunicorn's "
+        "graceful timeout (30 s) ends, then exit: the events give the time. A request on such a connection "
+        "when its worker exits, or on a new connection left waiting in A's listening socket, fails: nginx "
+        "retries a GET on node B, but never a POST it had already sent (`proxy_next_upstream error timeout`, "
+        "no `non_idempotent`): that client gets 502 with nginx's page (`static/errors/unavailable.html`: 911, "
         '988, the hotline, "send it again"), and no tip was stored for it. Sending the same form again gives '
         "a receipt and still one tip per form (the form token makes submission idempotent). nginx moves a POST "
         "to B by itself only when A refused the connection (nothing was sent).",
@@ -1220,7 +1224,7 @@ OWN_STACK_DRILLS = {"two-nodes": drill_two_nodes, "restore": drill_restore}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("drills", nargs="*", default=["load", "load-queue", "redis"])
+    parser.add_argument("drills", nargs="*", default=["load", "load-queue", "redis", "two-nodes", "restore"])
     args = parser.parse_args()
     unknown = set(args.drills) - {*SHARED_DATABASE_DRILLS, *OWN_STACK_DRILLS}
     if unknown:
