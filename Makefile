@@ -70,8 +70,9 @@ bench: $(VENV)/.installed-runtime bench/.venv/.installed
 	bench/.venv/bin/python bench/run.py --tips $(BENCH_TIPS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 ## make bench-drills: resilience drills (bench/drills.py); results in bench/results/drills-*.md.
-## DRILLS=postgres restarts the machine's PostgreSQL cluster: run it alone.
-DRILLS ?= load load-queue redis
+## DRILLS=postgres restarts the machine's PostgreSQL cluster: run it alone. two-nodes: nginx + two
+## web nodes + two workers (installs nginx if missing, as root); restore: an encrypted backup restored.
+DRILLS ?= load load-queue redis two-nodes restore
 bench-drills: $(VENV)/.installed-runtime bench/.venv/.installed
 	bench/.venv/bin/python bench/drills.py $(DRILLS)
 

@@ -212,7 +212,11 @@ class Server:
                 self.process.wait()
 
 
-def start_server(name: str, port: int, app: str, env: dict[str, str], cwd: Path, health: str) -> Server:
+def start_server(
+    name: str, port: int, app: str, env: dict[str, str], cwd: Path, health: str, health_headers: dict | None = None
+) -> Server:
+    """gunicorn with the repository's gunicorn.conf.py, once ``health`` answers 200 (with
+    ``health_headers``: behind nginx with HTTPS=true, X-Forwarded-Proto: https)."""
     log_path = VAR / f"{name}-gunicorn.log"
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": str(VAR / f"{name}-access.log")}
     with log_path.open("w") as handle:
@@ -229,7 +233,8 @@ def start_server(name: str, port: int, app: str, env: dict[str, str], cwd: Path,
         if process.poll() is not None:
             raise SystemExit(f"{name} gunicorn exited; see {log_path}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=2) as response:  # noqa: S310
+            probe = urllib.request.Request(f"http://127.0.0.1:{port}{health}", headers=health_headers or {})  # noqa: S310
+            with urllib.request.urlopen(probe, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     log(f"{name} up on 127.0.0.1:{port} (pid {process.pid})")
                     return server
