@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
-    "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -92,7 +91,6 @@ MIDDLEWARE = [
     # After authentication, OTP and messages: ends idle, over-long and deactivated sessions.
     "safeschools.middleware.staff_session_limits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # django-axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]

@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Page
+from tests.cache_keys import cache_keys
 
 
 @pytest.fixture
@@ -24,8 +25,8 @@ def home_page(db, site_settings):
 
 
 def cached_pages() -> int:
-    """Pages in the (local-memory, in tests) cache."""
-    return sum(":public-page:" in key for key in cache._cache)
+    """Pages in the shared cache."""
+    return sum(key.startswith("public-page:") for key in cache_keys())
 
 
 def queries_for(client, url: str, **extra):
