@@ -279,3 +279,43 @@ def test_a_concurrent_change_to_the_tip_is_retried(alerted, officer_olsen, monke
     answer = sms_replies.handle(message_sid="SM" + "2" * 32, sender=OLSEN, body=f"ACK {code}")
 
     assert answer.outcome == "acknowledged" and calls == [tip.version, tip.version + 1]
+
+
+@pytest.mark.django_db
+def test_old_inbound_ids_and_reply_codes_are_forgotten(client, alerted, officer_olsen, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.models import SmsReplyCode
+    from reports.retention import prune_sms_records
+
+    tip, code = alerted
+    _text(client, _params(OLSEN, "HELP"))
+    now = timezone.now()
+
+    assert prune_sms_records(now=now + timedelta(days=6)) == 0
+    assert prune_sms_records(now=now + timedelta(days=8)) == 1  # the inbound id
+    assert SmsReplyCode.objects.filter(recipient=officer_olsen).exists()
+    assert prune_sms_records(now=now + timedelta(days=31)) == 1  # the reply code
+    time_machine.move_to(now + timedelta(days=31))
+    answer = _answer(_text(client, _params(OLSEN, f"ACK {code}")))
+    assert answer.startswith(f"No alert to you has the code {code}.")
+
+
+@pytest.mark.django_db
+def test_a_reply_can_be_played_locally_with_a_command(alerted, settings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    tip, code = alerted
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="local runs"):
+        call_command("sms_reply", "--from", "(314) 555-0101", f"ACK {code}")
+    settings.DEBUG = True
+    out = StringIO()
+
+    call_command("sms_reply", "--from", "(314) 555-0101", f"ACK {code}", stdout=out)
+
+    assert out.getvalue().startswith(f"[acknowledged] Acknowledged {tip.reference} for Clayton Police Department.")
