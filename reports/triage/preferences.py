@@ -5,6 +5,8 @@ every change there is audited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -58,40 +60,40 @@ def mobile_context(user, **bound) -> dict:
     }
 
 
-def _page(request: HttpRequest, **bound) -> HttpResponse:
-    return preferences_page(request, status=400, **bound)
-
-
 def _post_view(view):
     return staff_required(never_cache(require_POST(view)))
 
 
-@_post_view
-def mobile_send_code(request: HttpRequest) -> HttpResponse:
-    form = MobileNumberForm(request.POST)
+def _submit(request: HttpRequest, name: str, form, field: str, change: Callable[[str], str]) -> HttpResponse:
+    """Run ``change`` on the form's one field; on success say what it returns, otherwise
+    show the page again with the form (``name`` in the page) and the problem under it."""
     if form.is_valid():
         try:
-            pending = mobiles.send_code(user=request.user, typed_number=form.cleaned_data["number"])
+            done = change(form.cleaned_data[field])
         except mobiles.MobileError as error:
-            form.add_error("number", str(error))
+            form.add_error(field, str(error))
         else:
-            messages.success(request, f"We texted a 6-digit code to {mobiles.display(pending.number)}.")
+            messages.success(request, done)
             return redirect("dashboard:preferences")
-    return _page(request, number_form=form)
+    return preferences_page(request, status=400, **{name: form})
+
+
+@_post_view
+def mobile_send_code(request: HttpRequest) -> HttpResponse:
+    def send(number: str) -> str:
+        pending = mobiles.send_code(user=request.user, typed_number=number)
+        return f"We texted a 6-digit code to {mobiles.display(pending.number)}."
+
+    return _submit(request, "number_form", MobileNumberForm(request.POST), "number", send)
 
 
 @_post_view
 def mobile_confirm(request: HttpRequest) -> HttpResponse:
-    form = MobileCodeForm(request.POST)
-    if form.is_valid():
-        try:
-            mobile = mobiles.confirm(user=request.user, code=form.cleaned_data["code"])
-        except mobiles.MobileError as error:
-            form.add_error("code", str(error))
-        else:
-            messages.success(request, f"{mobiles.display(mobile.number)} is confirmed: urgent alerts now come by text.")
-            return redirect("dashboard:preferences")
-    return _page(request, code_form=form)
+    def confirm(code: str) -> str:
+        mobile = mobiles.confirm(user=request.user, code=code)
+        return f"{mobiles.display(mobile.number)} is confirmed: urgent alerts now come by text."
+
+    return _submit(request, "code_form", MobileCodeForm(request.POST), "code", confirm)
 
 
 @_post_view
