@@ -2,9 +2,11 @@
 (``reports.notifications.delivery``), asked for as soon as the caller's transaction commits.
 
 Preferences are per membership (``Membership.new_tip_alerts``): "immediately" gets an
-alert per new tip (by e-mail, and by text as ``channels.channels_for`` decides), "digest" gets the daily digest, "none" gets neither. A life-safety tip
+alert per new tip, "digest" gets the daily digest, "none" gets neither. A life-safety tip
 ignores "digest" and "none": everyone at its agencies is alerted at once (P3's override of
-opt-outs). Tipster messages alert the assignee if they asked for it.
+opt-outs). Tipster messages alert the assignee if they asked for it. Each alert is one
+outbox row per channel that reaches the person (``channels.alert_rows``: e-mail, and a
+text for urgent alerts to a confirmed mobile).
 """
 
 from __future__ import annotations

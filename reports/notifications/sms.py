@@ -75,10 +75,9 @@ def render(notification: Notification) -> str:
     kind = Notification.Kind(notification.kind)
     if kind == Notification.Kind.DIGEST:
         raise NothingToSend("digests go by e-mail only")
-    row = Tip.objects.filter(pk=notification.tip_id).values_list("reference", "is_life_safety").first()
-    if row is None:
+    reference = Tip.objects.filter(pk=notification.tip_id).values_list("reference", flat=True).first()
+    if reference is None:
         raise NothingToSend("the tip no longer exists")
-    reference, _ = row
     agency = notification.agency.name if notification.agency_id else "your agency"
     link = tip_dashboard_url(notification.tip_id)
     if kind == Notification.Kind.NEW_TIP:
