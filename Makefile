@@ -25,9 +25,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## make run: install, migrate, load demo data, start the worker and serve http://127.0.0.1:$(PORT)
 # The background worker (alerts, escalations, daily jobs) runs beside the dev server and
-# prints to the same terminal (e-mails too: EMAIL_URL defaults to console://). The trap
-# stops it when the server stops, however that happens.
+# prints to the same terminal (e-mails too: EMAIL_URL defaults to console://; texts too:
+# SMS_URL is console:// here unless a Twilio account is configured). The trap stops it
+# when the server stops, however that happens.
 run: export DEBUG ?= true
+run: export SMS_URL ?= $(if $(TWILIO_ACCOUNT_SID),,console://)
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: export PYTHONUNBUFFERED ?= 1
 run: $(VENV)/.installed-runtime
@@ -57,7 +59,7 @@ prod-check: $(VENV)/.installed-runtime
 	DATABASE_URL=postgres://safeschools:unused@db.invalid:5432/safeschools CONN_MAX_AGE=60 \
 	REDIS_URL=redis://cache.invalid:6379/0 CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP \
 	EMAIL_URL=smtp+tls://alerts:unused@smtp.invalid:587 VAR_DIR=/nonexistent/safeschools-prod-check \
-	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) \
+	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) PHONE_INDEX_KEY=$$(secret) \
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(PY) manage.py check --deploy --fail-level WARNING
 

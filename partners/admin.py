@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Agency, Membership, Page, Resource, School, SiteSettings
+from partners.models import Agency, Membership, Page, Resource, School, SiteSettings, StaffMobile
 
 
 class HttpsLinks:
@@ -30,10 +31,41 @@ class SchoolAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "agency", "role", "created_at"]
+    list_display = ["user", "agency", "role", "is_escalation_contact", "textable", "created_at"]
     list_filter = ["role", "agency__kind", "agency"]
     list_select_related = ["user", "agency"]
     search_fields = ["user__username", "user__email", "agency__name"]
+
+    def get_queryset(self, request):
+        textable = StaffMobile.objects.textable().filter(user_id=OuterRef("user_id"))
+        return super().get_queryset(request).annotate(has_textable_mobile=Exists(textable))
+
+    @admin.display(boolean=True, description=_("texts"), ordering="has_textable_mobile")
+    def textable(self, membership: Membership) -> bool:
+        """A confirmed mobile that alerts can be texted to (the number itself is not shown)."""
+        return membership.has_textable_mobile
+
+
+@admin.register(StaffMobile)
+class StaffMobileAdmin(admin.ModelAdmin):
+    """Who has confirmed a mobile for text alerts: for coverage, without the numbers. Staff
+    add, confirm and remove their own number on their "My alerts" page."""
+
+    list_display = ["user", "verified_at", "sms_for_all_alerts", "stopped_at"]
+    list_filter = ["sms_for_all_alerts", ("stopped_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    fields = ["user", "verified_at", "sms_for_all_alerts", "stopped_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # removing a number is audited; the owner does it on their page
 
 
 @admin.register(Page)

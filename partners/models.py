@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from safeschools.cache import cached, forget
+from safeschools.crypto import EncryptedTextField
 
 
 class AgencyKind(models.TextChoices):
@@ -203,6 +204,59 @@ class Membership(models.Model):
                     % {"role": self.get_role_display(), "kind": self.agency.get_kind_display()}
                 }
             )
+
+
+class StaffMobileQuerySet(models.QuerySet):
+    def textable(self) -> StaffMobileQuerySet:
+        """Numbers alerts may be texted to: their owner is active and has not replied STOP."""
+        return self.filter(stopped_at=None, user__is_active=True)
+
+
+class StaffMobile(models.Model):
+    """A staff member's verified mobile number, for alerts by text message and for
+    acknowledging a tip by replying to one (see ``partners.mobiles``).
+
+    The number is stored encrypted. An inbound message is matched to its sender through
+    ``number_index``, a keyed hash of the number, so the database can find a number
+    without holding it in clear. One number belongs to one staff member.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mobile")
+    number = EncryptedTextField(_("mobile number (E.164)"))
+    number_index = models.CharField(max_length=64, unique=True, editable=False)
+    verified_at = models.DateTimeField(_("verified"))
+    sms_for_all_alerts = models.BooleanField(
+        _("text me every alert"),
+        default=False,
+        help_text=_("Otherwise only urgent alerts (life-safety tips and escalations) come by text."),
+    )
+    # Set when the person replies STOP (or the provider reports that they did); cleared by START.
+    stopped_at = models.DateTimeField(_("texts stopped by the owner"), null=True, blank=True)
+
+    objects = StaffMobileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff mobile number")
+        verbose_name_plural = _("staff mobile numbers")
+
+    def __str__(self) -> str:
+        return f"mobile of {self.user}"
+
+
+class MobileVerification(models.Model):
+    """A number a staff member is confirming, with the code texted to it (kept only as a
+    keyed hash). One row per person; it also counts the codes sent, for the rate limit."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    number = EncryptedTextField(blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    wrong_attempts = models.PositiveSmallIntegerField(default=0)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"mobile verification of {self.user_id}"
 
 
 class SpanishVersion:

@@ -360,6 +360,10 @@ class Notification(models.Model):
         TIPSTER_MESSAGE = "tipster_message", _("Message from a tipster")
         DIGEST = "digest", _("Daily digest")
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Text message")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
@@ -368,7 +372,7 @@ class Notification(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    channel = models.CharField(max_length=20, default="email")
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
@@ -386,6 +390,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient_id} ({self.status})"
+
+
+class SmsReplyCode(models.Model):
+    """The code a staff member texts back to acknowledge a tip ("ACK 4821"), one per person
+    and tip, shared by every text about that tip. A person's codes are all different, so a
+    reply names one tip; codes are forgotten after ``reports.notifications.sms.CODE_DAYS``
+    and may then be given again (see ``reports.notifications.sms.reply_code``)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=4)
+    created_at = models.DateTimeField(default=this_hour)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "tip"], name="reports_smsreplycode_one_per_tip"),
+            models.UniqueConstraint(fields=["recipient", "code"], name="reports_smsreplycode_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reply code for {self.tip_id}"
+
+
+class InboundSms(models.Model):
+    """A text received on the provider's webhook, by its provider id only (no number, no
+    text), so that a webhook delivered twice is acted on once (SECURITY.md 45)."""
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    outcome = models.CharField(max_length=40, blank=True)
+    received_at = models.DateTimeField(default=this_hour, db_index=True)
+
+    class Meta:
+        verbose_name = _("inbound text message")
+
+    def __str__(self) -> str:
+        return self.message_sid
 
 
 class TipWord(models.Model):

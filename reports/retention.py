@@ -25,18 +25,23 @@ from django.utils import timezone
 from reports.models import (
     Attachment,
     Category,
+    InboundSms,
     Message,
     Note,
     Notification,
     Routing,
+    SmsReplyCode,
     SubmissionToken,
     Tip,
 )
+from reports.notifications.sms import CODE_DAYS
 from safeschools import audit
 from safeschools.models import AuditEvent
 
 BATCH = 100
 TOKEN_LIFETIME = timedelta(days=1)
+# Providers deliver a webhook again within minutes, if at all: a week of ids is plenty.
+INBOUND_SMS_KEPT = timedelta(days=7)
 
 # What a purge deletes, in the order the command prints it.
 TABLES = {
@@ -122,3 +127,12 @@ def prune_submission_tokens(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     deleted, _ = SubmissionToken.objects.filter(created_at__lt=now - TOKEN_LIFETIME).delete()
     return deleted
+
+
+def prune_sms_records(*, now: datetime | None = None) -> int:
+    """Forget the ids of handled inbound texts after a week, and reply codes past their
+    life (a reply with an old code gets "no alert to you has this code")."""
+    now = now or timezone.now()
+    inbound, _ = InboundSms.objects.filter(received_at__lt=now - INBOUND_SMS_KEPT).delete()
+    codes, _ = SmsReplyCode.objects.filter(created_at__lt=now - timedelta(days=CODE_DAYS)).delete()
+    return inbound + codes

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.triage import report_views, views
+from reports.triage import preferences, report_views, views
 
 app_name = "dashboard"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("stats/", report_views.stats_page, name="stats"),
     path("audit/", report_views.audit_log, name="audit"),
     path("preferences/", views.alert_preferences, name="preferences"),
+    path("preferences/mobile/send-code/", preferences.mobile_send_code, name="mobile-send-code"),
+    path("preferences/mobile/confirm/", preferences.mobile_confirm, name="mobile-confirm"),
+    path("preferences/mobile/cancel/", preferences.mobile_cancel, name="mobile-cancel"),
+    path("preferences/mobile/options/", preferences.mobile_options, name="mobile-options"),
+    path("preferences/mobile/remove/", preferences.mobile_remove, name="mobile-remove"),
     path("tips/<int:tip_id>/", views.tip_detail, name="tip-detail"),
     path("tips/<int:tip_id>/acknowledge/", views.tip_acknowledge, name="tip-acknowledge"),
     path("tips/<int:tip_id>/assign/", views.tip_assign, name="tip-assign"),

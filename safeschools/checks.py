@@ -19,6 +19,30 @@ def local_secrets_in_production(app_configs, **kwargs):
     ]
 
 
+@register(Tags.security, deploy=True)
+def sms_settings_for_production(app_configs, **kwargs):
+    """Alert texts that are only printed would be lost; Twilio signs the https address."""
+    problems = []
+    if settings.SMS_BACKEND == "console":
+        problems.append(
+            Warning(
+                "SMS_URL is console://: alert texts are printed in the worker's log, not sent to anyone.",
+                hint="Set SMS_URL=twilio://ACCOUNT_SID:AUTH_TOKEN@+1NUMBER, or leave it unset to switch texts off.",
+                id="safeschools.W002",
+            )
+        )
+    if settings.SMS_BACKEND == "twilio" and not settings.SITE_URL.startswith("https://"):
+        problems.append(
+            Warning(
+                "Text messages go through Twilio but SITE_URL is not an https address.",
+                hint="Set SITE_URL=https://your.host: replies are checked against the signature Twilio makes "
+                "over https://your.host/sms/inbound/.",
+                id="safeschools.W003",
+            )
+        )
+    return problems
+
+
 @register(Tags.security)
 def csrf_middleware_installed(app_configs, **kwargs):
     """Stands in for Django's security.W003, which only knows its own class name."""

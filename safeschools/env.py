@@ -191,3 +191,66 @@ def env_fernet_keys(name: str, *, environ: Mapping[str, str] | None = None) -> l
                 f"{name}: key {position} is not a Fernet key (32 url-safe base64-encoded bytes)."
             ) from None
     return keys
+
+
+E164 = r"\+[1-9][0-9]{7,14}"
+TWILIO_VARIABLES = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+
+
+def sms_settings(*, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """SMS settings from ``SMS_URL``, or from Twilio's own three variables.
+
+    - unset or empty: text messages are off (``SMS_BACKEND = ""``);
+    - ``console://``: messages are printed on the process's standard output, not sent
+      (``console://+13145550100`` shows that sender number);
+    - ``twilio://ACCOUNT_SID:AUTH_TOKEN@+13145550100``: sent through Twilio from that number;
+    - or ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN`` and ``TWILIO_FROM_NUMBER``, all three.
+
+    Returns ``SMS_BACKEND`` ("", "console" or "twilio"), ``TWILIO_ACCOUNT_SID``,
+    ``TWILIO_AUTH_TOKEN`` and ``SMS_FROM_NUMBER``.
+    """
+    import re
+    from urllib.parse import unquote, urlsplit
+
+    url = env_str("SMS_URL", "", environ=environ)
+    twilio = {name: env_str(name, "", environ=environ) for name in TWILIO_VARIABLES}
+    if url and any(twilio.values()):
+        raise ImproperlyConfigured("Set either SMS_URL or the TWILIO_* variables, not both.")
+    if not url and any(twilio.values()):
+        missing = [name for name, value in twilio.items() if not value]
+        if missing:
+            raise ImproperlyConfigured(f"SMS through Twilio also needs {', '.join(missing)}.")
+        sid, token, sender = twilio.values()
+        source = "TWILIO_*"
+    elif not url:
+        return {"SMS_BACKEND": "", "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "SMS_FROM_NUMBER": ""}
+    else:
+        scheme, sep, rest = url.partition("://")
+        scheme = scheme.lower()
+        if scheme == "console" and sep:
+            if rest and not re.fullmatch(E164, rest):
+                raise ImproperlyConfigured(f"SMS_URL: console:// takes an optional E.164 sender number, not {rest!r}.")
+            return {
+                "SMS_BACKEND": "console",
+                "TWILIO_ACCOUNT_SID": "",
+                "TWILIO_AUTH_TOKEN": "",
+                "SMS_FROM_NUMBER": rest,
+            }
+        if scheme != "twilio" or not sep:
+            raise ImproperlyConfigured(
+                "SMS_URL must be console:// or twilio://ACCOUNT_SID:AUTH_TOKEN@+1NUMBER (the token URL-encoded)."
+            )
+        parts = urlsplit(url)
+        sid, token, sender = (
+            unquote(parts.username or ""),
+            unquote(parts.password or ""),
+            parts.netloc.rpartition("@")[2],
+        )
+        source = "SMS_URL"
+    if not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
+        raise ImproperlyConfigured(f"{source}: the Twilio account SID is 'AC' and 32 hexadecimal digits.")
+    if len(token) < 16:
+        raise ImproperlyConfigured(f"{source}: the Twilio auth token is missing or too short.")
+    if not re.fullmatch(E164, sender):
+        raise ImproperlyConfigured(f"{source}: the sender must be an E.164 number such as +13145550100.")
+    return {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": token, "SMS_FROM_NUMBER": sender}

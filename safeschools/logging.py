@@ -1,4 +1,5 @@
-"""Keep client addresses, user agents, receipts and tip text out of logs and error reports.
+"""Keep client addresses, user agents, receipts, phone numbers and tip text out of logs and
+error reports.
 
 SECURITY.md items 1 and 2: Django's default error report carries the whole request
 (``META`` with the client's address and user agent, the POST body, cookies, local
@@ -18,7 +19,9 @@ _IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
 _IPV6 = r"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|\b(?:[0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F:.]*|::[0-9a-fA-F][0-9a-fA-F:.]*"
 # Receipts are Crockford base32 in dash-separated groups (see reports.intake.receipts).
 _RECEIPT = r"\b(?:[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{4}[- ]){3,}[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{2,4}\b"
-SCRUB_PATTERN = re.compile(f"{_RECEIPT}|{_IPV6}|{_IPV4}")
+# Phone numbers in E.164 form (staff mobiles, in provider error messages).
+_PHONE = r"\+[1-9]\d{7,14}\b"
+SCRUB_PATTERN = re.compile(f"{_RECEIPT}|{_PHONE}|{_IPV6}|{_IPV4}")
 REDACTED = "[redacted]"
 SAFE_META_KEYS = ("REQUEST_METHOD", "PATH_INFO", "SERVER_PROTOCOL", "CONTENT_TYPE")
 
@@ -28,7 +31,7 @@ def scrub(text: str) -> str:
 
 
 class ScrubFilter(logging.Filter):
-    """Redact addresses and receipt-shaped strings from every log line."""
+    """Redact addresses, phone numbers and receipt-shaped strings from every log line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

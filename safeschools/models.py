@@ -37,6 +37,7 @@ class AuditEvent(models.Model):
         ACCESS_DENIED = "access.denied", _("Access denied")
         NOTIFICATION = "notification", _("Alert")
         ESCALATION = "escalation", _("Escalation")
+        STAFF_MOBILE = "staff.mobile", _("Mobile number for alerts")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

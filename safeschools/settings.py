@@ -23,6 +23,7 @@ from safeschools.env import (
     env_secret,
     env_str,
     env_url,
+    sms_settings,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +46,9 @@ RECEIPT_PEPPER = env_secret("RECEIPT_PEPPER", _local_secrets)
 RATELIMIT_KEY_SECRET = env_secret("RATELIMIT_KEY_SECRET", _local_secrets)
 # Keyed blind index for searching encrypted tip text (see reports.search).
 SEARCH_INDEX_KEY = env_secret("SEARCH_INDEX_KEY", _local_secrets)
+# Staff mobile numbers are stored encrypted and found (for replies by SMS) by an HMAC under
+# this key; verification codes are kept only as an HMAC under it too (partners.mobiles).
+PHONE_INDEX_KEY = env_secret("PHONE_INDEX_KEY", _local_secrets)
 LOCAL_SECRETS_USED = sorted(_local_secrets.used)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -285,6 +289,8 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The SDK logs every API request and response header at INFO.
+        "twilio": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 
@@ -293,6 +299,14 @@ for _name, _value in email_settings(env_str("EMAIL_URL", "console://"), var_dir=
     globals()[_name] = _value
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Safe Schools Partnership <alerts@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Text messages (SMS) ----------------------------------------------------------------
+# Off unless SMS_URL (or TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER) is set:
+# SMS_BACKEND is "", "console" (printed, `make run`) or "twilio" (see safeschools.sms).
+for _name, _value in sms_settings().items():
+    globals()[_name] = _value
+# Longest wait for Twilio's API per request; a slower answer is a failed attempt, retried.
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"

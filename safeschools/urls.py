@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/account/", include("partners.urls_account")),
     path("staff/", include("reports.urls_staff")),
+    path("sms/", include("reports.urls_sms")),
     path("healthz", views.healthz, name="healthz"),
 ]
 

@@ -308,3 +308,39 @@ def login_verified(totp_device):
         return device
 
     return login
+
+
+# --- Text messages ------------------------------------------------------------------
+
+
+@pytest.fixture
+def twilio(settings, monkeypatch):
+    """Text messages on, through the real Twilio SDK, answered by a local fake Twilio
+    (tests/fake_twilio.py) that records every request."""
+    from safeschools import sms
+    from tests import fake_twilio
+
+    fake, server = fake_twilio.start()
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = fake_twilio.ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = fake_twilio.AUTH_TOKEN
+    settings.SMS_FROM_NUMBER = fake_twilio.FROM_NUMBER
+    settings.SMS_TIMEOUT_SECONDS = 5
+    monkeypatch.setattr(sms, "TwilioHttpClient", fake_twilio.local_http_client(fake.netloc))
+    yield fake
+    fake_twilio.stop(fake, server)
+
+
+@pytest.fixture
+def give_mobile(db):
+    """Give a person a confirmed mobile number (as if they had typed the texted code)."""
+    from partners import mobiles
+
+    def give(user, number: str, *, every_alert: bool = False):
+        mobile = mobiles.enrol_verified(user=user, number=number)
+        if every_alert:
+            mobiles.set_sms_for_all_alerts(user=user, value=True)
+            mobile.refresh_from_db()
+        return mobile
+
+    return give

@@ -2,9 +2,11 @@
 (``reports.notifications.delivery``), asked for as soon as the caller's transaction commits.
 
 Preferences are per membership (``Membership.new_tip_alerts``): "immediately" gets an
-e-mail per new tip, "digest" gets the daily digest, "none" gets neither. A life-safety tip
+alert per new tip, "digest" gets the daily digest, "none" gets neither. A life-safety tip
 ignores "digest" and "none": everyone at its agencies is alerted at once (P3's override of
-opt-outs). Tipster messages alert the assignee if they asked for it.
+opt-outs). Tipster messages alert the assignee if they asked for it. Each alert is one
+outbox row per channel that reaches the person (``channels.alert_rows``: e-mail, and a
+text for urgent alerts to a confirmed mobile).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from partners.models import Membership
 from reports.models import Notification, Tip
+from reports.notifications.channels import alert_rows
 from reports.notifications.delivery import request_delivery
 from reports.notifications.digest import digest_for
 
@@ -30,31 +33,20 @@ def queue_new_tip_alerts(tip: Tip) -> list[Notification]:
     memberships = Membership.objects.filter(agency_id__in=routed_agency_ids, user__is_active=True)
     if not tip.is_life_safety:
         memberships = memberships.filter(new_tip_alerts=Membership.NewTipAlerts.IMMEDIATELY)
-    seen: set[int] = set()
-    rows = []
+    recipients: dict[int, int] = {}  # user → the agency their alert names (their first)
     for user_id, agency_id in memberships.order_by("agency_id", "user_id").values_list("user_id", "agency_id"):
-        if user_id in seen:
-            continue
-        seen.add(user_id)
-        rows.append(
-            Notification(
-                kind=Notification.Kind.NEW_TIP,
-                tip=tip,
-                agency_id=agency_id,
-                recipient_id=user_id,
-                urgent=tip.is_life_safety,
-            )
-        )
+        recipients.setdefault(user_id, agency_id)
+    rows = alert_rows(kind=Notification.Kind.NEW_TIP, recipients=recipients, urgent=tip.is_life_safety, tip=tip)
     created = Notification.objects.bulk_create(rows)
     if created:
         request_delivery()
     return created
 
 
-def queue_tipster_message_alert(tip: Tip) -> Notification | None:
+def queue_tipster_message_alert(tip: Tip) -> list[Notification]:
     """Alert the staff member the tip is assigned to, if they asked for such alerts."""
     if tip.assigned_to_id is None:
-        return None
+        return []
     wants = Membership.objects.filter(
         user_id=tip.assigned_to_id,
         user__is_active=True,
@@ -63,16 +55,17 @@ def queue_tipster_message_alert(tip: Tip) -> Notification | None:
     ).values_list("agency_id", flat=True)
     agency_id = wants.first()
     if agency_id is None:
-        return None
-    notification = Notification.objects.create(
-        kind=Notification.Kind.TIPSTER_MESSAGE,
-        tip=tip,
-        agency_id=agency_id,
-        recipient_id=tip.assigned_to_id,
-        urgent=tip.is_life_safety,
+        return []
+    created = Notification.objects.bulk_create(
+        alert_rows(
+            kind=Notification.Kind.TIPSTER_MESSAGE,
+            recipients={tip.assigned_to_id: agency_id},
+            urgent=tip.is_life_safety,
+            tip=tip,
+        )
     )
     request_delivery()
-    return notification
+    return created
 
 
 @transaction.atomic

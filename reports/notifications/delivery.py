@@ -45,7 +45,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from reports.models import Notification, Routing, RoutingRole, Tip
-from reports.notifications import emails
+from reports.notifications import emails, sms
 from safeschools import audit
 from safeschools.models import AuditEvent
 from safeschools.schedule import ensure_schedule
@@ -74,8 +74,8 @@ class PermanentDeliveryError(DeliveryError):
 class Channel:
     """One way of reaching a person. ``send`` delivers one notification or raises.
 
-    A channel is registered under the value of ``Notification.channel`` it handles. To add
-    SMS or voice, write a subclass that calls the provider, register it under "sms" or
+    A channel is registered under the value of ``Notification.channel`` it handles ("email",
+    "sms"). To add voice, write a subclass that calls the provider, register it under
     "voice", and queue rows with that channel; nothing else in the worker changes.
     """
 
@@ -109,6 +109,19 @@ class EmailChannel(Channel):
         if not notification.recipient.email:
             raise PermanentDeliveryError(f"{notification.recipient.get_username()} has no e-mail address.")
         emails.build_message(notification).send(fail_silently=False)
+
+
+@register_channel("sms")
+class SmsChannel(Channel):
+    """Text messages through ``safeschools.sms`` (Twilio, or the console under ``make run``).
+    A refusal for good (HTTP 4xx) fails the row at once; a timeout, no connection or an
+    HTTP 5xx is retried like a mail server that is down."""
+
+    def send(self, notification: Notification) -> None:
+        try:
+            sms.send_alert(notification)
+        except sms.PermanentSmsFailure as exc:
+            raise PermanentDeliveryError(str(exc)) from None
 
 
 # --- The outbox ----------------------------------------------------------------------------

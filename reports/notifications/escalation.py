@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from partners.models import Agency, Membership
 from reports.models import Notification, Routing, RoutingRole, Tip
+from reports.notifications.channels import alert_rows
 from reports.notifications.delivery import request_delivery
 from safeschools import audit
 from safeschools.models import AuditEvent
@@ -95,10 +96,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         for user_id in coordinator_ids():
             recipients.setdefault(user_id, due[0].agency_id)
     Notification.objects.bulk_create(
-        Notification(
-            kind=Notification.Kind.ESCALATION, tip_id=tip_id, agency_id=agency_id, recipient_id=user_id, urgent=True
-        )
-        for user_id, agency_id in recipients.items()
+        alert_rows(kind=Notification.Kind.ESCALATION, recipients=recipients, urgent=True, tip_id=tip_id)
     )
 
     next_due = now + timedelta(minutes=max(1, tip.category.escalation_minutes))

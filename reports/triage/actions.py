@@ -53,8 +53,9 @@ def _changed(tip: Tip, actor, **detail) -> None:
 
 
 @transaction.atomic
-def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int) -> list[Routing]:
-    """Acknowledge the tip for each of the actor's routed agencies (stops escalation)."""
+def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int, via: str = "") -> list[Routing]:
+    """Acknowledge the tip for each of the actor's routed agencies (stops escalation).
+    ``via`` names a way other than the dashboard ("SMS") for the audit log."""
     _claim(tip, version)
     routings = Routing.objects.filter(tip=tip, agency_id__in=[m.agency_id for m in memberships], acknowledged_at=None)
     done = [r for r in routings if r.acknowledge(by=actor)]
@@ -71,7 +72,13 @@ def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int)
     if fields:
         tip.save(update_fields=fields)
     for routing in done:
-        audit.record(AuditEvent.Action.TIP_ACKNOWLEDGED, actor=actor, tip=tip, agency=routing.agency.name)
+        audit.record(
+            AuditEvent.Action.TIP_ACKNOWLEDGED,
+            actor=actor,
+            tip=tip,
+            agency=routing.agency.name,
+            **({"via": via} if via else {}),
+        )
     return done
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from partners import mobiles
 from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
 from reports.triage.actions import NEXT_STATUSES
@@ -166,4 +167,38 @@ class AlertPreferencesForm(forms.Form):
     )
     tipster_message_alerts = forms.BooleanField(
         required=False, label=_("E-mail me when a tipster writes on a tip assigned to me")
+    )
+
+
+class MobileNumberForm(forms.Form):
+    """A mobile number to confirm with a code texted to it."""
+
+    number = forms.CharField(
+        label=_("Mobile number"),
+        max_length=30,
+        help_text=_("A US number needs no country code, e.g. (314) 555-0123."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_number(self) -> str:
+        try:
+            return mobiles.normalise(self.cleaned_data["number"])
+        except mobiles.MobileError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class MobileCodeForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label=_("6-digit code from the text"),
+        error_messages={"invalid": _("The code is 6 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "10"}),
+    )
+
+
+class MobileOptionsForm(forms.Form):
+    sms_for_all_alerts = forms.BooleanField(
+        required=False,
+        label=_("Text me every alert I get, not only urgent ones"),
+        help_text=_("Urgent alerts (life-safety tips and escalations) always come by text and e-mail."),
     )

@@ -21,7 +21,6 @@ from reports.triage import actions, queue
 from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.triage.forms import (
     AcknowledgeForm,
-    AlertPreferencesForm,
     AssignForm,
     LinkForm,
     MessageForm,
@@ -31,6 +30,7 @@ from reports.triage.forms import (
     RerouteForm,
     StatusForm,
 )
+from reports.triage.preferences import membership_forms, preferences_page
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -285,14 +285,7 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
 def alert_preferences(request: HttpRequest) -> HttpResponse:
     """Each of my memberships with its alert choices. Life-safety tips always alert."""
     memberships = list(Membership.objects.filter(user=request.user).select_related("agency"))
-    forms = [
-        AlertPreferencesForm(
-            request.POST if request.method == "POST" else None,
-            prefix=f"m{m.pk}",
-            initial={"new_tip_alerts": m.new_tip_alerts, "tipster_message_alerts": m.tipster_message_alerts},
-        )
-        for m in memberships
-    ]
+    forms = membership_forms(memberships, request.POST if request.method == "POST" else None)
     if request.method == "POST" and all(form.is_valid() for form in forms):
         for membership, form in zip(memberships, forms, strict=True):
             membership.new_tip_alerts = form.cleaned_data["new_tip_alerts"]
@@ -300,5 +293,4 @@ def alert_preferences(request: HttpRequest) -> HttpResponse:
             membership.save(update_fields=["new_tip_alerts", "tipster_message_alerts"])
         messages.success(request, "Alert preferences saved.")
         return redirect("dashboard:preferences")
-    rows = list(zip(memberships, forms, strict=True))
-    return render(request, "dashboard/preferences.html", {"rows": rows})
+    return preferences_page(request, memberships=memberships, forms=forms)

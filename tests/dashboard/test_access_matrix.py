@@ -33,8 +33,15 @@ ROUTES = {
         lambda tip: {"link-version": tip.version, "link-reference": "T-NOPE", "link-kind": "related"},
     ),
     "tip-reroute": ("post", True, lambda tip: {"reroute-version": tip.version}),
+    # The user's own mobile number (tests/dashboard/test_mobile.py): any staff member, viewers too.
+    "mobile-send-code": ("post", False, lambda tip: {"number": "not a number"}),
+    "mobile-confirm": ("post", False, lambda tip: {"code": "123456"}),
+    "mobile-cancel": ("post", False, lambda tip: {}),
+    "mobile-options": ("post", False, lambda tip: {}),
+    "mobile-remove": ("post", False, lambda tip: {}),
 }
-ACTIONS = [name for name, (method, _, _) in ROUTES.items() if method == "post"]
+ACTIONS = [name for name, (method, needs_tip, _) in ROUTES.items() if method == "post" and needs_tip]
+OWN_ACTIONS = [name for name, (method, needs_tip, _) in ROUTES.items() if method == "post" and not needs_tip]
 TIP_ROUTES = [name for name, (_, needs_tip, _) in ROUTES.items() if needs_tip]
 
 
@@ -106,7 +113,7 @@ def test_viewer_may_read(staff_client, viewer_vega, tip_with_image):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ACTIONS)
+@pytest.mark.parametrize("name", ACTIONS + OWN_ACTIONS)
 def test_get_on_an_action_is_405(staff_client, officer_olsen, tip_with_image, name):
     response = staff_client(officer_olsen).get(url_for(name, tip_with_image))
     assert response.status_code == 405

@@ -123,12 +123,12 @@ def test_an_hour_long_smtp_outage_loses_nothing_and_doubles_nothing(
 
 @pytest.mark.django_db
 def test_a_channel_without_a_backend_fails_at_once(officer_olsen):
-    Notification.objects.create(kind=Notification.Kind.NEW_TIP, recipient=officer_olsen, channel="sms")
+    Notification.objects.create(kind=Notification.Kind.NEW_TIP, recipient=officer_olsen, channel="voice")
 
     assert deliver_due().failed == 1
     row = Notification.objects.get()
     assert (row.status, row.attempts) == ("failed", 1)
-    assert row.last_error == "PermanentDeliveryError: No delivery backend for channel 'sms'."
+    assert row.last_error == "PermanentDeliveryError: No delivery backend for channel 'voice'."
 
 
 @pytest.mark.django_db

@@ -31,6 +31,7 @@ PRODUCTION = {
     "RECEIPT_PEPPER": "p" * 48,
     "RATELIMIT_KEY_SECRET": "r" * 48,
     "SEARCH_INDEX_KEY": "s" * 48,
+    "PHONE_INDEX_KEY": "m" * 48,
     "ALLOWED_HOSTS": "safeschools.example.org",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }

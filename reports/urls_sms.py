@@ -1,0 +1,12 @@
+"""The SMS provider's webhook (namespace ``sms``), mounted at /sms/: set
+https://SITE/sms/inbound/ as the number's "a message comes in" webhook (HTTP POST)."""
+
+from django.urls import path
+
+from reports.triage import sms_views
+
+app_name = "sms"
+
+urlpatterns = [
+    path("inbound/", sms_views.inbound, name="inbound"),
+]
