@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
 
-## make run: install, migrate, load demo data, start the worker and serve http://127.0.0.1:$(PORT)
+## make run: install, migrate, load the content and the demo (staff, tips), start the worker and serve http://127.0.0.1:$(PORT)
 # The background worker (alerts, escalations, daily jobs) runs beside the dev server and
 # prints to the same terminal (e-mails too: EMAIL_URL defaults to console://). The trap
 # stops it when the server stops, however that happens.
@@ -29,6 +29,7 @@ run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: export PYTHONUNBUFFERED ?= 1
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_content
 	$(PY) manage.py load_demo
 	$(PY) manage.py start_schedule
 	@echo "Site: $(SITE_URL)/   Worker: manage.py db_worker   (Ctrl-C stops both)"
