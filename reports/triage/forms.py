@@ -109,6 +109,13 @@ class MessageForm(forms.Form):
         label=_("Message to the tipster"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args, canned: list[CannedReply] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if canned is not None:  # already read for the page: choices without a second query
+            self.fields["canned"].choices = [("", self.fields["canned"].empty_label)] + [
+                (str(reply.pk), reply.title) for reply in canned
+            ]
+
     def clean(self) -> dict:
         data = super().clean()
         body = (data.get("body") or "").strip()

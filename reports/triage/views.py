@@ -14,11 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from partners.access import staff_required
-from partners.models import Membership
+from partners.models import Membership, memberships_of
 from reports.models import Attachment, CannedReply, Routing, Tip
 from reports.selectors import with_overdue
 from reports.triage import actions, queue
-from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
+from reports.triage.access import acting_memberships, assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.triage.forms import (
     AcknowledgeForm,
     AlertPreferencesForm,
@@ -46,7 +46,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
-    my_agencies = None if is_coordinator(request.user) else request.user.memberships.values_list("agency_id", flat=True)
+    my_agencies = None if is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)]
     tips = with_overdue(tips, agency_ids=my_agencies)
     page = queue.page(
         tips.select_related("category", "school", "assigned_to"),
@@ -63,34 +63,35 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
     coordinator = is_coordinator(request.user)
-    try:
-        acting = require_actor(request.user, tip)
-    except PermissionDenied:  # read-only staff: the page shows, the forms do not
-        acting = []
+    routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
+    routed = {r.agency_id for r in routings}
+    acting = acting_memberships(request.user, tip, routed=routed)  # none: read-only, the forms do not show
     version = {"version": tip.version}
     mine = {m.agency_id for m in acting}
-    routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
+    attachments = list(tip.attachments.defer("content"))
+    canned = list(CannedReply.objects.filter(active=True))
     return {
         "tip": tip,
         "routings": routings,
         "can_act": bool(acting),
         "coordinator": coordinator,
         "can_acknowledge": any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
-        "attachments": tip.attachments.defer("content"),
-        "timeline": actions.timeline(tip),
+        "attachments": attachments,
+        "timeline": actions.timeline(tip, attachments=attachments),
         "related": tip.related.all(),
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
-        "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
+        "canned_texts": {str(c.pk): c.body for c in canned},
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version),
             "assign": bound.get("assign")
             or AssignForm(
-                initial={**version, "assignee": tip.assigned_to_id}, assignable=assignable_users(tip, acting)
+                initial={**version, "assignee": tip.assigned_to_id},
+                assignable=assignable_users(tip, acting),
             ),
             "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}),
             "status": bound.get("status") or StatusForm(initial=version, tip=tip),
             "note": bound.get("note") or NoteForm(),
-            "message": bound.get("message") or MessageForm(),
+            "message": bound.get("message") or MessageForm(canned=canned),
             "link": bound.get("link") or LinkForm(initial=version),
             "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip),
         },
@@ -284,7 +285,7 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def alert_preferences(request: HttpRequest) -> HttpResponse:
     """Each of my memberships with its alert choices. Life-safety tips always alert."""
-    memberships = list(Membership.objects.filter(user=request.user).select_related("agency"))
+    memberships = memberships_of(request.user)
     forms = [
         AlertPreferencesForm(
             request.POST if request.method == "POST" else None,
