@@ -302,7 +302,9 @@ TIPS = [
         location="A photo app, the account started last week",
         contact_details="A parent's phone: (314) 555-0147",
         pictures=lambda: [
-            chat_screenshot("DMs", [(False, "did u see the new post"), (False, "everyone is sharing it"), (True, "thats so mean")])
+            chat_screenshot(
+                "DMs", [(False, "did u see the new post"), (False, "everyone is sharing it"), (True, "thats so mean")]
+            )
         ],
         story=[
             (50, acknowledge("principal.park")),
@@ -415,7 +417,12 @@ TIPS = [
         story=[
             (3, acknowledge("officer.kim")),
             (5, status("officer.kim", Tip.Status.INVESTIGATING)),
-            (12, to_tipster("officer.kim", "Officers and the nurse are with her now. Thank you for telling us right away.")),
+            (
+                12,
+                to_tipster(
+                    "officer.kim", "Officers and the nurse are with her now. Thank you for telling us right away."
+                ),
+            ),
             (60, from_tipster("thank you. is she ok?")),
             (75, to_tipster("officer.kim", "She is safe and with adults who are helping her.")),
         ],

@@ -209,7 +209,9 @@ def test_every_admin_changelist_of_ours_is_pinned():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("label", list(ADMIN_CHANGELISTS))
-def test_admin_changelist_query_count(label, client, login_verified, coordinator_cole, busy_tip, django_assert_num_queries):
+def test_admin_changelist_query_count(
+    label, client, login_verified, coordinator_cole, busy_tip, django_assert_num_queries
+):
     from django.apps import apps
 
     coordinator_cole.is_superuser = True

@@ -41,9 +41,7 @@ def key(tip: Tip) -> tuple:
 def test_answers_match_python_tuple_order(varied_tips, before):
     for cursor in varied_tips:
         expected = {t.pk for t in varied_tips if (key(t) < key(cursor) if before else key(t) > key(cursor))}
-        found = set(
-            Tip.objects.filter(RowComparison(COLUMNS, key(cursor), before=before)).values_list("pk", flat=True)
-        )
+        found = set(Tip.objects.filter(RowComparison(COLUMNS, key(cursor), before=before)).values_list("pk", flat=True))
         assert found == expected, (cursor.pk, before)
 
 
@@ -68,9 +66,9 @@ def test_columns_and_values_must_pair_up():
 
 @pytest.mark.django_db
 def test_sql_is_one_row_comparison_with_parameters(varied_tips):
-    sql, params = (
-        Tip.objects.filter(RowComparison(["received_at", "id"], [BASE, 5], before=True)).query.sql_with_params()
-    )
+    sql, params = Tip.objects.filter(
+        RowComparison(["received_at", "id"], [BASE, 5], before=True)
+    ).query.sql_with_params()
     assert '("reports_tip"."received_at", "reports_tip"."id") < (%s, %s)' in sql
     assert " OR " not in sql
     assert 5 in params
