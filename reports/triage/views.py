@@ -82,17 +82,16 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
         "canned_texts": {str(c.pk): c.body for c in canned},
         "forms": {
-            "acknowledge": AcknowledgeForm(initial=version),
+            "acknowledge": AcknowledgeForm(initial=version, tip=tip),
             "assign": bound.get("assign")
             or AssignForm(
-                initial={**version, "assignee": tip.assigned_to_id},
-                assignable=assignable_users(tip, acting),
+                initial={**version, "assignee": tip.assigned_to_id}, assignable=assignable_users(tip, acting), tip=tip
             ),
-            "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}),
+            "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}, tip=tip),
             "status": bound.get("status") or StatusForm(initial=version, tip=tip),
-            "note": bound.get("note") or NoteForm(),
-            "message": bound.get("message") or MessageForm(canned=canned),
-            "link": bound.get("link") or LinkForm(initial=version),
+            "note": bound.get("note") or NoteForm(tip=tip),
+            "message": bound.get("message") or MessageForm(canned=canned, tip=tip),
+            "link": bound.get("link") or LinkForm(initial=version, tip=tip),
             "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip),
         },
     }
@@ -134,7 +133,7 @@ def _acting(request: HttpRequest, tip_id: int) -> tuple[Tip, list[Membership]]:
 @require_POST
 def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = AcknowledgeForm(request.POST)
+    form = AcknowledgeForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -149,7 +148,7 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = AssignForm(request.POST, assignable=assignable_users(tip, memberships))
+    form = AssignForm(request.POST, assignable=assignable_users(tip, memberships), tip=tip)
     return _act(
         request,
         tip,
@@ -164,7 +163,7 @@ def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_priority(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, _ = _acting(request, tip_id)
-    form = PriorityForm(request.POST)
+    form = PriorityForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -202,7 +201,7 @@ def tip_status(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -217,7 +216,7 @@ def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -232,7 +231,7 @@ def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_link(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, _ = _acting(request, tip_id)
-    form = LinkForm(request.POST)
+    form = LinkForm(request.POST, tip=tip)
 
     def link(data: dict) -> None:
         other = Tip.objects.visible_to(request.user).filter(reference=data["reference"].strip().upper()).first()
