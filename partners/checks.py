@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.contrib.auth import get_user_model
-from django.core.checks import Error, Info, Tags, register
+from django.core.checks import CheckMessage, Error, Info, Tags, register
 from django.db import DatabaseError, connection
 
 
 @register(Tags.security, deploy=True)
-def no_demo_accounts(app_configs, databases=None, **kwargs) -> list:
+def no_demo_accounts(
+    app_configs: Sequence[AppConfig] | None, databases: Sequence[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """``load_demo``'s accounts have public passwords and authenticator secrets: on the real
     site each one is a way in. Looked up in the database even without ``--database`` (the
     point of a deploy check is to catch this). A database not migrated yet holds no

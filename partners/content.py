@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -35,7 +36,7 @@ DESCRIPTIONS = {
     "municipal": "A municipal police department serving schools within its city limits.",
 }
 
-PAGES = [
+PAGES: list[dict[str, Any]] = [
     {
         "slug": "home",
         "title": "Every student safe at school",
@@ -154,7 +155,7 @@ Si tienes preguntas sobre la Alianza, la capacitación para el personal escolar 
     },
 ]
 
-RESOURCES = [
+RESOURCES: list[dict[str, Any]] = [
     {
         "title": "Partnership handbook (summary)",
         "title_es": "Manual de la Alianza (resumen)",
@@ -215,7 +216,7 @@ def _website(host: str) -> str:
     return f"https://{host}/" if host else ""
 
 
-def _agency(name: str, kind: str, **defaults) -> Agency:
+def _agency(name: str, kind: str, **defaults: object) -> Agency:
     agency, _ = Agency.objects.get_or_create(name=name, defaults={"slug": slugify(name), "kind": kind, **defaults})
     return agency
 
@@ -252,11 +253,11 @@ def load() -> None:
         import_schools(read_school_csv(handle))
 
     for page in PAGES:
-        row, created = Page.objects.get_or_create(
+        page_row, created = Page.objects.get_or_create(
             slug=page["slug"], defaults={k: v for k, v in page.items() if k != "slug"}
         )
         if not created:
-            _fill_empty_spanish(row, page, ["title_es", "summary_es", "body_es"])
+            _fill_empty_spanish(page_row, page, ["title_es", "summary_es", "body_es"])
     for order, spec in enumerate(RESOURCES):
         existing = Resource.objects.filter(title=spec["title"]).first()
         if existing is not None:
@@ -277,7 +278,7 @@ def load() -> None:
         resource.save()
 
 
-def _fill_empty_spanish(row: Page | Resource, spec: dict, fields: list[str]) -> None:
+def _fill_empty_spanish(row: Page | Resource, spec: dict[str, Any], fields: list[str]) -> None:
     """Give a row loaded before pages had Spanish versions its Spanish text, only where a
     coordinator has not written any."""
     missing = [field for field in fields if not getattr(row, field) and spec.get(field)]

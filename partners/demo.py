@@ -14,6 +14,7 @@ from base64 import b32encode
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -25,7 +26,7 @@ DEMO_PASSWORD = "demo-only-passphrase"  # noqa: S105 — stated in the README; d
 
 
 @transaction.atomic
-def load() -> dict[str, object]:
+def load() -> dict[str, list[DemoAccount]]:
     """Create the demo staff that are missing. Returns the demo accounts for printing."""
     for spec in DEMO_STAFF:
         agency = Agency.objects.get(name=spec.agency)
@@ -36,7 +37,7 @@ def load() -> dict[str, object]:
     return {"staff": demo_staff_accounts()}
 
 
-def _demo_user(username: str, first: str, last: str, agency: Agency, role: str, *, is_staff: bool = False):
+def _demo_user(username: str, first: str, last: str, agency: Agency, role: str, *, is_staff: bool = False) -> User:
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=username,
@@ -81,7 +82,7 @@ def demo_totp_key(username: str) -> str:
     return hashlib.sha256(DEMO_TOTP_SALT + username.encode()).hexdigest()[:40]
 
 
-def _demo_totp_device(user) -> TOTPDevice:
+def _demo_totp_device(user: User) -> TOTPDevice:
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, name=DEMO_DEVICE_NAME, defaults={"key": demo_totp_key(user.username), "confirmed": True}
     )

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import time_machine
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
@@ -52,8 +52,8 @@ _TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", receipts.ALPHA
 # --- What staff and the tipster do, as steps of a story -------------------------------
 
 
-def _user(username: str):
-    return get_user_model().objects.get(username=username)
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
 
 
 def acknowledge(username: str) -> Step:
@@ -95,17 +95,20 @@ def to_tipster(username: str, body: str) -> Step:
     return step
 
 
-def from_tipster(body: str, *pictures: CleanImage) -> Step:
-    def step(tip: Tip) -> None:
-        add_tipster_message(tip=tip, body=body, images=list(pictures))
+@dataclass(frozen=True)
+class from_tipster:  # noqa: N801  (reads as a step, like the functions above)
+    """The tipster writes back. Runs on the hour: the tipster's side keeps no finer time."""
 
-    step.tipster = True  # type: ignore[attr-defined]  (runs on the hour: see _make)
-    return step
+    body: str
+    pictures: tuple[CleanImage, ...] = ()
+
+    def __call__(self, tip: Tip) -> None:
+        add_tipster_message(tip=tip, body=self.body, images=list(self.pictures))
 
 
 def reroute_to(username: str, agency: str) -> Step:
     def step(tip: Tip) -> None:
-        added = [(Agency.objects.get(name=agency), RoutingRole.RESPONSIBLE)]
+        added = [(Agency.objects.get(name=agency), RoutingRole.RESPONSIBLE.value)]
         actions.reroute(tip=tip, actor=_user(username), add=added, remove=[], version=tip.version)
 
     return step
@@ -122,7 +125,10 @@ def duplicate_of(username: str, key: str) -> Step:
 # --- Pictures: drawn here, then through the real sanitizer ----------------------------
 
 
-def _picture(name: str, draw: Callable[[ImageDraw.ImageDraw, ImageFont.ImageFont | ImageFont.FreeTypeFont], None]):
+Font = ImageFont.ImageFont | ImageFont.FreeTypeFont
+
+
+def _picture(name: str, draw: Callable[[ImageDraw.ImageDraw, Font], None]) -> CleanImage:
     image = Image.new("RGB", (360, 640), "#f2f2f7")
     draw(ImageDraw.Draw(image), ImageFont.load_default(size=18))
     buffer = io.BytesIO()
@@ -133,7 +139,7 @@ def _picture(name: str, draw: Callable[[ImageDraw.ImageDraw, ImageFont.ImageFont
 def chat_screenshot(title: str, lines: list[tuple[bool, str]]) -> CleanImage:
     """A phone screenshot of a group chat: (from me, text) bubbles."""
 
-    def draw(canvas: ImageDraw.ImageDraw, font) -> None:
+    def draw(canvas: ImageDraw.ImageDraw, font: Font) -> None:
         canvas.rectangle((0, 0, 360, 56), fill="#1c1c1e")
         canvas.text((16, 18), title, fill="white", font=font)
         top = 76
@@ -152,7 +158,7 @@ def chat_screenshot(title: str, lines: list[tuple[bool, str]]) -> CleanImage:
 def parking_lot_photo() -> CleanImage:
     """A blurry photo of a car in a parking lot, as a student might take from a distance."""
 
-    def draw(canvas: ImageDraw.ImageDraw, font) -> None:
+    def draw(canvas: ImageDraw.ImageDraw, font: Font) -> None:
         canvas.rectangle((0, 0, 360, 300), fill="#9fb7cc")
         canvas.rectangle((0, 300, 360, 640), fill="#55585c")
         for x in range(20, 360, 90):
@@ -454,7 +460,7 @@ def _make(spec: DemoTip, now: datetime) -> Tip:
         tip = submit_tip(report=report, receipt=demo_receipt(spec.key), form_token=secrets.token_hex(16)).tip
     for minutes, step in spec.story:
         moment = min(arrived + timedelta(minutes=minutes), now - timedelta(minutes=1))
-        if getattr(step, "tipster", False):
+        if isinstance(step, from_tipster):
             moment = moment.replace(minute=0, second=0, microsecond=0)  # the tipster's side keeps the hour only
         with time_machine.travel(moment, tick=False):
             step(Tip.objects.get(pk=tip.pk))

@@ -6,13 +6,15 @@ error in ``aria-describedby`` and sets ``aria-invalid``; crispy keeps both."""
 from __future__ import annotations
 
 from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.bootstrap import InlineRadios, StrictButton
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Field, Layout
+from crispy_forms.layout import HTML, Div, Field, Layout, LayoutObject
 from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
 from django.conf import settings
+from django.template import Context
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -23,6 +25,9 @@ from partners.models import School
 from reports.models import Category, Tip
 from safeschools import page_cache
 from safeschools.cache import cached
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NOT_SURE = "none"
 
@@ -64,11 +69,13 @@ class Step(Div):
     """One step of the tip form: a section with its heading. On a phone, report.js shows
     one step at a time; without JavaScript they are one page."""
 
-    def __init__(self, number: int, title: str, *fields) -> None:
+    def __init__(self, number: int, title: StrOrPromise, *fields: str | LayoutObject) -> None:
         super().__init__(*fields)
         self.number, self.title = number, title
 
-    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs) -> SafeString:
+    def render(
+        self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+    ) -> SafeString:
         fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
         return format_html(
             '<section class="tip-step" data-step="{n}" aria-labelledby="step-{n}-title">\n'
@@ -91,7 +98,7 @@ def include(template: str) -> HTML:
     return HTML(f'{{% include "{template}" %}}')
 
 
-def _helper(*, form_tag: bool = False, **attrs) -> FormHelper:
+def _helper(*, form_tag: bool = False, **attrs: object) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag
     helper.label_class = "fw-semibold"
@@ -268,7 +275,7 @@ class ReceiptForm(forms.Form):
         error_messages={"required": _("Type your receipt.")},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(form_tag=True)
         self.helper.layout = Layout(
@@ -289,7 +296,7 @@ class TipsterMessageForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
         self.helper = _helper(form_tag=True)

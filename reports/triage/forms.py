@@ -6,7 +6,7 @@ the templates say only ``{% crispy form %}``."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
@@ -19,6 +19,9 @@ from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
 from reports.triage.actions import NEXT_STATUSES
 from reports.triage.queue import SORT_LABELS, Filters
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class QueueFilterForm(forms.Form):
@@ -50,7 +53,7 @@ class QueueFilterForm(forms.Form):
     # The filters laid out in columns; status comes from the tabs, the two checkboxes share one.
     CHOSEN = ("q", "category", "school", "priority", "received_from", "received_to", "sort", "size")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         column = "col-sm-6 col-lg-3"
         self.helper = FormHelper()
@@ -94,11 +97,11 @@ class TipActionForm(forms.Form):
     """A form of the tip page: posts to its own action (``url_name``) with its own button."""
 
     url_name: ClassVar[str]
-    submit_label: ClassVar[str]
+    submit_label: ClassVar[StrOrPromise]
     submit_css: ClassVar[str] = "btn btn-outline-primary btn-sm"
     form_css: ClassVar[str] = "mb-3"
 
-    def __init__(self, *args, tip: Tip, **kwargs) -> None:
+    def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper(self)  # every field, in order
         self.helper.form_action = reverse(self.url_name, args=[tip.pk])
@@ -251,7 +254,7 @@ class AlertPreferencesForm(forms.Form):
         required=False, label=_("E-mail me when a tipster writes on a tip assigned to me")
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper(self)
         self.helper.form_tag = False

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         "(and a coordinator's edits to them) are left as they are."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         content.load()
         reports_content.load()
         self.stdout.write(

@@ -4,7 +4,7 @@ import os
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from partners import demo
 from partners.models import Agency
@@ -26,10 +26,10 @@ class Command(BaseCommand):
         f"refuses to run with DEBUG off unless given {NOT_PRODUCTION}. Safe to run again."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(NOT_PRODUCTION, action="store_true", dest="not_production", help="run with DEBUG off")
 
-    def handle(self, *args, not_production: bool = False, **options) -> None:
+    def handle(self, *args: object, not_production: bool = False, **options: object) -> None:
         if not (settings.DEBUG or not_production):
             raise CommandError(
                 "DEBUG is off, so this may be the real site: load_demo creates accounts whose passwords and "
