@@ -191,6 +191,19 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.agency}"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._forget_users_memberships()
+
+    def delete(self, *args, **kwargs):
+        self._forget_users_memberships()
+        return super().delete(*args, **kwargs)
+
+    def _forget_users_memberships(self) -> None:
+        """The user object this membership was made with may hold ``memberships_of``'s list."""
+        if Membership._meta.get_field("user").is_cached(self):
+            vars(self.user).pop(MEMBERSHIPS_CACHE, None)
+
     def clean(self) -> None:
         if not self.agency_id or not self.role:
             return
@@ -415,3 +428,23 @@ class SiteSettings(models.Model):
 
 
 SITE_SETTINGS_CACHE_KEY = "partners:site-settings"
+
+
+MEMBERSHIPS_CACHE = "_partners_memberships"
+
+
+def memberships_of(user) -> list[Membership]:
+    """The user's memberships with their agencies, read once and kept on the user object.
+
+    A staff request asks this many times (may they use the dashboard? are they a
+    coordinator? which agencies may act on this tip?); ``request.user`` is loaded afresh for
+    each request, so the list lives as long as the request, as Django's permission cache
+    does. Saving or deleting a membership through a user object forgets that object's list.
+    """
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return []
+    cached = vars(user).get(MEMBERSHIPS_CACHE)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("agency"))
+        vars(user)[MEMBERSHIPS_CACHE] = cached
+    return cached

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -82,7 +82,7 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def import_schools(
-    rows: list[Mapping[str, str]],
+    rows: Sequence[Mapping[str, str]],
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:

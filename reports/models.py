@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Agency, Membership, School
+from partners.models import Agency, Membership, School, memberships_of
 from safeschools.crypto import EncryptedBinaryField, EncryptedTextField
 
 
@@ -107,10 +107,10 @@ class TipQuerySet(models.QuerySet):
         everyone else sees the tips routed to an agency they belong to."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        memberships = Membership.objects.filter(user=user)
-        if memberships.filter(role=Membership.Role.COORDINATOR).exists():
+        memberships = memberships_of(user)
+        if any(m.role == Membership.Role.COORDINATOR for m in memberships):
             return self.all()
-        agency_ids = memberships.values("agency_id")
+        agency_ids = [m.agency_id for m in memberships]
         return self.filter(pk__in=Routing.objects.filter(agency_id__in=agency_ids).values("tip_id"))
 
 

@@ -66,11 +66,13 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    # Libraries' apps by our AppConfig subclasses: the same apps, with section names that
+    # read as words in the admin (safeschools/apps.py).
+    "safeschools.apps.AuthenticatorAppsConfig",
+    "safeschools.apps.RecoveryCodesConfig",
+    "safeschools.apps.SignInLockoutsConfig",
     "django_tasks",
-    "django_tasks_db",
+    "safeschools.apps.BackgroundTasksConfig",
     "safeschools.apps.SafeSchoolsConfig",
     "partners",
     "reports",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/", include("reports.urls_staff")),
     path("sms/", include("reports.urls_sms")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 # Public pages: English at /, Spanish at /es/. The prefix remembers the language, so no
@@ -27,5 +28,6 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler403 = "safeschools.views.permission_denied"
 handler404 = "safeschools.views.page_not_found"
 handler500 = "safeschools.views.server_error"

@@ -266,6 +266,24 @@ def tip_post(categories, clayton_high, form_token):
     return data
 
 
+# --- The demo, as `make run` loads it ------------------------------------------------
+
+
+@pytest.fixture
+def demo_loaded(db, settings) -> str:
+    """``load_content`` then ``load_demo`` on a local run (DEBUG on); load_demo's output."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("load_content", stdout=StringIO())
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    settings.DEBUG = False
+    return out.getvalue()
+
+
 # --- Signing staff in with both factors ---------------------------------------------
 
 

@@ -26,7 +26,7 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale" / "es" / "LC_MESSAGES"
 PUBLIC_TEMPLATES = [
-    ROOT / "templates" / name for name in ("base.html", "404.html", "500.html", "403_csrf.html")
+    ROOT / "templates" / name for name in ("base.html", "403.html", "404.html", "500.html", "403_csrf.html")
 ] + sorted(
     path for folder in ("partners", "reports", "partials") for path in (ROOT / "templates" / folder).rglob("*.html")
 )

@@ -12,12 +12,12 @@ import logging
 import time
 from functools import wraps
 
+from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -77,9 +77,7 @@ def _blank_fields(request: HttpRequest, form: TipForm) -> str:
     generation of public content and kept in the shared cache (the signed form token and
     the CSRF token are rendered outside them, fresh for each request)."""
     key = f"tip-form-fields:{get_language()}:{page_cache.local_generation()}"
-    return cached(
-        key, lambda: render_to_string("reports/partials/tip_form_fields.html", {"form": form}, request=request)
-    )
+    return cached(key, lambda: render_crispy_form(form, context={"request": request}))
 
 
 @tip_page

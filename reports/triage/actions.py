@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Agency, Membership
-from reports.models import Message, Note, Routing, RoutingRole, Tip
+from reports.models import Attachment, Message, Note, Routing, RoutingRole, Tip
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -57,7 +57,9 @@ def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int,
     """Acknowledge the tip for each of the actor's routed agencies (stops escalation).
     ``via`` names a way other than the dashboard ("SMS") for the audit log."""
     _claim(tip, version)
-    routings = Routing.objects.filter(tip=tip, agency_id__in=[m.agency_id for m in memberships], acknowledged_at=None)
+    routings = Routing.objects.filter(
+        tip=tip, agency_id__in=[m.agency_id for m in memberships], acknowledged_at=None
+    ).select_related("agency")
     done = [r for r in routings if r.acknowledge(by=actor)]
     if not done:
         raise TriageError("Your agency has already acknowledged this tip.")
@@ -177,15 +179,20 @@ def mark_tipster_messages_read(tip: Tip) -> None:
         tip.unread_tipster_messages = 0
 
 
-def timeline(tip: Tip) -> list[dict]:
-    """Every event of the tip in time order: audit events, messages and internal notes."""
+def timeline(tip: Tip, *, attachments: list[Attachment]) -> list[dict]:
+    """Every event of the tip in time order: audit events, messages (with the pictures
+    that came with them, from ``attachments``, the tip's own list) and internal notes."""
+    pictures: dict[int, list[Attachment]] = {}
+    for attachment in attachments:
+        if attachment.message_id is not None:
+            pictures.setdefault(attachment.message_id, []).append(attachment)
     entries = [
         {"at": e.at, "kind": "event", "event": e}
         for e in AuditEvent.objects.filter(tip_id=tip.pk).exclude(action=AuditEvent.Action.TIP_VIEWED)
     ]
     entries += [
-        {"at": m.created_at, "kind": "message", "message": m}
-        for m in Message.objects.filter(tip=tip).select_related("author", "agency").prefetch_related("attachments")
+        {"at": m.created_at, "kind": "message", "message": m, "attachments": pictures.get(m.pk, [])}
+        for m in Message.objects.filter(tip=tip).select_related("author", "agency")
     ]
     entries += [
         {"at": n.created_at, "kind": "note", "note": n}

@@ -13,14 +13,14 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 
 from partners.models import Membership
 from reports import search
 from reports.models import Routing, Tip
+from safeschools.rows import RowComparison
 
 # name → [(field, descending)]
 ORDERINGS: dict[str, list[tuple[str, bool]]] = {
@@ -159,15 +159,14 @@ def _decode(cursor: str, ordering: list[tuple[str, bool]]) -> tuple[str, list] |
         return None
 
 
-def _after(ordering: list[tuple[str, bool]], values: list):
+def _after(ordering: list[tuple[str, bool]], values: list) -> RowComparison:
     """Rows strictly after ``values`` in ``ordering``, as one row comparison,
     ``(a, b, c, id) < (x, y, z, n)``, which the database answers by starting its index scan
     at the cursor. (Spelled out as ``a < x OR (a = x AND …)`` it would read every row before
     the cursor first.) Every ordering here runs in one direction, as a row comparison needs."""
     directions = {descending for _, descending in ordering}
     assert len(directions) == 1, "a keyset ordering must run in one direction"
-    columns = Tuple(*(F(field) for field, _ in ordering))
-    return TupleLessThan(columns, list(values)) if directions.pop() else TupleGreaterThan(columns, list(values))
+    return RowComparison([field for field, _ in ordering], values, before=directions.pop())
 
 
 def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:

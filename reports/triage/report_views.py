@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from partners.models import Membership
+from reports.models import Routing
 from reports.triage import queue, stats
 from reports.triage.access import is_coordinator
 from reports.triage.forms import ExportForm, QueueFilterForm
@@ -50,7 +52,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     tips = (
         queue.filtered(request.user, filters)
         .select_related("category", "school", "assigned_to")
-        .prefetch_related("routings__agency")
+        .prefetch_related(Prefetch("routings", queryset=Routing.objects.select_related("agency")))
         .order_by("-received_at", "-id")
     )
     audit.record(

@@ -14,11 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from partners.access import staff_required
-from partners.models import Membership
+from partners.models import Membership, memberships_of
 from reports.models import Attachment, CannedReply, Routing, Tip
 from reports.selectors import with_overdue
 from reports.triage import actions, queue
-from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
+from reports.triage.access import acting_memberships, assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.triage.forms import (
     AcknowledgeForm,
     AssignForm,
@@ -46,7 +46,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
-    my_agencies = None if is_coordinator(request.user) else request.user.memberships.values_list("agency_id", flat=True)
+    my_agencies = None if is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)]
     tips = with_overdue(tips, agency_ids=my_agencies)
     page = queue.page(
         tips.select_related("category", "school", "assigned_to"),
@@ -63,35 +63,35 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
     coordinator = is_coordinator(request.user)
-    try:
-        acting = require_actor(request.user, tip)
-    except PermissionDenied:  # read-only staff: the page shows, the forms do not
-        acting = []
+    routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
+    routed = {r.agency_id for r in routings}
+    acting = acting_memberships(request.user, tip, routed=routed)  # none: read-only, the forms do not show
     version = {"version": tip.version}
     mine = {m.agency_id for m in acting}
-    routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
+    attachments = list(tip.attachments.defer("content"))
+    canned = list(CannedReply.objects.filter(active=True))
     return {
         "tip": tip,
         "routings": routings,
         "can_act": bool(acting),
         "coordinator": coordinator,
         "can_acknowledge": any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
-        "attachments": tip.attachments.defer("content"),
-        "timeline": actions.timeline(tip),
+        "attachments": attachments,
+        "timeline": actions.timeline(tip, attachments=attachments),
         "related": tip.related.all(),
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
-        "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
+        "canned_texts": {str(c.pk): c.body for c in canned},
         "forms": {
-            "acknowledge": AcknowledgeForm(initial=version),
+            "acknowledge": AcknowledgeForm(initial=version, tip=tip),
             "assign": bound.get("assign")
             or AssignForm(
-                initial={**version, "assignee": tip.assigned_to_id}, assignable=assignable_users(tip, acting)
+                initial={**version, "assignee": tip.assigned_to_id}, assignable=assignable_users(tip, acting), tip=tip
             ),
-            "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}),
+            "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}, tip=tip),
             "status": bound.get("status") or StatusForm(initial=version, tip=tip),
-            "note": bound.get("note") or NoteForm(),
-            "message": bound.get("message") or MessageForm(),
-            "link": bound.get("link") or LinkForm(initial=version),
+            "note": bound.get("note") or NoteForm(tip=tip),
+            "message": bound.get("message") or MessageForm(canned=canned, tip=tip),
+            "link": bound.get("link") or LinkForm(initial=version, tip=tip),
             "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip),
         },
     }
@@ -133,7 +133,7 @@ def _acting(request: HttpRequest, tip_id: int) -> tuple[Tip, list[Membership]]:
 @require_POST
 def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = AcknowledgeForm(request.POST)
+    form = AcknowledgeForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -148,7 +148,7 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = AssignForm(request.POST, assignable=assignable_users(tip, memberships))
+    form = AssignForm(request.POST, assignable=assignable_users(tip, memberships), tip=tip)
     return _act(
         request,
         tip,
@@ -163,7 +163,7 @@ def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_priority(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, _ = _acting(request, tip_id)
-    form = PriorityForm(request.POST)
+    form = PriorityForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -201,7 +201,7 @@ def tip_status(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -216,7 +216,7 @@ def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, tip=tip)
     return _act(
         request,
         tip,
@@ -231,7 +231,7 @@ def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_link(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, _ = _acting(request, tip_id)
-    form = LinkForm(request.POST)
+    form = LinkForm(request.POST, tip=tip)
 
     def link(data: dict) -> None:
         other = Tip.objects.visible_to(request.user).filter(reference=data["reference"].strip().upper()).first()
@@ -284,7 +284,7 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def alert_preferences(request: HttpRequest) -> HttpResponse:
     """Each of my memberships with its alert choices. Life-safety tips always alert."""
-    memberships = list(Membership.objects.filter(user=request.user).select_related("agency"))
+    memberships = memberships_of(request.user)
     forms = membership_forms(memberships, request.POST if request.method == "POST" else None)
     if request.method == "POST" and all(form.is_valid() for form in forms):
         for membership, form in zip(memberships, forms, strict=True):
