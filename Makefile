@@ -27,6 +27,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: export DEBUG ?= true
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: export PYTHONUNBUFFERED ?= 1
+# The 24/7 fallback of the demo (README, Configuration): alerts to it print like the others.
+run: export ALERT_FALLBACK_NAME ?= St. Louis County Police dispatch (demo)
+run: export ALERT_FALLBACK_EMAIL ?= county-dispatch@example.org
+run: export ALERT_FALLBACK_PHONES ?= +13145550199
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

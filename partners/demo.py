@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from partners.models import Agency, Membership, Page, Resource, SiteSettings
+from partners.models import Agency, Membership, OnCallShift, Page, Resource, SiteSettings
 from partners.roles import coordinator_group
 from partners.services import import_schools, read_school_csv
 
@@ -32,6 +32,16 @@ OTHER_KINDS = {
     "mental_health": Agency.Kind.MENTAL_HEALTH,
     "resource": Agency.Kind.OTHER,
 }
+# Partners that cannot act on a tip themselves: routed tips for information only, and shown
+# to the student as help they can reach (with the public number to call).
+CANNOT_ACT = {
+    "988 Suicide & Crisis Lifeline": "988",
+    "Courage2Report (Missouri State Highway Patrol)": "(866) 748-7047",
+    "Missouri Department of Elementary and Secondary Education": "",
+    "National School Safety Center": "",
+}
+# Left without staff on purpose, so that the coverage page shows what "red" means.
+UNSTAFFED_DEMO_AGENCY = "Hancock Place School District"
 DESCRIPTIONS = {
     "county": "The county-wide police department, which also polices many municipalities and school districts under contract.",
     "cooperative": "A cooperative police department shared by several north county municipalities.",
@@ -248,8 +258,13 @@ def load() -> dict[str, object]:
     for order, row in enumerate(_csv("police_agencies.csv")):
         _agency(row["name"], Agency.Kind.POLICE, description=DESCRIPTIONS.get(row["kind"], ""), display_order=order)
     for order, row in enumerate(_csv("other_partners.csv")):
+        extra = {"can_act": False, "phone": CANNOT_ACT[row["name"]]} if row["name"] in CANNOT_ACT else {}
         _agency(
-            row["name"], OTHER_KINDS.get(row["kind"], Agency.Kind.OTHER), description=row["notes"], display_order=order
+            row["name"],
+            OTHER_KINDS.get(row["kind"], Agency.Kind.OTHER),
+            description=row["notes"],
+            display_order=order,
+            **extra,
         )
     with (DATA / "schools.csv").open(newline="", encoding="utf-8") as handle:
         import_schools(read_school_csv(handle))
@@ -389,3 +404,51 @@ def demo_staff_accounts() -> list[DemoAccount]:
             )
         )
     return accounts
+
+
+# --- Coverage: a person on call at every district and police agency --------------------
+
+
+def _duty_title(agency: Agency) -> str:
+    return "Duty officer" if agency.kind == Agency.Kind.POLICE else "Safety lead"
+
+
+@transaction.atomic
+def enrol_coverage_staff() -> list[str]:
+    """Make every demo district and police agency reachable, but one: an agency with no
+    one who can act gets a duty account (alerts only: it cannot sign in), and an agency
+    without a rota gets its first such member on call around the clock. The
+    ``UNSTAFFED_DEMO_AGENCY`` is left alone, so the coverage page shows one red agency.
+    Returns the usernames created."""
+    User = get_user_model()
+    created = []
+    agencies = Agency.objects.filter(kind__in=[Agency.Kind.DISTRICT, Agency.Kind.POLICE]).exclude(
+        name=UNSTAFFED_DEMO_AGENCY
+    )
+    for agency in agencies:
+        actors = Membership.objects.filter(agency=agency, user__is_active=True).exclude(role=Membership.Role.VIEWER)
+        if not actors.exists():
+            username = f"duty.{agency.slug}"[:150]
+            user, new = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": _duty_title(agency),
+                    "last_name": agency.name,
+                    "email": f"{username}@example.org",
+                },
+            )
+            if new:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                created.append(username)
+            role = Membership.Role.OFFICER if agency.kind == Agency.Kind.POLICE else Membership.Role.SCHOOL_ADMIN
+            Membership.objects.get_or_create(
+                user=user, agency=agency, defaults={"role": role, "is_escalation_contact": True}
+            )
+        if not OnCallShift.objects.filter(agency=agency).exists():
+            person = actors.order_by("user_id").values_list("user_id", flat=True).first()
+            OnCallShift.objects.bulk_create(
+                OnCallShift(agency=agency, user_id=person, weekday=day, start_hour=0, end_hour=24)
+                for day in OnCallShift.Weekday.values
+            )
+    return created

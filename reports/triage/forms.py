@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
+from reports.notifications.coverage import State
 from reports.triage.actions import NEXT_STATUSES
 from reports.triage.queue import SORT_LABELS, Filters
 
@@ -24,6 +25,7 @@ class QueueFilterForm(forms.Form):
     )
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     unacknowledged = forms.BooleanField(label=_("Not yet acknowledged"), required=False)
+    unowned = forms.BooleanField(label=_("Unowned (coordinators)"), required=False)
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -41,6 +43,7 @@ class QueueFilterForm(forms.Form):
             priority=data.get("priority"),
             assigned_to_me=bool(data.get("mine")),
             unacknowledged=bool(data.get("unacknowledged")),
+            unowned=bool(data.get("unowned")),
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
             query=data.get("q") or "",
@@ -61,6 +64,27 @@ class VersionedForm(forms.Form):
 
 class AcknowledgeForm(VersionedForm):
     prefix = "ack"
+
+
+class AcknowledgeForForm(VersionedForm):
+    """A coordinator acknowledges for a responsible agency that has not, after reaching it."""
+
+    prefix = "ackfor"
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("For"), empty_label=None)
+    note = forms.CharField(
+        label=_("Whom you reached, and how"),
+        help_text=_("For example: phoned their dispatch at 14:05, Sgt. Diaz is sending a car. On the timeline."),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, tip: Tip, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(
+            pk__in=Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None).values(
+                "agency_id"
+            )
+        )
 
 
 class AssignForm(VersionedForm):
@@ -140,18 +164,33 @@ class RerouteForm(VersionedForm):
         queryset=Agency.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Remove")
     )
 
-    def __init__(self, *args, tip: Tip, **kwargs) -> None:
+    def __init__(self, *args, tip: Tip, reach: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["remove"].queryset = Agency.objects.filter(
             pk__in=Routing.objects.filter(tip=tip).values("agency_id")
         )
+        if reach is not None:
+            # The coverage check, as the coordinator chooses: who a tip sent there would reach.
+            self.fields["add_agency"].label_from_instance = lambda agency: _agency_with_reach(agency, reach)
 
     def clean(self) -> dict:
         data = super().clean()
         if not data.get("add_agency") and not data.get("remove"):
             raise forms.ValidationError(_("Choose an agency to add or remove."))
         data["role"] = data.get("role") or RoutingRole.RESPONSIBLE
+        agency = data.get("add_agency")
+        if agency and not agency.can_act and data["role"] == RoutingRole.RESPONSIBLE:
+            self.add_error(
+                "role", _("%(agency)s cannot act on tips: add it for information only.") % {"agency": agency}
+            )
         return data
+
+
+def _agency_with_reach(agency: Agency, reach: dict) -> str:
+    target = reach.get(agency.pk)
+    if target is None or target.state == State.GREEN:
+        return agency.name
+    return f"{agency.name} ({target.state}: {', '.join(target.reasons)})"
 
 
 class ExportForm(QueueFilterForm):

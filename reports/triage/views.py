@@ -15,11 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from partners.access import staff_required
 from partners.models import Membership
-from reports.models import Attachment, CannedReply, Routing, Tip
-from reports.selectors import with_overdue
+from reports.models import Attachment, CannedReply, Routing, RoutingRole, Tip
+from reports.notifications import coverage, ladder
+from reports.selectors import with_overdue, with_unowned
 from reports.triage import actions, queue
 from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.triage.forms import (
+    AcknowledgeForForm,
     AcknowledgeForm,
     AlertPreferencesForm,
     AssignForm,
@@ -48,6 +50,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
     my_agencies = None if is_coordinator(request.user) else request.user.memberships.values_list("agency_id", flat=True)
     tips = with_overdue(tips, agency_ids=my_agencies)
+    if my_agencies is None:  # coordinators: which tips nobody has
+        tips = with_unowned(tips)
     page = queue.page(
         tips.select_related("category", "school", "assigned_to"),
         sort=form.sort_order,
@@ -58,6 +62,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {"form": form, "page": page, "counts": counts, "query": query.urlencode(), "filters": filters}
+    if my_agencies is None:
+        context["red_targets"] = queue.cached_red_targets()
     return render(request, "dashboard/queue.html", context)
 
 
@@ -70,12 +76,17 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
     version = {"version": tip.version}
     mine = {m.agency_id for m in acting}
     routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
+    reach = coverage.agency_reach() if coordinator else None
     return {
         "tip": tip,
         "routings": routings,
+        "ladders": ladder.tip_ladders(tip, routings),
         "can_act": bool(acting),
         "coordinator": coordinator,
-        "can_acknowledge": any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
+        "can_acknowledge": tip.new_info_after_closing
+        or any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
+        "can_acknowledge_for": coordinator
+        and any(r.role == RoutingRole.RESPONSIBLE and r.acknowledged_at is None for r in routings),
         "attachments": tip.attachments.defer("content"),
         "timeline": actions.timeline(tip),
         "related": tip.related.all(),
@@ -92,7 +103,8 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
             "note": bound.get("note") or NoteForm(),
             "message": bound.get("message") or MessageForm(),
             "link": bound.get("link") or LinkForm(initial=version),
-            "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip),
+            "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip, reach=reach),
+            "acknowledge_for": bound.get("acknowledge_for") or AcknowledgeForForm(initial=version, tip=tip),
         },
     }
 
@@ -141,6 +153,26 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
         form,
         lambda d: actions.acknowledge(tip=tip, actor=request.user, memberships=memberships, version=d["version"]),
         "Acknowledged for your agency.",
+    )
+
+
+@staff_page
+@require_POST
+def tip_acknowledge_for(request: HttpRequest, tip_id: int) -> HttpResponse:
+    """A coordinator acknowledges for an agency they have reached another way."""
+    tip = get_visible_tip(request.user, tip_id, path=request.path)
+    if not is_coordinator(request.user):
+        raise PermissionDenied("coordinators only")
+    form = AcknowledgeForForm(request.POST, tip=tip)
+    return _act(
+        request,
+        tip,
+        "acknowledge_for",
+        form,
+        lambda d: actions.acknowledge_for(
+            tip=tip, actor=request.user, agency=d["agency"], note=d["note"], version=d["version"]
+        ),
+        "Acknowledged for the agency; its escalation has stopped.",
     )
 
 

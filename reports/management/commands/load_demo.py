@@ -18,7 +18,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         accounts = demo.load()["staff"]
         reports_demo.load()
+        duty = demo.enrol_coverage_staff()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        if duty:
+            self.stdout.write(
+                f"{len(duty)} duty accounts (alerts only, no sign-in) put on call for coverage; "
+                f"{demo.UNSTAFFED_DEMO_AGENCY} is left unstaffed on purpose (see Coverage)."
+            )
         self.stdout.write(
             self.style.WARNING(
                 "Demo staff accounts (DEMO ONLY: the passwords and authenticator secrets below are public)."
