@@ -53,6 +53,7 @@ prod-check: $(VENV)/.installed-runtime
 	DATABASE_URL=postgres://safeschools:unused@db.invalid:5432/safeschools CONN_MAX_AGE=60 \
 	REDIS_URL=redis://cache.invalid:6379/0 CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP \
 	EMAIL_URL=smtp+tls://alerts:unused@smtp.invalid:587 VAR_DIR=/nonexistent/safeschools-prod-check \
+	ALERT_FALLBACK_EMAIL=dispatch@safeschools.example.org \
 	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) \
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(PY) manage.py check --deploy --fail-level WARNING

@@ -410,21 +410,26 @@ def demo_staff_accounts() -> list[DemoAccount]:
 
 
 def _duty_title(agency: Agency) -> str:
-    return "Duty officer" if agency.kind == Agency.Kind.POLICE else "Safety lead"
+    return {Agency.Kind.POLICE: "Duty officer", Agency.Kind.DISTRICT: "Safety lead"}.get(agency.kind, "Duty contact")
+
+
+def _duty_role(agency: Agency) -> str:
+    return {Agency.Kind.POLICE: Membership.Role.OFFICER, Agency.Kind.DISTRICT: Membership.Role.SCHOOL_ADMIN}.get(
+        agency.kind, Membership.Role.AGENCY_STAFF
+    )
 
 
 @transaction.atomic
 def enrol_coverage_staff() -> list[str]:
-    """Make every demo district and police agency reachable, but one: an agency with no
-    one who can act gets a duty account (alerts only: it cannot sign in), and an agency
-    without a rota gets its first such member on call around the clock. The
-    ``UNSTAFFED_DEMO_AGENCY`` is left alone, so the coverage page shows one red agency.
-    Returns the usernames created."""
+    """Make every demo agency that acts on tips reachable (every district and police
+    agency, and the partners routed tips by category), but one: an agency with no one who
+    can act gets a duty account (alerts only: it cannot sign in), and an agency without a
+    rota gets its first such member on call around the clock. ``UNSTAFFED_DEMO_AGENCY`` is
+    left alone, so that the coverage page shows one red agency. Returns the usernames
+    created."""
     User = get_user_model()
     created = []
-    agencies = Agency.objects.filter(kind__in=[Agency.Kind.DISTRICT, Agency.Kind.POLICE]).exclude(
-        name=UNSTAFFED_DEMO_AGENCY
-    )
+    agencies = Agency.objects.filter(can_act=True, is_coordinating=False).exclude(name=UNSTAFFED_DEMO_AGENCY)
     for agency in agencies:
         actors = Membership.objects.filter(agency=agency, user__is_active=True).exclude(role=Membership.Role.VIEWER)
         if not actors.exists():
@@ -441,9 +446,8 @@ def enrol_coverage_staff() -> list[str]:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
                 created.append(username)
-            role = Membership.Role.OFFICER if agency.kind == Agency.Kind.POLICE else Membership.Role.SCHOOL_ADMIN
             Membership.objects.get_or_create(
-                user=user, agency=agency, defaults={"role": role, "is_escalation_contact": True}
+                user=user, agency=agency, defaults={"role": _duty_role(agency), "is_escalation_contact": True}
             )
         if not OnCallShift.objects.filter(agency=agency).exists():
             person = actors.order_by("user_id").values_list("user_id", flat=True).first()

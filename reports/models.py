@@ -226,6 +226,8 @@ class Tip(models.Model):
                 name="reports_tip_attention",
             ),
             models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
+            # The few tips a tipster wrote on after they were closed, pinned above the queue.
+            models.Index(fields=["-id"], condition=Q(new_info_after_closing=True), name="reports_tip_new_info"),
         ]
         # "Closed needs a disposition" is enforced by the triage service: an encrypted
         # column cannot take part in a CHECK constraint.

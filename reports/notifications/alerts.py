@@ -76,10 +76,12 @@ def alert(
     addresses: Iterable[Address] = (),
     urgent: bool,
     reason: str,
+    deliver: bool = True,
 ) -> list[Notification]:
     """Queue one alert for each of ``people`` (one row per channel they are reached by) and
     each fallback address, naming ``agency_id``. Returns the rows written; a person alerted
-    about the same tip within the coalescing window gets none (escalations excepted)."""
+    about the same tip within the coalescing window gets none (escalations excepted).
+    ``deliver=False`` leaves asking the worker to the caller (once for many calls)."""
     ladder_step = kind == Kind.ESCALATION
     rows = []
     for person in people:
@@ -106,7 +108,7 @@ def alert(
             )
         )
     created = Notification.objects.bulk_create(rows)
-    if created:
+    if created and deliver:
         request_delivery()
     return created
 
@@ -119,7 +121,8 @@ class _Batch:
         self.tip, self.kind = tip, kind
         self.people: set[int] = set()
         self.addresses: set[Address] = set()
-        self.count = 0
+        self.count = 0  # people and addresses alerted
+        self.rows = 0
 
     def send(self, recipients: ladder.Recipients, *, agency_id: int, reason: str, kind: str | None = None) -> int:
         people = [p for p in recipients.people if p.pk not in self.people]
@@ -134,9 +137,17 @@ class _Batch:
             addresses=addresses,
             urgent=self.tip.is_life_safety,
             reason=reason,
+            deliver=False,
         )
         self.count += len({(n.recipient_id, n.address) for n in rows})
+        self.rows += len(rows)
         return len(people) + len(addresses)
+
+    def done(self) -> int:
+        """Ask the worker for delivery, once for everything the batch queued."""
+        if self.rows:
+            request_delivery()
+        return self.count
 
 
 # --- A tip is routed -----------------------------------------------------------------------
@@ -178,6 +189,7 @@ def alert_routed(*, tip: Tip, routings: list[Routing], kind: str = Kind.NEW_TIP,
     unreachable = [r for r in routings if r.role == RoutingRole.RESPONSIBLE and r.unreachable]
     if unreachable and not owned:
         _nobody_can_take_it(batch, reach, tip, unreachable, now)
+    batch.done()
 
 
 def _start_ladder(batch: _Batch, reach: ladder.Reach, routing: Routing, tip: Tip, now: datetime) -> None:
@@ -275,11 +287,11 @@ def alert_tipster_message(tip: Tip) -> int:
                 agency_id=responsible[0].agency_id,
                 reason=ladder.REASON[Rung.FALLBACK],
             )
-        return batch.count
+        return batch.done()
     assignee, agency_id = _assignee_wanting_alerts(tip, routings)
     if assignee is not None:
         batch.send(ladder.Recipients(people=(assignee,)), agency_id=agency_id, reason="assignee")
-        return batch.count
+        return batch.done()
     for routing in routings:
         wanting = [p.user for p in reach.agency(routing.agency_id).immediate if p.tipster_message_alerts]
         batch.send(ladder.Recipients(people=tuple(wanting)), agency_id=routing.agency_id, reason="immediate")
@@ -289,7 +301,7 @@ def alert_tipster_message(tip: Tip) -> int:
             agency_id=routings[0].agency_id,
             reason="no_one_else",
         )
-    return batch.count
+    return batch.done()
 
 
 def _assignee_wanting_alerts(tip: Tip, routings: list[Routing]):

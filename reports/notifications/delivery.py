@@ -282,20 +282,13 @@ def deliver_due(*, limit: int = 500) -> DeliveryReport:
 
 
 def request_delivery() -> None:
-    """Ask a worker to drain the outbox as soon as the current transaction commits; once,
-    however many alerts the transaction wrote.
+    """Ask a worker to drain the outbox as soon as the current transaction commits.
 
     Best effort: if enqueueing fails, the error is logged and the caller's work stands;
     the worker's periodic tick delivers the rows anyway (SECURITY.md 29).
     """
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(entry[1] is _enqueue_delivery for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_enqueue_delivery, robust=True)
 
-
-def _enqueue_delivery() -> None:
-    deliver_notifications.enqueue()
+    transaction.on_commit(deliver_notifications.enqueue, robust=True)
 
 
 @task(priority=10)

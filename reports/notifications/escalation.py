@@ -115,4 +115,5 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
             notified=notified,
             silent=silent,
         )
+    batch.done()
     return len(due)

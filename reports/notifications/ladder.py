@@ -178,7 +178,8 @@ def steps(
     for rung in Rung:
         now_names = reach.recipients(rung, routing.agency_id).names
         if rung <= routing.ladder_rung:
-            names = alerted.get(rung, [])
+            # A person alerted by an earlier step of the same moment is not alerted twice.
+            names = alerted.get(rung) or (now_names if rung in reach.available(routing.agency_id) else [])
             result.append(Step(rung, names, "done" if names else "skipped"))
         elif not running:
             result.append(Step(rung, now_names, "not needed"))

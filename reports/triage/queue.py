@@ -206,6 +206,12 @@ def _key(tip: Tip, ordering: list[tuple[str, bool]]) -> list:
     return [getattr(tip, field) for field, _ in ordering]
 
 
+def new_info_after_closing(user, *, limit: int = 20) -> list[Tip]:
+    """Closed tips the tipster has written on since, pinned above the queue until someone
+    acknowledges the new information (a partial index keeps this cheap)."""
+    return list(Tip.objects.visible_to(user).filter(new_info_after_closing=True).order_by("-id")[:limit])
+
+
 RED_TARGETS_TTL = 30
 
 

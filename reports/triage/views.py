@@ -62,6 +62,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {"form": form, "page": page, "counts": counts, "query": query.urlencode(), "filters": filters}
+    context["reopened"] = queue.new_info_after_closing(request.user)
     if my_agencies is None:
         context["red_targets"] = queue.cached_red_targets()
     return render(request, "dashboard/queue.html", context)

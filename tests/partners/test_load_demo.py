@@ -83,3 +83,32 @@ def test_demo_site_pages_render(client):
     body = client.get("/districts/").content.decode()
     assert "Special School District of St. Louis County" in body
     assert 'href="https://ssdmo.org/"' in body
+
+
+@pytest.mark.django_db
+def test_load_demo_covers_every_district_and_police_agency_but_one():
+    from partners.demo import UNSTAFFED_DEMO_AGENCY
+    from reports.notifications.coverage import State, coverage
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert f"{UNSTAFFED_DEMO_AGENCY} is left unstaffed on purpose" in out.getvalue()
+
+    result = coverage()
+    school_agencies = [a for a in result.agencies if a.agency.kind in (Agency.Kind.DISTRICT, Agency.Kind.POLICE)]
+    assert len(school_agencies) == 48
+    assert [a.agency.name for a in result.agencies if a.state == State.RED] == [UNSTAFFED_DEMO_AGENCY]
+    for target in school_agencies:
+        if target.agency.name != UNSTAFFED_DEMO_AGENCY:
+            assert target.reachable_actors and target.on_call_now, target.agency.name
+    assert {a.agency.name for a in result.agencies if a.state == State.INFO} == {
+        "988 Suicide & Crisis Lifeline",
+        "Courage2Report (Missouri State Highway Patrol)",
+        "Missouri Department of Elementary and Secondary Education",
+        "National School Safety Center",
+    }
+    duty = get_user_model().objects.filter(username__startswith="duty.")
+    assert duty.count() == 44 and not any(user.has_usable_password() for user in duty)
+
+    call_command("load_demo", stdout=StringIO())
+    assert get_user_model().objects.filter(username__startswith="duty.").count() == 44
