@@ -112,6 +112,10 @@ class AgencyReach:
         )
 
     @property
+    def rota_lines(self) -> list[RotaLine]:
+        return rota_lines(self.rota)
+
+    @property
     def state(self) -> State:
         if not self.agency.can_act:
             return State.INFO
@@ -131,13 +135,46 @@ class AgencyReach:
         if not self.reachable_actors:
             return ["no one enrolled can be reached (no e-mail or phone)"]
         reasons = []
-        if not any(p.instant for p in self.reachable_actors):
+        instant = any(p.instant for p in self.reachable_actors)
+        if not instant:
             reasons.append("e-mail only")
         if not self.on_call_now:
             reasons.append("nobody on call at this hour")
-        elif not any(p.instant for p in self.on_call_now):
+        elif instant and not any(p.instant for p in self.on_call_now):
             reasons.append("the person on call has e-mail only")
         return reasons
+
+
+@dataclass(frozen=True)
+class RotaLine:
+    """Shifts of one person at the same hours on several days, as the coverage page shows them."""
+
+    name: str
+    days: str
+    hours: str
+
+
+DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def rota_lines(shifts: list[OnCallShift]) -> list[RotaLine]:
+    """The rota in a few lines: "Every day, all day: Oliver Olsen", "Mon–Fri, 08–17: …"."""
+    grouped: dict[tuple, list[int]] = {}
+    for shift in shifts:
+        name = shift.user.get_full_name() or shift.user.get_username()
+        grouped.setdefault((name, shift.start_hour, shift.end_hour), []).append(shift.weekday)
+    lines = []
+    for (name, start, end), weekdays in grouped.items():
+        days = sorted(set(weekdays))
+        if days == list(range(7)):
+            day_text = "Every day"
+        elif len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            day_text = f"{DAY_NAMES[days[0]]}–{DAY_NAMES[days[-1]]}"
+        else:
+            day_text = ", ".join(DAY_NAMES[d] for d in days)
+        hours = "all day" if (start, end) == (0, 24) else f"{start:02d}–{end:02d}"
+        lines.append(RotaLine(name=name, days=day_text, hours=hours))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -194,9 +194,12 @@ def steps(
         else:
             result.append(Step(rung, now_names, "skipped"))
     if running and available:
+        # The top step repeats: when it has been taken, the clock says when it comes again.
         top = available[-1]
+        again = routing.escalation_due_at if not upcoming else None
         result = [
-            Step(s.rung, s.names, s.state, s.at, every) if s.rung == top and s.state != "skipped" else s for s in result
+            Step(s.rung, s.names, s.state, s.at or again, every) if s.rung == top and s.state != "skipped" else s
+            for s in result
         ]
     return result
 
@@ -237,7 +240,7 @@ def tip_ladders(tip, routings: list[Routing], *, now: datetime | None = None) ->
         rung = by_reason[reason]
         # The coordinators and the fallback are alerted once for the whole tip.
         names = alerted.setdefault((agency_id if rung in AGENCY_RUNGS else 0, rung), [])
-        name = f"{first} {last}".strip() or username or address
+        name = f"{first or ''} {last or ''}".strip() or username or address
         if name not in names:
             names.append(name)
     with_fallback = not any(r.acknowledged_at for r in responsible)

@@ -80,11 +80,10 @@ class AcknowledgeForForm(VersionedForm):
 
     def __init__(self, *args, tip: Tip, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(
-            pk__in=Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None).values(
-                "agency_id"
-            )
-        )
+        silent = Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None)
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=silent.values("agency_id"))
+        # Most often the agency nobody could be reached at: chosen already.
+        self.fields["agency"].initial = silent.filter(unreachable=True).values_list("agency_id", flat=True).first()
 
 
 class AssignForm(VersionedForm):

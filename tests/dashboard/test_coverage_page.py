@@ -28,7 +28,7 @@ def test_coverage_lists_every_agency_and_school_with_state_counts_and_rota(
     rows = {row.split('<th scope="row">')[1].split("<")[0]: row for row in agencies.split("<tr")[2:]}
     assert "Red" in rows["Clayton School District"] and "no one enrolled" in rows["Clayton School District"]
     assert "Amber" in rows["Clayton Police Department"] and "e-mail only" in rows["Clayton Police Department"]
-    assert "Mon 08–17 Oliver Olsen" in rows["Clayton Police Department"]
+    assert "Mon, 08–17: Oliver Olsen" in rows["Clayton Police Department"]
     assert "Info only" in rows["Lifeline"]
     assert "1 of 1" in rows["Clayton Police Department"]
     schools = page.split('id="coverage-schools"')[1]

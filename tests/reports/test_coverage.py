@@ -17,6 +17,14 @@ def _on_call(user, agency, *, weekday: int, start: int, end: int) -> OnCallShift
     return OnCallShift.objects.create(agency=agency, user=user, weekday=weekday, start_hour=start, end_hour=end)
 
 
+def _person_at(agency, username: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(username=username, email=f"{username}@example.org")
+    Membership.objects.create(user=user, agency=agency, role=Membership.Role.OFFICER)
+    return user
+
+
 @pytest.fixture
 def texting(monkeypatch):
     """A text-message channel for the people named: what the SMS branch adds."""
@@ -45,7 +53,11 @@ def test_states_red_amber_green_and_info_only(clock, clayton_pd, clayton_distric
     assert reach[lifeline.pk].state == State.INFO
 
     _on_call(officer_olsen, clayton_pd, weekday=1, start=8, end=16)
-    assert coverage.agency_reach()[clayton_pd.pk].reasons == ["e-mail only", "the person on call has e-mail only"]
+    assert coverage.agency_reach()[clayton_pd.pk].reasons == ["e-mail only"]
+    texting.add("stone")
+    stone = _person_at(clayton_pd, "stone")
+    assert coverage.agency_reach()[clayton_pd.pk].reasons == ["the person on call has e-mail only"]
+    stone.delete()
     texting.add("olsen")
     assert coverage.agency_reach()[clayton_pd.pk].state == State.GREEN
     clock.shift(timedelta(hours=6))  # 16:00: the shift has ended
