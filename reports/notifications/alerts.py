@@ -113,7 +113,7 @@ def alert(
     return created
 
 
-class _Batch:
+class AlertBatch:
     """Alerts being decided for one event: a person alerted for one agency is not alerted
     again for another."""
 
@@ -160,7 +160,7 @@ def alert_routed(*, tip: Tip, routings: list[Routing], kind: str = Kind.NEW_TIP,
     now = now or timezone.now()
     everything = list(Routing.objects.filter(tip=tip).select_related("agency"))
     reach = ladder.Reach.load({r.agency_id for r in everything}, now=now)
-    batch = _Batch(tip, kind)
+    batch = AlertBatch(tip, kind)
     for routing in routings:
         agency = reach.agency(routing.agency_id)
         if tip.is_life_safety and routing.role == RoutingRole.RESPONSIBLE:
@@ -180,19 +180,15 @@ def alert_routed(*, tip: Tip, routings: list[Routing], kind: str = Kind.NEW_TIP,
             routing.unreachable = routing.role == RoutingRole.RESPONSIBLE and not agency.reachable_for_routine
         routing.save(update_fields=["unreachable", "ladder_rung", "escalation_due_at"])
 
-    fresh = {r.pk for r in routings}
-    owned = [
-        r
-        for r in everything
-        if r.role == RoutingRole.RESPONSIBLE and r.pk not in fresh and (not r.unreachable or r.acknowledged_at)
-    ] + [r for r in routings if r.role == RoutingRole.RESPONSIBLE and not r.unreachable]
+    current = {r.pk: r for r in everything} | {r.pk: r for r in routings}
+    responsible = [r for r in current.values() if r.role == RoutingRole.RESPONSIBLE]
     unreachable = [r for r in routings if r.role == RoutingRole.RESPONSIBLE and r.unreachable]
-    if unreachable and not owned:
+    if unreachable and all(r.unreachable and not r.acknowledged_at for r in responsible):
         _nobody_can_take_it(batch, reach, tip, unreachable, now)
     batch.done()
 
 
-def _start_ladder(batch: _Batch, reach: ladder.Reach, routing: Routing, tip: Tip, now: datetime) -> None:
+def _start_ladder(batch: AlertBatch, reach: ladder.Reach, routing: Routing, tip: Tip, now: datetime) -> None:
     agency = reach.agency(routing.agency_id)
     routing.unreachable = not agency.reachable_for_life_safety
     rungs = ladder.first_steps(reach, routing.agency_id, tip.category)
@@ -217,7 +213,7 @@ def _start_ladder(batch: _Batch, reach: ladder.Reach, routing: Routing, tip: Tip
 
 
 def _nobody_can_take_it(
-    batch: _Batch, reach: ladder.Reach, tip: Tip, unreachable: list[Routing], now: datetime
+    batch: AlertBatch, reach: ladder.Reach, tip: Tip, unreachable: list[Routing], now: datetime
 ) -> None:
     """None of the tip's responsible agencies can be reached (SECURITY.md 44)."""
     first = unreachable[0]
@@ -264,7 +260,7 @@ def alert_tipster_message(tip: Tip) -> int:
     always is, if anyone can be (the coalescing window aside)."""
     routings = list(Routing.objects.filter(tip=tip).select_related("agency"))
     reach = ladder.Reach.load({r.agency_id for r in routings})
-    batch = _Batch(tip, Kind.TIPSTER_MESSAGE)
+    batch = AlertBatch(tip, Kind.TIPSTER_MESSAGE)
     if tip.is_life_safety:
         for routing in routings:
             agency = reach.agency(routing.agency_id)

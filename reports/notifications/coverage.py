@@ -233,18 +233,20 @@ def agency_reach(agency_ids: Iterable[int] | None = None, *, now: datetime | Non
         target = reach.get(membership.agency_id)
         if target is None:
             continue
-        target.people.append(
-            Person(
-                user=membership.user,
-                role=membership.role,
-                channels=frozenset(reachable_channels(membership.user)),
-                new_tip_alerts=membership.new_tip_alerts,
-                escalation_contact=membership.is_escalation_contact,
-                on_call=(membership.agency_id, membership.user_id) in on_call,
-                tipster_message_alerts=membership.tipster_message_alerts,
-            )
-        )
+        target.people.append(_person(membership, on_call=(membership.agency_id, membership.user_id) in on_call))
     return reach
+
+
+def _person(membership: Membership, *, on_call: bool) -> Person:
+    return Person(
+        user=membership.user,
+        role=membership.role,
+        channels=frozenset(reachable_channels(membership.user)),
+        new_tip_alerts=membership.new_tip_alerts,
+        escalation_contact=membership.is_escalation_contact,
+        on_call=on_call,
+        tipster_message_alerts=membership.tipster_message_alerts,
+    )
 
 
 def coordinators() -> list[Person]:
@@ -258,16 +260,7 @@ def coordinators() -> list[Person]:
         if membership.user_id in seen:
             continue
         seen.add(membership.user_id)
-        people.append(
-            Person(
-                user=membership.user,
-                role=membership.role,
-                channels=frozenset(reachable_channels(membership.user)),
-                new_tip_alerts=membership.new_tip_alerts,
-                escalation_contact=membership.is_escalation_contact,
-                on_call=False,
-            )
-        )
+        people.append(_person(membership, on_call=False))
     return people
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from reports.models import Notification, Routing, RoutingRole, Tip
 from reports.notifications import ladder
-from reports.notifications.alerts import _Batch
+from reports.notifications.alerts import AlertBatch
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -89,7 +89,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
     anyone_acknowledged = any(r.acknowledged_at for r in routings)
     silent = [r.agency.name for r in routings if r.acknowledged_at is None]
     reach = ladder.Reach.load([r.agency_id for r in due], now=now)
-    batch = _Batch(tip, Notification.Kind.ESCALATION)
+    batch = AlertBatch(tip, Notification.Kind.ESCALATION)
     for routing in due:
         rung = ladder.next_step(reach, routing, with_fallback=not anyone_acknowledged)
         if rung is None:

@@ -137,6 +137,15 @@ def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict
     return render(request, "dashboard/tip_detail.html", _detail_context(request, tip, **{name: form}), status=400)
 
 
+def _as_coordinator(request: HttpRequest, tip_id: int) -> Tip:
+    """The tip, for a coordinator's action: 404 as ever for a tip the user cannot see, 403
+    for anyone else."""
+    tip = get_visible_tip(request.user, tip_id, path=request.path)
+    if not is_coordinator(request.user):
+        raise PermissionDenied("coordinators only")
+    return tip
+
+
 def _acting(request: HttpRequest, tip_id: int) -> tuple[Tip, list[Membership]]:
     tip = get_visible_tip(request.user, tip_id, path=request.path)
     return tip, require_actor(request.user, tip)
@@ -161,9 +170,7 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_acknowledge_for(request: HttpRequest, tip_id: int) -> HttpResponse:
     """A coordinator acknowledges for an agency they have reached another way."""
-    tip = get_visible_tip(request.user, tip_id, path=request.path)
-    if not is_coordinator(request.user):
-        raise PermissionDenied("coordinators only")
+    tip = _as_coordinator(request, tip_id)
     form = AcknowledgeForForm(request.POST, tip=tip)
     return _act(
         request,
@@ -278,9 +285,7 @@ def tip_link(request: HttpRequest, tip_id: int) -> HttpResponse:
 @staff_page
 @require_POST
 def tip_reroute(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip = get_visible_tip(request.user, tip_id, path=request.path)
-    if not is_coordinator(request.user):
-        raise PermissionDenied("coordinators only")
+    tip = _as_coordinator(request, tip_id)
     form = RerouteForm(request.POST, tip=tip)
 
     def reroute(data: dict) -> None:

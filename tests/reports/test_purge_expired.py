@@ -185,3 +185,13 @@ def test_old_submission_tokens_are_pruned(make_tip, clayton_high, time_machine):
     assert prune_submission_tokens() == 1
     assert list(SubmissionToken.objects.values_list("tip_id", flat=True)) == [recent.pk]
     assert Tip.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.django_db
+def test_new_information_nobody_has_read_is_not_purged(tips):
+    expired, _ = tips["expired"]
+    Tip.objects.filter(pk=expired.pk).update(new_info_after_closing=True)
+
+    purge_expired()
+
+    assert Tip.objects.filter(pk=expired.pk).exists()
