@@ -32,6 +32,10 @@ run: export DEBUG ?= true
 run: export SMS_URL ?= $(if $(TWILIO_ACCOUNT_SID),,console://)
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: export PYTHONUNBUFFERED ?= 1
+# The 24/7 fallback of the demo (README, Configuration): alerts to it print like the others.
+run: export ALERT_FALLBACK_NAME ?= St. Louis County Police dispatch (demo)
+run: export ALERT_FALLBACK_EMAIL ?= county-dispatch@example.org
+run: export ALERT_FALLBACK_PHONES ?= +13145550199
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_content
@@ -60,6 +64,7 @@ prod-check: $(VENV)/.installed-runtime
 	DATABASE_URL=postgres://safeschools:unused@db.invalid:5432/safeschools CONN_MAX_AGE=60 \
 	REDIS_URL=redis://cache.invalid:6379/0 CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP \
 	EMAIL_URL=smtp+tls://alerts:unused@smtp.invalid:587 VAR_DIR=/nonexistent/safeschools-prod-check \
+	ALERT_FALLBACK_EMAIL=dispatch@safeschools.example.org \
 	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) PHONE_INDEX_KEY=$$(secret) \
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(PY) manage.py check --deploy --fail-level WARNING

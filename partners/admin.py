@@ -1,9 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Agency, Membership, Page, Resource, School, SiteSettings, StaffMobile
+from partners.models import Agency, Membership, OnCallShift, Page, Resource, School, SiteSettings, StaffMobile
 
 
 class HttpsLinks:
@@ -12,13 +13,36 @@ class HttpsLinks:
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
+class OnCallShiftInline(admin.TabularInline):
+    """The agency's weekly on-call rota, in local time (America/Chicago). The person on call
+    is alerted first about a life-safety tip (the alert ladder; see the coverage page)."""
+
+    model = OnCallShift
+    extra = 1
+    verbose_name_plural = _("on-call rota (local time; a night shift past midnight is two rows)")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            agency_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(memberships__agency_id=agency_id, is_active=True)
+                .exclude(memberships__role=Membership.Role.VIEWER)
+                .distinct()
+                if agency_id
+                else get_user_model().objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Agency)
 class AgencyAdmin(HttpsLinks, admin.ModelAdmin):
-    list_display = ["name", "kind", "is_partner", "is_coordinating", "phone", "display_order"]
-    list_filter = ["kind", "is_partner"]
+    list_display = ["name", "kind", "can_act", "is_partner", "is_coordinating", "phone", "display_order"]
+    list_filter = ["kind", "can_act", "is_partner"]
     list_editable = ["display_order"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [OnCallShiftInline]
 
 
 @admin.register(School)
@@ -31,7 +55,7 @@ class SchoolAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "agency", "role", "is_escalation_contact", "textable", "created_at"]
+    list_display = ["user", "agency", "role", "new_tip_alerts", "is_escalation_contact", "textable", "created_at"]
     list_filter = ["role", "agency__kind", "agency"]
     list_select_related = ["user", "agency"]
     search_fields = ["user__username", "user__email", "agency__name"]

@@ -30,6 +30,14 @@ OTHER_KINDS = {
     "mental_health": Agency.Kind.MENTAL_HEALTH,
     "resource": Agency.Kind.OTHER,
 }
+# Partners that cannot act on a tip themselves: routed tips for information only, and shown
+# to the student as help they can reach (with the public number to call).
+CANNOT_ACT = {
+    "988 Suicide & Crisis Lifeline": "988",
+    "Courage2Report (Missouri State Highway Patrol)": "(866) 748-7047",
+    "Missouri Department of Elementary and Secondary Education": "",
+    "National School Safety Center": "",
+}
 DESCRIPTIONS = {
     "county": "The county-wide police department, which also polices many municipalities and school districts under contract.",
     "cooperative": "A cooperative police department shared by several north county municipalities.",
@@ -246,8 +254,13 @@ def load() -> None:
     for order, row in enumerate(_csv("police_agencies.csv")):
         _agency(row["name"], Agency.Kind.POLICE, description=DESCRIPTIONS.get(row["kind"], ""), display_order=order)
     for order, row in enumerate(_csv("other_partners.csv")):
+        extra = {"can_act": False, "phone": CANNOT_ACT[row["name"]]} if row["name"] in CANNOT_ACT else {}
         _agency(
-            row["name"], OTHER_KINDS.get(row["kind"], Agency.Kind.OTHER), description=row["notes"], display_order=order
+            row["name"],
+            OTHER_KINDS.get(row["kind"], Agency.Kind.OTHER),
+            description=row["notes"],
+            display_order=order,
+            **extra,
         )
     with (DATA / "schools.csv").open(newline="", encoding="utf-8") as handle:
         import_schools(read_school_csv(handle))

@@ -18,11 +18,16 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from partners import mobiles
 from partners.content import COORDINATING_AGENCY
-from partners.models import Agency, Membership
+from partners.models import Agency, Membership, OnCallShift, StaffMobile
 from partners.roles import coordinator_group
 
 DEMO_PASSWORD = "demo-only-passphrase"  # noqa: S105 — stated in the README; demo accounts only
+
+
+# Left without staff on purpose, so that the coverage page shows what "red" means.
+UNSTAFFED_DEMO_AGENCY = "Hancock Place School District"
 
 
 @transaction.atomic
@@ -141,3 +146,62 @@ def demo_accounts() -> list[str]:
         if device.key in demo_keys or device.key == demo_totp_key(device.user.username):
             found.add(device.user.username)
     return sorted(found)
+
+
+# --- Coverage: a person on call at every district and police agency --------------------
+
+
+def _duty_title(agency: Agency) -> str:
+    return {Agency.Kind.POLICE: "Duty officer", Agency.Kind.DISTRICT: "Safety lead"}.get(agency.kind, "Duty contact")
+
+
+def _duty_role(agency: Agency) -> str:
+    return {Agency.Kind.POLICE: Membership.Role.OFFICER, Agency.Kind.DISTRICT: Membership.Role.SCHOOL_ADMIN}.get(
+        agency.kind, Membership.Role.AGENCY_STAFF
+    )
+
+
+DUTY_NUMBERS_FROM = 100  # (314) 555-0100 onwards: numbers reserved for fiction
+
+
+@transaction.atomic
+def enrol_coverage_staff() -> list[str]:
+    """Make every demo agency that acts on tips reachable (every district and police
+    agency, and the partners routed tips by category), but one: an agency with no one who
+    can act gets a duty account (alerts only: it cannot sign in), and an agency without a
+    rota gets its first such member on call around the clock. ``UNSTAFFED_DEMO_AGENCY`` is
+    left alone, so that the coverage page shows one red agency. Returns the usernames
+    created."""
+    User = get_user_model()
+    created = []
+    agencies = Agency.objects.filter(can_act=True, is_coordinating=False).exclude(name=UNSTAFFED_DEMO_AGENCY)
+    for number, agency in enumerate(agencies.order_by("pk"), start=DUTY_NUMBERS_FROM):
+        actors = Membership.objects.filter(agency=agency, user__is_active=True).exclude(role=Membership.Role.VIEWER)
+        if not actors.exists():
+            username = f"duty.{agency.slug}"[:150]
+            user, new = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": _duty_title(agency),
+                    "last_name": agency.name,
+                    "email": f"{username}@example.org",
+                },
+            )
+            if new:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                created.append(username)
+            Membership.objects.get_or_create(
+                user=user, agency=agency, defaults={"role": _duty_role(agency), "is_escalation_contact": True}
+            )
+        person = actors.order_by("user_id").values_list("user_id", flat=True).first()
+        if not StaffMobile.objects.filter(user_id=person).exists():
+            # A fictional (555-01xx) number, so urgent alerts show as texts in the worker's
+            # console too (SMS_URL=console:// under make run).
+            mobiles.enrol_verified(user=User.objects.get(pk=person), number=f"+1314555{number:04d}")
+        if not OnCallShift.objects.filter(agency=agency).exists():
+            OnCallShift.objects.bulk_create(
+                OnCallShift(agency=agency, user_id=person, weekday=day, start_hour=0, end_hour=24)
+                for day in OnCallShift.Weekday.values
+            )
+    return created

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from partners.content import COORDINATING_AGENCY
 from partners.models import Agency
 from reports.models import CannedReply, Category, Priority, RoutingRole, RoutingRule
 
@@ -117,9 +118,13 @@ CATEGORIES = [
     ),
 ]
 
-# category, agency, role
+# category, agency, role. The school's district and police agency are always responsible;
+# these add to them. Suicide or self-harm reaches the district's staff (counsellors) through
+# the school, the coordinators to make sure it is followed up, and shows the student the
+# 988 Lifeline, which cannot act on a tip itself (information only).
 RULES = [
-    ("Suicide or self-harm", "988 Suicide & Crisis Lifeline", RoutingRole.RESPONSIBLE),
+    ("Suicide or self-harm", COORDINATING_AGENCY, RoutingRole.INFO_ONLY),
+    ("Suicide or self-harm", "988 Suicide & Crisis Lifeline", RoutingRole.INFO_ONLY),
     ("Abuse or neglect", "St. Louis County Family Court (Juvenile Division)", RoutingRole.INFO_ONLY),
     ("Sexual offense", "St. Louis County Family Court (Juvenile Division)", RoutingRole.INFO_ONLY),
     ("Human trafficking", "St. Louis County Police Department", RoutingRole.RESPONSIBLE),
@@ -161,5 +166,10 @@ def load() -> None:
             RoutingRule.objects.get_or_create(
                 category=Category.objects.get(name=category_name), agency=agency, defaults={"role": role}
             )
+    # Content loaded before 2026-11-30 made the 988 Lifeline responsible for suicide tips: a
+    # routing that could never be alerted or acknowledged.
+    RoutingRule.objects.filter(
+        category__name="Suicide or self-harm", agency__name="988 Suicide & Crisis Lifeline"
+    ).update(role=RoutingRole.INFO_ONLY)
     for order, (title, body) in enumerate(CANNED_REPLIES):
         CannedReply.objects.get_or_create(title=title, defaults={"body": body, "display_order": order})

@@ -15,7 +15,10 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +54,19 @@ class Category(models.Model):
     escalation_minutes = models.PositiveSmallIntegerField(
         _("escalate after (minutes)"),
         default=10,
-        help_text=_("A life-safety tip not acknowledged by a responsible agency within this time escalates."),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Life-safety tips: minutes between the steps of the alert ladder. A responsible agency that "
+            "has not acknowledged within this time is escalated to the next step."
+        ),
+    )
+    on_call_first_minutes = models.PositiveSmallIntegerField(
+        _("on-call person alone first (minutes)"),
+        default=0,
+        help_text=_(
+            "Life-safety tips: minutes the agency's on-call person has to acknowledge before every member "
+            "of the agency is alerted too. 0: the on-call person and every member are alerted at once."
+        ),
     )
     retention_days = models.PositiveIntegerField(
         _("retention after closing (days)"),
@@ -100,6 +115,15 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return f"{self.category} → {self.agency} ({self.get_role_display()})"
 
+    def clean(self) -> None:
+        if self.role == RoutingRole.RESPONSIBLE and self.agency_id and not self.agency.can_act:
+            raise ValidationError(
+                {
+                    "role": _("%(agency)s cannot act on tips: it can receive them for information only.")
+                    % {"agency": self.agency}
+                }
+            )
+
 
 class TipQuerySet(models.QuerySet):
     def visible_to(self, user) -> TipQuerySet:
@@ -131,6 +155,9 @@ class Tip(models.Model):
         DATE = "date", _("On a date")
         UPCOMING = "upcoming", _("It is planned for later")
         UNKNOWN = "unknown", _("I am not sure")
+
+    # Statuses that end a tip's escalation: nobody needs waking for it any more.
+    ESCALATION_STOPS = frozenset({Status.UNFOUNDED, Status.CLOSED, Status.DUPLICATE})
 
     # Coarse status the tipster sees (SECURITY: no detail of the investigation).
     TIPSTER_STATUS = {
@@ -181,6 +208,9 @@ class Tip(models.Model):
     # "unacknowledged first" is an index scan even at a million tips.
     awaiting_acknowledgement = models.BooleanField(default=True)
     first_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The tipster wrote after the tip was closed: back at the top of the queue until
+    # someone acknowledges the new information.
+    new_info_after_closing = models.BooleanField(default=False)
 
     objects = TipQuerySet.as_manager()
 
@@ -196,6 +226,8 @@ class Tip(models.Model):
                 name="reports_tip_attention",
             ),
             models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
+            # The few tips a tipster wrote on after they were closed, pinned above the queue.
+            models.Index(fields=["-id"], condition=Q(new_info_after_closing=True), name="reports_tip_new_info"),
         ]
         # "Closed needs a disposition" is enforced by the triage service: an encrypted
         # column cannot take part in a CHECK constraint.
@@ -214,8 +246,21 @@ class Tip(models.Model):
         return self.TIPSTER_STATUS[self.Status(self.status)]
 
 
+class LadderRung(models.IntegerChoices):
+    """The steps of a life-safety tip's alert ladder, per responsible agency, in order
+    (reports.notifications.ladder)."""
+
+    ON_CALL = 1, _("On call now")
+    MEMBERS = 2, _("Every member of the agency")
+    CONTACTS = 3, _("Escalation contacts")
+    COORDINATORS = 4, _("Partnership coordinators")
+    FALLBACK = 5, _("24/7 fallback")
+
+
 class Routing(models.Model):
     """One agency a tip is routed to, with its own acknowledgement."""
+
+    Rung = LadderRung
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="routings")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings")
@@ -230,6 +275,14 @@ class Routing(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # Life-safety tips: whether the acknowledgement came before the escalation deadline.
     acknowledged_within_target = models.BooleanField(null=True, blank=True)
+    # A coordinator acknowledged for the agency (after phoning it, say): see the tip's notes.
+    acknowledged_on_behalf = models.BooleanField(default=False)
+    # Life-safety tips: the last step of the alert ladder taken for this agency
+    # (a LadderRung; 0 = none yet).
+    ladder_rung = models.PositiveSmallIntegerField(default=0)
+    # Nobody at the agency could be reached when the tip was routed there: the
+    # coordinators were told instead (SECURITY.md 44).
+    unreachable = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["role", "agency__name"]
@@ -248,20 +301,36 @@ class Routing(models.Model):
     def __str__(self) -> str:
         return f"{self.tip} → {self.agency}"
 
-    def acknowledge(self, *, by) -> bool:
-        """Record that a person at this agency has seen the tip; stops its escalation.
+    def acknowledge(self, *, by, on_behalf: bool = False) -> bool:
+        """Record that a person at this agency has seen the tip (or, ``on_behalf``, that a
+        coordinator has made sure the agency has); stops this agency's escalation.
         Returns False if it was already acknowledged (the first acknowledgement stands)."""
         if self.acknowledged_at is not None:
             return False
         self.acknowledged_at = timezone.now()
         self.acknowledged_by = by
+        self.acknowledged_on_behalf = on_behalf
         if self.escalation_due_at is not None:
-            self.acknowledged_within_target = self.acknowledged_at <= self.escalation_due_at
+            # In time: before the ladder went past the agency's own people.
+            self.acknowledged_within_target = self.ladder_rung <= LadderRung.MEMBERS
         self.escalation_due_at = None
         self.save(
-            update_fields=["acknowledged_at", "acknowledged_by", "escalation_due_at", "acknowledged_within_target"]
+            update_fields=[
+                "acknowledged_at",
+                "acknowledged_by",
+                "acknowledged_on_behalf",
+                "escalation_due_at",
+                "acknowledged_within_target",
+            ]
         )
         return True
+
+    def stop_clock(self) -> None:
+        """This agency's escalation ends without an acknowledgement (the tip was closed,
+        found unfounded or a duplicate, or the agency made information only)."""
+        if self.escalation_due_at is not None:
+            self.escalation_due_at = None
+            self.save(update_fields=["escalation_due_at"])
 
 
 class Message(models.Model):
@@ -356,6 +425,8 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         NEW_TIP = "new_tip", _("New tip")
+        REROUTED = "rerouted", _("Re-routed to the agency")
+        UNREACHABLE = "unreachable", _("Nobody reachable at an agency")
         ESCALATION = "escalation", _("Escalation")
         TIPSTER_MESSAGE = "tipster_message", _("Message from a tipster")
         DIGEST = "digest", _("Daily digest")
@@ -375,7 +446,14 @@ class Notification(models.Model):
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # A staff member, or a plain address (the 24/7 fallback's e-mail or phone number from
+    # the settings: never a tipster's). Exactly one of the two.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    address = models.CharField(max_length=254, blank=True)
+    # Why this person or address: a step of the ladder, "assignee", "re-routed", …
+    reason = models.CharField(max_length=60, blank=True)
     urgent = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -387,9 +465,20 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="reports_notification_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(recipient__isnull=False) & Q(address="")) | (Q(recipient__isnull=True) & ~Q(address="")),
+                name="reports_notification_recipient_or_address",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient_id} ({self.status})"
+        return f"{self.get_kind_display()} to {self.recipient_label} ({self.status})"
+
+    @property
+    def recipient_label(self) -> str:
+        """Whom the alert is for, for logs and the audit log: a username or the address."""
+        return self.recipient.get_username() if self.recipient_id else self.address
 
 
 class SmsReplyCode(models.Model):

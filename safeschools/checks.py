@@ -55,3 +55,19 @@ def csrf_middleware_installed(app_configs, **kwargs):
             id="safeschools.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def alert_fallback_configured(app_configs, **kwargs):
+    """A life-safety tip that nobody at its agencies can be reached for goes to the
+    coordinators and the 24/7 fallback (SECURITY.md 44): production needs the fallback."""
+    if settings.ALERT_FALLBACK_EMAIL:
+        return []
+    return [
+        Warning(
+            "No 24/7 fallback is configured for life-safety alerts.",
+            hint="Set ALERT_FALLBACK_EMAIL (and ALERT_FALLBACK_NAME, ALERT_FALLBACK_PHONES), e.g. the county "
+            "police dispatch's; see README, Configuration.",
+            id="safeschools.W044",
+        )
+    ]

@@ -17,9 +17,11 @@ from safeschools.env import (
     LocalSecrets,
     email_settings,
     env_bool,
+    env_email,
     env_fernet_keys,
     env_int,
     env_list,
+    env_phone_list,
     env_secret,
     env_str,
     env_url,
@@ -193,6 +195,19 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The worker's daily jobs (digest e-mails, retention purge, token pruning) run at this local
 # hour; escalations and the outbox are checked every 30 seconds (reports.jobs).
 DAILY_JOBS_HOUR = env_int("DAILY_JOBS_HOUR", 6, minimum=0, maximum=23)
+
+# --- Reaching a person ------------------------------------------------------------------
+# The 24/7 fallback (e.g. the county police dispatch): the last step of every life-safety
+# alert ladder, repeated until a person acknowledges, and alerted at once when nobody at a
+# life-safety tip's agencies can be reached (SECURITY.md 44). Not a user account: alerts
+# go to these addresses. The phone numbers are used once an SMS channel is configured.
+ALERT_FALLBACK_NAME = env_str("ALERT_FALLBACK_NAME", "24/7 fallback")
+ALERT_FALLBACK_EMAIL = env_email("ALERT_FALLBACK_EMAIL")
+ALERT_FALLBACK_PHONES = env_phone_list("ALERT_FALLBACK_PHONES", [])
+# At most one alert per person (or fallback address) per tip in this many minutes, so that
+# a tipster writing again and again cannot flood anyone's phone (SECURITY.md 39). The
+# escalation ladder is never held back. 0 turns coalescing off.
+ALERT_COALESCE_MINUTES = env_int("ALERT_COALESCE_MINUTES", 10, minimum=0, maximum=24 * 60)
 
 # --- Retention --------------------------------------------------------------------------
 # Closed tips are deleted this many days after closing, unless their category sets its own

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from reports.intake import images, receipts, tokens
 from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
 from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
+from reports.intake.told import who_was_told
 from reports.models import Tip
 from safeschools import page_cache
 from safeschools.cache import cached
@@ -134,7 +135,7 @@ def _submit(request: HttpRequest) -> HttpResponse:
 
 
 def _receipt_page(request: HttpRequest, receipt: str, tip: Tip, **extra) -> HttpResponse:
-    context = {"receipt": receipt, "receipt_groups": receipt.split("-"), "tip": tip, **extra}
+    context = {"receipt": receipt, "receipt_groups": receipt.split("-"), "tip": tip, "told": who_was_told(tip), **extra}
     return render(request, "reports/receipt.html", context)
 
 
@@ -178,7 +179,7 @@ def confirm_receipt(request: HttpRequest) -> HttpResponse:
         return redirect("reports:check")
     if request.POST.get("saved") != "yes":
         return _receipt_page(request, receipts.format_receipt(receipts.normalize(receipt)), tip, confirm_error=True)
-    return render(request, "reports/thanks.html", {"tip": tip})
+    return render(request, "reports/thanks.html", {"tip": tip, "told": who_was_told(tip)})
 
 
 @tip_page

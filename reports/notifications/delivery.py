@@ -106,7 +106,7 @@ class EmailChannel(Channel):
     """E-mail through Django's mail backend: SMTP in production (``EMAIL_URL``)."""
 
     def send(self, notification: Notification) -> None:
-        if not notification.recipient.email:
+        if notification.recipient_id is not None and not notification.recipient.email:
             raise PermanentDeliveryError(f"{notification.recipient.get_username()} has no e-mail address.")
         emails.build_message(notification).send(fail_silently=False)
 
@@ -207,7 +207,7 @@ def _audit(notification: Notification, outcome: str, **detail) -> None:
         tip=tip,
         outcome=outcome,
         kind=notification.kind,
-        recipient=notification.recipient.get_username(),
+        recipient=notification.recipient_label,
         agency=notification.agency.name if notification.agency_id else "",
         channel=notification.channel,
         attempts=notification.attempts,
@@ -215,16 +215,21 @@ def _audit(notification: Notification, outcome: str, **detail) -> None:
     )
 
 
-def _acknowledged(notification: Notification) -> bool:
-    return Routing.objects.filter(
-        tip_id=notification.tip_id, role=RoutingRole.RESPONSIBLE, acknowledged_at__isnull=False
+def _escalation_over(notification: Notification) -> bool:
+    """The escalation has ended since the alert was queued: the tip is closed, unfounded or
+    a duplicate, or every responsible agency has acknowledged (or been acknowledged for)."""
+    status = Tip.objects.filter(pk=notification.tip_id).values_list("status", flat=True).first()
+    if status is None or status in Tip.ESCALATION_STOPS:
+        return True
+    return not Routing.objects.filter(
+        tip_id=notification.tip_id, role=RoutingRole.RESPONSIBLE, acknowledged_at__isnull=True
     ).exists()
 
 
 def deliver(notification: Notification) -> str:
     """Send one claimed row and record what happened: "sent", "retrying", "failed" or
-    "cancelled" (an escalation whose tip was acknowledged meanwhile)."""
-    if notification.kind == Notification.Kind.ESCALATION and _acknowledged(notification):
+    "cancelled" (an escalation whose reason is gone: see ``_escalation_over``)."""
+    if notification.kind == Notification.Kind.ESCALATION and _escalation_over(notification):
         with transaction.atomic():
             if _finish(notification, status=Notification.Status.CANCELLED, last_error=""):
                 _audit(notification, "cancelled", reason="acknowledged")
@@ -243,7 +248,7 @@ def deliver(notification: Notification) -> str:
         "Alert %s sent: %s to %s by %s",
         notification.pk,
         notification.kind,
-        notification.recipient.get_username(),
+        notification.recipient_label,
         notification.channel,
     )
     return "sent"
@@ -323,7 +328,7 @@ def retry_failed(notifications: QuerySet[Notification], *, by) -> int:
                 tip=tip,
                 outcome="retry requested",
                 kind=notification.kind,
-                recipient=notification.recipient.get_username(),
+                recipient=notification.recipient_label,
             )
     if rows:
         request_delivery()

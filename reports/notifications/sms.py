@@ -85,10 +85,19 @@ def render(notification: Notification) -> str:
         text = f"{SENDER}, {priority}: new tip {reference} for {agency}. {link}"
     elif kind == Notification.Kind.ESCALATION:
         text = f"{SENDER}, {URGENT}: tip {reference} is not acknowledged yet ({agency}). {link}"
+    elif kind == Notification.Kind.REROUTED:
+        priority = URGENT if notification.urgent else NORMAL
+        text = f"{SENDER}, {priority}: tip {reference} was re-routed to {agency}. {link}"
+    elif kind == Notification.Kind.UNREACHABLE:
+        priority = URGENT if notification.urgent else NORMAL
+        return f"{SENDER}, {priority}: tip {reference} reaches no one at {agency}; please act or phone them. {link}"
     else:
         priority = URGENT if notification.urgent else NORMAL
         return f"{SENDER}, {priority}: the tipster wrote on {reference} ({agency}). {link}"
-    if can_acknowledge(user_id=notification.recipient_id, tip_id=notification.tip_id):
+    # The 24/7 fallback (an address, no account) cannot acknowledge by reply: it has the link.
+    if notification.recipient_id is not None and can_acknowledge(
+        user_id=notification.recipient_id, tip_id=notification.tip_id
+    ):
         code = reply_code(recipient_id=notification.recipient_id, tip_id=notification.tip_id)
         text += f" Reply ACK {code} to acknowledge."
     return text
@@ -116,6 +125,13 @@ def send_alert(notification: Notification) -> str:
     when the provider refuses it for good, and ``safeschools.sms.SmsError`` to retry."""
     if not sms.enabled():
         raise NothingToSend("text messages are switched off")
+    if notification.recipient_id is None:  # the 24/7 fallback's own number
+        if not notification.address:
+            raise PermanentSmsFailure("no number to text")
+        try:
+            return sms.send(to=notification.address, body=render(notification))
+        except sms.SmsRejected as exc:
+            raise PermanentSmsFailure(str(exc)) from None
     mobile = StaffMobile.objects.textable().filter(user_id=notification.recipient_id).first()
     if mobile is None:
         raise NothingToSend("the recipient has no mobile to text now (removed, or replied STOP)")

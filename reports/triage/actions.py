@@ -10,7 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Agency, Membership
-from reports.models import Attachment, Message, Note, Routing, RoutingRole, Tip
+from reports.models import Attachment, Message, Note, Notification, Routing, RoutingRole, Tip
+from reports.notifications import alerts, escalation
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -54,25 +55,16 @@ def _changed(tip: Tip, actor, **detail) -> None:
 
 @transaction.atomic
 def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int, via: str = "") -> list[Routing]:
-    """Acknowledge the tip for each of the actor's routed agencies (stops escalation).
-    ``via`` names a way other than the dashboard ("SMS") for the audit log."""
+    """Acknowledge the tip for each of the actor's routed agencies (stops their escalation),
+    and any new information the tipster sent after it was closed. ``via`` names a way other
+    than the dashboard ("SMS") for the audit log."""
     _claim(tip, version)
-    routings = Routing.objects.filter(
-        tip=tip, agency_id__in=[m.agency_id for m in memberships], acknowledged_at=None
-    ).select_related("agency")
-    done = [r for r in routings if r.acknowledge(by=actor)]
-    if not done:
+    routings = Routing.objects.filter(tip=tip, agency_id__in=[m.agency_id for m in memberships], acknowledged_at=None)
+    done = [r for r in routings.select_related("agency") if r.acknowledge(by=actor)]
+    new_info = tip.new_info_after_closing
+    if not done and not new_info:
         raise TriageError("Your agency has already acknowledged this tip.")
-    fields = []
-    if any(r.role == RoutingRole.RESPONSIBLE for r in done) and tip.awaiting_acknowledgement:
-        tip.awaiting_acknowledgement = False
-        tip.first_acknowledged_at = timezone.now()
-        fields += ["awaiting_acknowledgement", "first_acknowledged_at"]
-    if tip.status == Status.NEW:
-        tip.status = Status.ACKNOWLEDGED
-        fields.append("status")
-    if fields:
-        tip.save(update_fields=fields)
+    _after_acknowledgement(tip, done, clear_new_info=new_info)
     for routing in done:
         audit.record(
             AuditEvent.Action.TIP_ACKNOWLEDGED,
@@ -81,7 +73,61 @@ def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int,
             agency=routing.agency.name,
             **({"via": via} if via else {}),
         )
+    if new_info:
+        audit.record(AuditEvent.Action.TIP_ACKNOWLEDGED, actor=actor, tip=tip, new_info_after_closing=True)
     return done
+
+
+@transaction.atomic
+def acknowledge_for(*, tip: Tip, actor, agency: Agency, note: str, version: int) -> Routing:
+    """A coordinator acknowledges for an agency that cannot do it itself (nobody enrolled,
+    nobody answering the alerts), after reaching it another way: "phoned their dispatch at
+    14:05, Sgt. Diaz is sending a car". Stops that agency's escalation; the note goes on the
+    tip's timeline (encrypted, like every note) and the audit log says who did it for whom."""
+    if not note.strip():
+        raise TriageError("Write whom you reached at the agency, and how.")
+    _claim(tip, version)
+    routing = Routing.objects.filter(tip=tip, agency=agency).first()
+    if routing is None:
+        raise TriageError(f"The tip is not routed to {agency.name}.")
+    if not routing.acknowledge(by=actor, on_behalf=True):
+        raise TriageError(f"{agency.name} has already acknowledged this tip.")
+    _after_acknowledgement(tip, [routing], clear_new_info=False)
+    coordinating = Agency.objects.filter(is_coordinating=True).first()
+    note_row = Note.objects.create(
+        tip=tip,
+        author=actor,
+        agency=coordinating,
+        body=f"Acknowledged by the Partnership office for {agency.name}: {note.strip()}",
+    )
+    audit.record(
+        AuditEvent.Action.TIP_ACKNOWLEDGED,
+        actor=actor,
+        tip=tip,
+        agency=agency.name,
+        on_behalf_by="Partnership office",
+        note_id=note_row.pk,
+    )
+    return routing
+
+
+def _after_acknowledgement(tip: Tip, done: list[Routing], *, clear_new_info: bool) -> None:
+    fields = []
+    if any(r.role == RoutingRole.RESPONSIBLE for r in done) and tip.awaiting_acknowledgement:
+        tip.awaiting_acknowledgement = False
+        if tip.first_acknowledged_at is None:
+            tip.first_acknowledged_at = timezone.now()
+            fields.append("first_acknowledged_at")
+        fields.append("awaiting_acknowledgement")
+    if clear_new_info:
+        tip.new_info_after_closing = False
+        tip.awaiting_acknowledgement = False
+        fields += ["new_info_after_closing", "awaiting_acknowledgement"]
+    if tip.status == Status.NEW:
+        tip.status = Status.ACKNOWLEDGED
+        fields.append("status")
+    if fields:
+        tip.save(update_fields=sorted(set(fields)))
 
 
 @transaction.atomic
@@ -119,8 +165,18 @@ def set_status(*, tip: Tip, actor, status: str, disposition: str, version: int, 
         fields.append("disposition")
     tip.closed_at = timezone.now() if status == Status.CLOSED else None
     fields.append("closed_at")
+    if previous == Status.CLOSED and tip.new_info_after_closing:
+        # Reopened: the new information is being dealt with.
+        tip.new_info_after_closing = False
+        tip.awaiting_acknowledgement = Routing.objects.filter(
+            tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None
+        ).exists()
+        fields += ["new_info_after_closing", "awaiting_acknowledgement"]
     tip.save(update_fields=fields)
+    stopped = escalation.stop(tip) if status in Tip.ESCALATION_STOPS else 0
     _changed(tip, actor, field="status", previous=previous, value=status, disposition_written="disposition" in fields)
+    if stopped:
+        audit.record(AuditEvent.Action.ESCALATION, actor=actor, tip=tip, stopped=True, status=status)
 
 
 @transaction.atomic
@@ -144,23 +200,47 @@ def link(*, tip: Tip, actor, other: Tip, kind: str, version: int) -> None:
 
 
 @transaction.atomic
-def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agency], version: int) -> None:
-    """Coordinators only: add or remove routed agencies. Takes effect on the next request:
-    visibility is read from the routing rows every time."""
-    _claim(tip, version)
-    remaining = Routing.objects.filter(tip=tip).exclude(agency__in=remove)
-    if not remaining.exists() and not add:
-        raise TriageError("A tip must stay routed to at least one agency.")
-    for agency in remove:
-        if Routing.objects.filter(tip=tip, agency=agency).delete()[0]:
-            audit.record(AuditEvent.Action.TIP_ROUTED, actor=actor, tip=tip, removed=agency.name)
+def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agency], version: int) -> list[Routing]:
+    """Coordinators only: add or remove routed agencies, or change an agency's role.
+
+    A routing added (or made responsible) gets the full treatment of a new tip: its people
+    are alerted ("re-routed to you"), and on a life-safety tip its own escalation clock
+    starts, with the coordinators and the fallback told at once if nobody there can be
+    reached (``alerts.alert_routed``). Removing an agency, or making it information only,
+    stops its clock. Visibility is read from the routing rows on every request, so the
+    change shows on the next one."""
     for agency, role in add:
-        _, created = Routing.objects.update_or_create(
+        if role == RoutingRole.RESPONSIBLE and not agency.can_act:
+            raise TriageError(f"{agency.name} cannot act on tips: add it for information only.")
+    _claim(tip, version)
+    removed_ids = {a.pk for a in remove} - {a.pk for a, _ in add}
+    if not Routing.objects.filter(tip=tip).exclude(agency_id__in=removed_ids).exists() and not add:
+        raise TriageError("A tip must stay routed to at least one agency.")
+    roles = dict(Routing.objects.filter(tip=tip).exclude(agency_id__in=removed_ids).values_list("agency_id", "role"))
+    roles |= {agency.pk: role for agency, role in add}
+    if RoutingRole.RESPONSIBLE not in roles.values():
+        raise TriageError("At least one routed agency must be responsible for the tip.")
+    for agency in remove:
+        if agency.pk in removed_ids and Routing.objects.filter(tip=tip, agency=agency).delete()[0]:
+            audit.record(AuditEvent.Action.TIP_ROUTED, actor=actor, tip=tip, removed=agency.name)
+    fresh = []
+    for agency, role in add:
+        routing, created = Routing.objects.get_or_create(
             tip=tip, agency=agency, defaults={"role": role, "reason": f"re-routed by {actor.get_username()}"}
         )
+        changed = not created and routing.role != role
+        if changed:
+            routing.role = role
+            routing.reason = f"{routing.reason}; made {RoutingRole(role).label.lower()} by {actor.get_username()}"
+            routing.save(update_fields=["role", "reason"])
+            if role == RoutingRole.INFO_ONLY:
+                routing.stop_clock()
+        if created or (changed and role == RoutingRole.RESPONSIBLE and routing.acknowledged_at is None):
+            fresh.append(routing)
         audit.record(AuditEvent.Action.TIP_ROUTED, actor=actor, tip=tip, added=agency.name, role=role, new=created)
-    if not Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE).exists():
-        raise TriageError("At least one routed agency must be responsible for the tip.")
+    if fresh and tip.status not in Tip.ESCALATION_STOPS:
+        alerts.alert_routed(tip=tip, routings=fresh, kind=Notification.Kind.REROUTED)
+    return fresh
 
 
 @transaction.atomic

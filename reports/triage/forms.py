@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from partners import mobiles
 from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
+from reports.notifications.coverage import State
 from reports.triage.actions import NEXT_STATUSES
 from reports.triage.queue import SORT_LABELS, Filters
 
@@ -39,6 +40,7 @@ class QueueFilterForm(forms.Form):
     )
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     unacknowledged = forms.BooleanField(label=_("Not yet acknowledged"), required=False)
+    unowned = forms.BooleanField(label=_("Unowned: nobody at its agencies can be reached"), required=False)
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -54,16 +56,19 @@ class QueueFilterForm(forms.Form):
     # The filters laid out in columns; status comes from the tabs, the two checkboxes share one.
     CHOSEN = ("q", "category", "school", "priority", "received_from", "received_to", "sort", "size")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, coordinator: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         column = "col-sm-6 col-lg-3"
+        checkboxes = ("mine", "unacknowledged", "unowned") if coordinator else ("mine", "unacknowledged")
+        if not coordinator:  # only coordinators have tips that nobody can take
+            del self.fields["unowned"]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_class = "row g-2 mt-1 align-items-end queue-filters"
         self.helper.layout = Layout(
             "status",
             *(Div(name, css_class=column) for name in self.CHOSEN),
-            Div("mine", "unacknowledged", css_class=column),
+            Div(*checkboxes, css_class=column),
             Div(
                 StrictButton(_("Apply"), type="submit", css_class="btn btn-primary"),
                 HTML('<a class="btn btn-link" href="{% url \'dashboard:queue\' %}">Clear</a>'),
@@ -80,6 +85,7 @@ class QueueFilterForm(forms.Form):
             priority=data.get("priority"),
             assigned_to_me=bool(data.get("mine")),
             unacknowledged=bool(data.get("unacknowledged")),
+            unowned=bool(data.get("unowned")),
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
             query=data.get("q") or "",
@@ -120,6 +126,34 @@ class AcknowledgeForm(VersionedForm):
     submit_label = _("Acknowledge for my agency")
     submit_css = "btn btn-warning"
     form_css = ""
+
+    def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
+        if tip.new_info_after_closing:  # what the button acknowledges then
+            self.submit_label = _("Acknowledge the new information")
+        super().__init__(*args, tip=tip, **kwargs)
+
+
+class AcknowledgeForForm(VersionedForm):
+    """A coordinator acknowledges for a responsible agency that has not, after reaching it."""
+
+    prefix = "ackfor"
+    url_name = "dashboard:tip-acknowledge-for"
+    submit_label = _("Acknowledge for this agency")
+    submit_css = "btn btn-outline-warning btn-sm"
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("For"), empty_label=None)
+    note = forms.CharField(
+        label=_("Whom you reached, and how"),
+        help_text=_("For example: phoned their dispatch at 14:05, Sgt. Diaz is sending a car. On the timeline."),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
+        super().__init__(*args, tip=tip, **kwargs)
+        silent = Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None)
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=silent.values("agency_id"))
+        # Most often the agency nobody could be reached at: chosen already.
+        self.fields["agency"].initial = silent.filter(unreachable=True).values_list("agency_id", flat=True).first()
 
 
 class AssignForm(VersionedForm):
@@ -226,18 +260,33 @@ class RerouteForm(VersionedForm):
         queryset=Agency.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Remove")
     )
 
-    def __init__(self, *args, tip: Tip, **kwargs) -> None:
+    def __init__(self, *args: Any, tip: Tip, reach: dict | None = None, **kwargs: Any) -> None:
         super().__init__(*args, tip=tip, **kwargs)
         self.fields["remove"].queryset = Agency.objects.filter(
             pk__in=Routing.objects.filter(tip=tip).values("agency_id")
         )
+        if reach is not None:
+            # The coverage check, as the coordinator chooses: who a tip sent there would reach.
+            self.fields["add_agency"].label_from_instance = lambda agency: _agency_with_reach(agency, reach)
 
     def clean(self) -> dict:
         data = super().clean()
         if not data.get("add_agency") and not data.get("remove"):
             raise forms.ValidationError(_("Choose an agency to add or remove."))
         data["role"] = data.get("role") or RoutingRole.RESPONSIBLE
+        agency = data.get("add_agency")
+        if agency and not agency.can_act and data["role"] == RoutingRole.RESPONSIBLE:
+            self.add_error(
+                "role", _("%(agency)s cannot act on tips: add it for information only.") % {"agency": agency}
+            )
         return data
+
+
+def _agency_with_reach(agency: Agency, reach: dict) -> str:
+    target = reach.get(agency.pk)
+    if target is None or target.state == State.GREEN:
+        return agency.name
+    return f"{agency.name} ({target.state}: {', '.join(target.reasons)})"
 
 
 class ExportForm(QueueFilterForm):

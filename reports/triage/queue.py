@@ -18,7 +18,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from partners.models import Membership
-from reports import search
+from reports import search, selectors
 from reports.models import Routing, Tip
 from safeschools.rows import RowComparison
 
@@ -45,6 +45,7 @@ class Filters:
     priority: int | None = None
     assigned_to_me: bool = False
     unacknowledged: bool = False
+    unowned: bool = False
     received_from: date | None = None
     received_to: date | None = None
     query: str = ""
@@ -64,6 +65,8 @@ def filtered(user, filters: Filters, *, include_status: bool = True) -> QuerySet
         tips = tips.filter(assigned_to=user)
     if filters.unacknowledged:
         tips = tips.filter(_unacknowledged_by(user))
+    if filters.unowned:
+        tips = selectors.unowned(tips)
     if filters.received_from:
         tips = tips.filter(received_at__gte=_start_of(filters.received_from))
     if filters.received_to:
@@ -200,3 +203,21 @@ def page(tips: QuerySet[Tip], *, sort: str, cursor: str = "", size: int = 50) ->
 
 def _key(tip: Tip, ordering: list[tuple[str, bool]]) -> list:
     return [getattr(tip, field) for field, _ in ordering]
+
+
+def new_info_after_closing(user, *, limit: int = 20) -> list[Tip]:
+    """Closed tips the tipster has written on since, pinned above the queue until someone
+    acknowledges the new information (a partial index keeps this cheap)."""
+    return list(Tip.objects.visible_to(user).filter(new_info_after_closing=True).order_by("-id")[:limit])
+
+
+RED_TARGETS_TTL = 30
+
+
+def cached_red_targets() -> list[str]:
+    """Names of the agencies nobody can be reached at that are responsible for an open tip
+    (the coordinators' banner), from the shared cache for ``RED_TARGETS_TTL`` seconds."""
+    from reports.notifications.coverage import red_targets_of_open_tips
+    from safeschools.cache import cached
+
+    return cached("queue-red-targets", lambda: [a.name for a in red_targets_of_open_tips()], RED_TARGETS_TTL)

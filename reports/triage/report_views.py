@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from partners.models import Membership
 from reports.models import Routing
+from reports.notifications import coverage
 from reports.triage import queue, stats
 from reports.triage.access import is_coordinator
 from reports.triage.forms import ExportForm, QueueFilterForm
@@ -135,3 +136,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
     }
     return render(request, "dashboard/audit.html", context)
+
+
+@staff_page
+@require_safe
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """Coordinators: every agency and school, and whether a life-safety tip sent there now
+    would reach a person who can act."""
+    if not is_coordinator(request.user):
+        raise PermissionDenied("coordinators only")
+    return render(request, "dashboard/coverage.html", {"coverage": coverage.coverage()})

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from partners.access import staff_required
 from partners.models import Membership, memberships_of
-from reports.models import Attachment, CannedReply, Routing, Tip
-from reports.selectors import with_overdue
+from reports.models import Attachment, CannedReply, Routing, RoutingRole, Tip
+from reports.notifications import coverage, ladder
+from reports.selectors import with_overdue, with_unowned
 from reports.triage import actions, queue
 from reports.triage.access import acting_memberships, assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.triage.forms import (
+    AcknowledgeForForm,
     AcknowledgeForm,
     AssignForm,
     LinkForm,
@@ -43,11 +45,14 @@ def staff_page(view):
 @staff_page
 @require_safe
 def queue_page(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None)
+    coordinator = is_coordinator(request.user)
+    form = QueueFilterForm(request.GET or None, coordinator=coordinator)
     filters = form.filters()
     tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
-    my_agencies = None if is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)]
+    my_agencies = None if coordinator else [m.agency_id for m in memberships_of(request.user)]
     tips = with_overdue(tips, agency_ids=my_agencies)
+    if my_agencies is None:  # coordinators: which tips nobody has
+        tips = with_unowned(tips)
     page = queue.page(
         tips.select_related("category", "school", "assigned_to"),
         sort=form.sort_order,
@@ -58,6 +63,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {"form": form, "page": page, "counts": counts, "query": query.urlencode(), "filters": filters}
+    context["reopened"] = queue.new_info_after_closing(request.user)
+    if my_agencies is None:
+        context["red_targets"] = queue.cached_red_targets()
     return render(request, "dashboard/queue.html", context)
 
 
@@ -70,12 +78,17 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
     mine = {m.agency_id for m in acting}
     attachments = list(tip.attachments.defer("content"))
     canned = list(CannedReply.objects.filter(active=True))
+    reach = coverage.agency_reach() if coordinator else None
     return {
         "tip": tip,
         "routings": routings,
+        "ladders": ladder.tip_ladders(tip, routings),
         "can_act": bool(acting),
         "coordinator": coordinator,
-        "can_acknowledge": any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
+        "can_acknowledge": tip.new_info_after_closing
+        or any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
+        "can_acknowledge_for": coordinator
+        and any(r.role == RoutingRole.RESPONSIBLE and r.acknowledged_at is None for r in routings),
         "attachments": attachments,
         "timeline": actions.timeline(tip, attachments=attachments),
         "related": tip.related.all(),
@@ -92,7 +105,9 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
             "note": bound.get("note") or NoteForm(tip=tip),
             "message": bound.get("message") or MessageForm(canned=canned, tip=tip),
             "link": bound.get("link") or LinkForm(initial=version, tip=tip),
-            "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip),
+            "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip, reach=reach),
+            "acknowledge_for": bound.get("acknowledge_for")
+            or (AcknowledgeForForm(initial=version, tip=tip) if coordinator else None),
         },
     }
 
@@ -124,6 +139,15 @@ def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict
     return render(request, "dashboard/tip_detail.html", _detail_context(request, tip, **{name: form}), status=400)
 
 
+def _as_coordinator(request: HttpRequest, tip_id: int) -> Tip:
+    """The tip, for a coordinator's action: 404 as ever for a tip the user cannot see, 403
+    for anyone else."""
+    tip = get_visible_tip(request.user, tip_id, path=request.path)
+    if not is_coordinator(request.user):
+        raise PermissionDenied("coordinators only")
+    return tip
+
+
 def _acting(request: HttpRequest, tip_id: int) -> tuple[Tip, list[Membership]]:
     tip = get_visible_tip(request.user, tip_id, path=request.path)
     return tip, require_actor(request.user, tip)
@@ -141,6 +165,24 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
         form,
         lambda d: actions.acknowledge(tip=tip, actor=request.user, memberships=memberships, version=d["version"]),
         "Acknowledged for your agency.",
+    )
+
+
+@staff_page
+@require_POST
+def tip_acknowledge_for(request: HttpRequest, tip_id: int) -> HttpResponse:
+    """A coordinator acknowledges for an agency they have reached another way."""
+    tip = _as_coordinator(request, tip_id)
+    form = AcknowledgeForForm(request.POST, tip=tip)
+    return _act(
+        request,
+        tip,
+        "acknowledge_for",
+        form,
+        lambda d: actions.acknowledge_for(
+            tip=tip, actor=request.user, agency=d["agency"], note=d["note"], version=d["version"]
+        ),
+        "Acknowledged for the agency; its escalation has stopped.",
     )
 
 
@@ -245,9 +287,7 @@ def tip_link(request: HttpRequest, tip_id: int) -> HttpResponse:
 @staff_page
 @require_POST
 def tip_reroute(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip = get_visible_tip(request.user, tip_id, path=request.path)
-    if not is_coordinator(request.user):
-        raise PermissionDenied("coordinators only")
+    tip = _as_coordinator(request, tip_id)
     form = RerouteForm(request.POST, tip=tip)
 
     def reroute(data: dict) -> None:

@@ -89,3 +89,46 @@ def test_detail_query_count_is_fixed(staff_client, officer_olsen, clayton_tip):
         return [q for q in queries if "SAVEPOINT" not in q["sql"]]
 
     assert len(real(after)) == len(real(before))
+
+
+@pytest.mark.django_db
+def test_the_alert_ladder_is_shown_with_who_and_when(
+    time_machine, settings, staff_client, officer_olsen, coordinator_cole, make_tip, clayton_high
+):
+    from datetime import timedelta
+
+    from partners.models import Membership, OnCallShift
+    from reports.notifications.escalation import escalate_due
+    from tests.reports.conftest import TUESDAY_10AM
+
+    settings.ALERT_FALLBACK_NAME = "County dispatch"
+    settings.ALERT_FALLBACK_EMAIL = "dispatch@example.org"
+    Membership.objects.filter(user=officer_olsen).update(is_escalation_contact=True)
+    OnCallShift.objects.create(
+        agency=clayton_high.police_agency, user=officer_olsen, weekday=1, start_hour=8, end_hour=18
+    )
+    time_machine.move_to(TUESDAY_10AM, tick=False)
+    tip = make_tip(school=clayton_high, danger_now=True).tip
+    time_machine.move_to(TUESDAY_10AM + timedelta(minutes=10), tick=False)
+    escalate_due()
+
+    page = staff_client(coordinator_cole).get(detail(tip)).content.decode()
+    ladder = page.split('id="ladder"')[1].split("</section>")[0]
+    police = ladder.split("Clayton Police Department")[1].split("</ol>")[0]
+    steps = [" ".join(step.split()) for step in police.split('class="ladder-step')[1:]]
+    assert "✓ Alerted</span> <strong>On call now</strong>: Oliver Olsen" in steps[0]
+    assert "✓ Alerted</span> <strong>Every member of the agency</strong>: Oliver Olsen" in steps[1]
+    assert "✓ Alerted</span> <strong>Escalation contacts</strong>: Oliver Olsen" in steps[2]
+    assert "Next, 10:20 AM</span> <strong>Partnership coordinators</strong>: Casey Cole" in steps[3]
+    assert "10:30 AM</span> <strong>24/7 fallback</strong>: dispatch@example.org" in steps[4]
+    assert "repeats every 10 min" in steps[4]
+    district = " ".join(ladder.split("Clayton School District")[1].split())
+    assert "✓ Alerted</span> <strong>Partnership coordinators</strong>: Casey Cole" in district
+    # Nobody has acknowledged the tip, so the district went on to the fallback at 10:10.
+    assert "✓ Alerted, again 10:20 AM</span> <strong>24/7 fallback</strong>: dispatch@example.org" in district
+
+
+@pytest.mark.django_db
+def test_a_routine_tip_has_no_ladder(staff_client, officer_olsen, make_tip, clayton_high):
+    tip = make_tip(school=clayton_high).tip
+    assert 'id="ladder"' not in staff_client(officer_olsen).get(detail(tip)).content.decode()

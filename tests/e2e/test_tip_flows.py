@@ -130,7 +130,8 @@ def test_coordinator_reroutes_the_tip(live_server, county, make_tip, coordinator
     page.goto(f"{live_server.url}/staff/tips/{tip.pk}/")
 
     page.get_by_text("Re-route (coordinators)").click()
-    page.get_by_label("Add agency").select_option(label="Kirkwood Police Department")
+    # The choice shows each agency's coverage: nobody is enrolled at Kirkwood PD here.
+    page.get_by_label("Add agency").select_option(label="Kirkwood Police Department (red: no one enrolled)")
     page.get_by_role("button", name="Change routing").click()
 
     routed = page.get_by_role("region", name="Routed to").get_by_role("listitem")

@@ -27,7 +27,7 @@ def test_load_content_is_idempotent_and_keeps_edits(settings):
     assert Agency.objects.filter(kind=Agency.Kind.POLICE).count() == 25
     assert Agency.objects.filter(is_coordinating=True).count() == 1
     assert Category.objects.filter(is_life_safety=True).count() == 4
-    assert RoutingRule.objects.count() == 4 and CannedReply.objects.count() == 3
+    assert RoutingRule.objects.count() == 5 and CannedReply.objects.count() == 3
     before = counts()
     Page.objects.filter(slug="about").update(title="Edited by a coordinator")
     Category.objects.filter(name="Bullying").update(description="Edited too.")

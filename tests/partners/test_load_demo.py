@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from partners.models import Membership
+from partners.models import Agency, Membership
 from reports.models import Tip
 
 
@@ -90,3 +90,37 @@ def test_demo_coordinator_account(demo_loaded):
     assert Membership.objects.get(user=coordinator).role == Membership.Role.COORDINATOR
     assert coordinator.check_password("demo-only-passphrase")
     assert coordinator.is_staff and coordinator.groups.filter(name="Coordinators").exists()
+
+
+def test_demo_site_pages_render(client, demo_loaded):
+    for url in ["/", "/about/", "/partners/", "/districts/", "/resources/", "/contact/", "/p/how-reporting-works/"]:
+        assert client.get(url).status_code == 200, url
+    body = client.get("/districts/").content.decode()
+    assert "Special School District of St. Louis County" in body
+    assert 'href="https://ssdmo.org/"' in body
+
+
+def test_load_demo_covers_every_district_and_police_agency_but_one(demo_loaded, settings):
+    from partners.demo import UNSTAFFED_DEMO_AGENCY
+    from reports.notifications.coverage import State, coverage
+
+    assert f"{UNSTAFFED_DEMO_AGENCY} is left unstaffed on purpose" in demo_loaded
+
+    result = coverage()
+    school_agencies = [a for a in result.agencies if a.agency.kind in (Agency.Kind.DISTRICT, Agency.Kind.POLICE)]
+    assert len(school_agencies) == 48
+    assert [a.agency.name for a in result.agencies if a.state == State.RED] == [UNSTAFFED_DEMO_AGENCY]
+    for target in school_agencies:
+        if target.agency.name != UNSTAFFED_DEMO_AGENCY:
+            assert target.reachable_actors and target.on_call_now, target.agency.name
+    assert {a.agency.name for a in result.agencies if a.state == State.INFO} == {
+        "988 Suicide & Crisis Lifeline",
+        "Courage2Report (Missouri State Highway Patrol)",
+        "Missouri Department of Elementary and Secondary Education",
+        "National School Safety Center",
+    }
+    duty = get_user_model().objects.filter(username__startswith="duty.")
+    assert duty.count() == 44 and not any(user.has_usable_password() for user in duty)
+
+    call_command("load_demo", "--i-know-this-is-not-production", stdout=StringIO())
+    assert get_user_model().objects.filter(username__startswith="duty.").count() == 44

@@ -130,20 +130,28 @@ def test_a_life_safety_tip_goes_out_and_escalates_through_the_worker(
     assert [name for name, _ in _waiting(queue)] == ["deliver_notifications"]
 
     run_worker()
-    assert sorted(m.to[0] for m in mail.outbox) == ["olsen@example.org", "stone@example.org"]
-    assert all(m.subject.startswith("URGENT: new tip") for m in mail.outbox)
+    # Clayton PD's members as a new tip; nobody at the district, so the coordinators at once.
+    assert sorted((m.to[0], m.subject.split(tip.reference)[0]) for m in mail.outbox) == [
+        ("cole@example.org", "URGENT: nobody at Clayton School District can be reached for tip "),
+        ("olsen@example.org", "URGENT: new tip "),
+        ("stone@example.org", "URGENT: new tip "),
+    ]
 
     for _ in range(2 * 20):  # twenty minutes of ticks, nobody acknowledges
         clock.shift(timedelta(seconds=30))
         run_worker()
 
     steps = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("at")
-    assert sorted((e.detail["level"], e.detail["agency"]) for e in steps) == [
-        (1, "Clayton Police Department"),
-        (1, "Clayton School District"),
-        (2, "Clayton Police Department"),
-        (2, "Clayton School District"),
+    # The district has nobody: the coordinators at once (level 0), then again each step.
+    # Clayton PD: its members at once, its escalation contact at 10 minutes, then the coordinators.
+    assert sorted((e.detail["level"], e.detail["agency"], e.detail["step"]) for e in steps) == [
+        (0, "Clayton School District", "Partnership coordinators"),
+        (1, "Clayton Police Department", "Escalation contacts"),
+        (1, "Clayton School District", "Partnership coordinators"),
+        (2, "Clayton Police Department", "Partnership coordinators"),
+        (2, "Clayton School District", "Partnership coordinators"),
     ]
     escalations = [m.to[0] for m in mail.outbox if "not acknowledged" in m.subject]
-    assert sorted(escalations) == ["cole@example.org", "stone@example.org", "stone@example.org"]
+    assert sorted(escalations) == ["cole@example.org", "cole@example.org", "stone@example.org"]
+    assert [m.to[0] for m in mail.outbox if "can be reached" in m.subject] == ["cole@example.org"]
     assert not queue.filter(status="FAILED").exists()

@@ -34,6 +34,7 @@ PRODUCTION = {
     "PHONE_INDEX_KEY": "m" * 48,
     "ALLOWED_HOSTS": "safeschools.example.org",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "ALERT_FALLBACK_EMAIL": "dispatch@example.org",
 }
 
 
@@ -50,3 +51,9 @@ def test_local_defaults_are_reported_by_the_deploy_check(tmp_path):
     assert "safeschools.W001" in output
     assert "SECRET_KEY was generated" in output
     assert "security.W008" in output  # no https redirect
+
+
+def test_a_production_site_without_a_24_7_fallback_is_reported(tmp_path):
+    result = _check_deploy(tmp_path, **{**PRODUCTION, "ALERT_FALLBACK_EMAIL": ""})
+    assert result.returncode != 0
+    assert "safeschools.W044" in result.stdout + result.stderr

@@ -38,8 +38,14 @@ class Command(BaseCommand):
         if not Agency.objects.filter(is_coordinating=True).exists():
             raise CommandError("Load the Partnership's content first: manage.py load_content")
         accounts = demo.load()["staff"]
+        duty = demo.enrol_coverage_staff()
         tips = reports_demo.load()
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(accounts)} staff accounts, {len(tips)} tips."))
+        if duty:
+            self.stdout.write(
+                f"{len(duty)} duty accounts (alerts only, no sign-in) put on call for coverage; "
+                f"{demo.UNSTAFFED_DEMO_AGENCY} is left unstaffed on purpose (see Coverage)."
+            )
         self.stdout.write(
             self.style.WARNING(
                 "Demo staff accounts (DEMO ONLY: the passwords and authenticator secrets below are public)."
