@@ -30,8 +30,8 @@ class SchoolAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "agency", "role", "created_at"]
-    list_filter = ["role", "agency__kind", "agency"]
+    list_display = ["user", "agency", "role", "is_safe_schools_designee", "created_at"]
+    list_filter = ["role", "is_safe_schools_designee", "agency__kind", "agency"]
     list_select_related = ["user", "agency"]
     search_fields = ["user__username", "user__email", "agency__name"]
 

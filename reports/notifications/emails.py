@@ -9,7 +9,8 @@ module never loads them: it reads a tip's reference and life-safety flag with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -42,6 +43,30 @@ class NothingToSend(Exception):
     """The alert has lost its reason to exist (an empty digest, a purged tip)."""
 
 
+@dataclass(frozen=True)
+class Alert:
+    """What an alert of a kind written by a layer above says: a subject, the template pair
+    under ``templates/emails/`` and its context (references and links only, never content)."""
+
+    subject: str
+    template: str
+    context: dict = field(default_factory=dict)
+    urgent: bool = False
+
+
+# Notification kinds whose rows are written by a layer above (casework), which registers
+# how to word them here; this module never imports it.
+_RENDERERS: dict[str, Callable[[Notification], Alert]] = {}
+
+
+def register_renderer(kind: str) -> Callable:
+    def register(renderer: Callable[[Notification], Alert]) -> Callable[[Notification], Alert]:
+        _RENDERERS[kind] = renderer
+        return renderer
+
+    return register
+
+
 def _message_id(notification: Notification) -> str:
     # Stable per outbox row: if a crash makes a worker send a row twice (see
     # reports.notifications.delivery), mail systems that de-duplicate on Message-ID show it once.
@@ -72,7 +97,13 @@ def render(notification: Notification) -> RenderedEmail:
         "agency_name": notification.agency.name if notification.agency_id else "",
         "organisation": "Safe Schools Partnership",
     }
-    if kind == Notification.Kind.DIGEST:
+    if kind in _RENDERERS:
+        alert = _RENDERERS[kind](notification)
+        urgent = alert.urgent
+        context |= alert.context
+        subject = alert.subject
+        template = alert.template
+    elif kind == Notification.Kind.DIGEST:
         digest = digest_for(notification.recipient_id, queued_at=notification.created_at, now=timezone.now())
         if not digest:
             raise NothingToSend("nothing left to report in the digest")

@@ -1,0 +1,101 @@
+"""People and records for casework: a case about a Clayton High student whose team is
+Principal Park and Officer Olsen, and a Safe Schools Act notice from Clayton PD to the
+Clayton district, whose designee is Principal Park."""
+
+from __future__ import annotations
+
+import pytest
+
+from partners.models import Agency, Membership
+from tests.conftest import _person
+
+STUDENT = "Quentin Marlowe-Zed"
+PUPIL = "Ignatius Brackwater"
+
+
+@pytest.fixture
+def family_court(db) -> Agency:
+    return Agency.objects.create(name="St. Louis County Family Court", slug="family-court", kind=Agency.Kind.COURT)
+
+
+@pytest.fixture
+def behavioral_health(db) -> Agency:
+    return Agency.objects.create(name="County Behavioral Health", slug="cbh", kind=Agency.Kind.MENTAL_HEALTH)
+
+
+@pytest.fixture
+def principal_pham(django_user_model, clayton_district):
+    """Principal Pham of the Clayton district: staff of the same district, not on the team."""
+    return _person(django_user_model, "pham", "Parker", "Pham", clayton_district, Membership.Role.SCHOOL_ADMIN)
+
+
+@pytest.fixture
+def officer_jones(django_user_model, family_court):
+    """Deputy Juvenile Officer Jones of the Family Court."""
+    return _person(django_user_model, "jones", "Jamie", "Jones", family_court, Membership.Role.AGENCY_STAFF)
+
+
+@pytest.fixture
+def counsellor_cruz(django_user_model, behavioral_health):
+    return _person(django_user_model, "cruz", "Cam", "Cruz", behavioral_health, Membership.Role.AGENCY_STAFF)
+
+
+@pytest.fixture
+def park_is_designee(principal_park, clayton_district):
+    Membership.objects.filter(user=principal_park, agency=clayton_district).update(is_safe_schools_designee=True)
+    return principal_park
+
+
+@pytest.fixture
+def clayton_tip(make_tip, clayton_high):
+    return make_tip(school=clayton_high, category="weapons", description="He said he would bring a knife Friday.").tip
+
+
+@pytest.fixture
+def case(clayton_tip, clayton_high, principal_park, officer_olsen, clayton_district):
+    """Case opened by Principal Park from the tip, with Officer Olsen on the team."""
+    from casework import cases
+    from partners.models import Membership
+
+    opened = cases.open_case(
+        actor=principal_park,
+        agency=clayton_district,
+        school=clayton_high,
+        student_name=STUDENT,
+        account="Told two classmates he would bring a knife on Friday.",
+        tips=[clayton_tip],
+    )
+    cases.add_member(case=opened, actor=principal_park, membership=Membership.objects.get(user=officer_olsen))
+    return opened
+
+
+@pytest.fixture
+def notice(officer_olsen, park_is_designee, clayton_high, clayton_pd):
+    from datetime import date
+
+    from casework.models import Offence
+    from casework.notices import NoticeDraft, send_notice
+
+    draft = NoticeDraft(
+        direction="to_district",
+        school=clayton_high,
+        recipient=clayton_high.district,
+        pupil_name=PUPIL,
+        conduct="Struck another student with a padlock in the locker room.",
+        conduct_on=date(2026, 10, 2),
+        filed_on=date(2026, 10, 9),
+        offences=(Offence.objects.get(name="First-degree assault"),),
+    )
+    membership = Membership.objects.get(user=officer_olsen, agency=clayton_pd)
+    return send_notice(actor=officer_olsen, sender=membership, draft=draft, victim_name="Wilhelmina Frost")
+
+
+@pytest.fixture
+def staff_client(client, login_verified):
+    """``staff_client(user)`` → the test client, signed in with both factors."""
+
+    def sign_in(user):
+        login_verified(client, user)
+        return client
+
+    return sign_in
