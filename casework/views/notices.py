@@ -148,6 +148,8 @@ def notice_acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
 def notice_link_case(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = get_visible_notice(request.user, notice_id, path=request.path)
     cases = ThreatCase.objects.visible_to(request.user).filter(status=ThreatCase.Status.OPEN)
+    if not cases.exists():
+        raise PermissionDenied("only a case's team links notices to it")
     form = LinkCaseForm(request.POST, cases=cases.filter(~Q(pk=notice.case_id or 0)))
 
     def link(data: dict) -> None:
