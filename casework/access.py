@@ -9,8 +9,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from casework.models import CaseMember, Notice, ThreatCase
+from casework.models import is_coordinator
 from partners.models import Agency, Membership, School
-from reports.triage.access import is_coordinator
 from safeschools.models import AuditEvent
 
 Role = Membership.Role

@@ -29,6 +29,12 @@ from safeschools.models import AuditEvent
 Changed = AuditEvent.Action.CASE_CHANGED
 
 
+def _tip_linked(tip: Tip, actor) -> None:
+    # On the tip's timeline, which everyone at its agencies reads: that a case exists, not
+    # which one (a case is for its team only).
+    audit.record(AuditEvent.Action.TIP_UPDATED, actor=actor, tip=tip, field="threat assessment case", value="linked")
+
+
 class CaseworkError(Exception):
     """A change that cannot be made; the message is shown to the staff member."""
 
@@ -66,7 +72,7 @@ def open_case(
         tips=[tip.reference for tip in tips],
     )
     for tip in tips:
-        audit.record(AuditEvent.Action.TIP_UPDATED, actor=actor, tip=tip, field="threat assessment case", value=case.reference)
+        _tip_linked(tip, actor)
     return case
 
 
@@ -227,7 +233,7 @@ def link_tip(*, case: ThreatCase, actor, tip: Tip) -> None:
         raise CaseworkError("That tip is already linked to this case.")
     case.tips.add(tip)
     record(Changed, actor=actor, reference=case.reference, change="tip linked", tip=tip.reference)
-    audit.record(AuditEvent.Action.TIP_UPDATED, actor=actor, tip=tip, field="threat assessment case", value=case.reference)
+    _tip_linked(tip, actor)
 
 
 @transaction.atomic

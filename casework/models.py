@@ -31,8 +31,11 @@ def new_reference(prefix: str) -> str:
     return f"{prefix}-" + "".join(secrets.choice(alphabet) for _ in range(7))
 
 
-def _is_coordinator(user) -> bool:
-    return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
+def is_coordinator(user) -> bool:
+    """Whether the user is a coordinator, asked once per user object (one request)."""
+    if not hasattr(user, "_casework_coordinator"):
+        user._casework_coordinator = Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
+    return user._casework_coordinator
 
 
 def _signed_in(user) -> bool:
@@ -73,7 +76,7 @@ class CaseQuerySet(models.QuerySet):
         team they are on."""
         if not _signed_in(user):
             return self.none()
-        if _is_coordinator(user):
+        if is_coordinator(user):
             return self.all()
         return self.filter(members__user=user)
 
@@ -250,7 +253,7 @@ class NoticeQuerySet(models.QuerySet):
         designees, the team of a linked case, and coordinators. Not other district staff."""
         if not _signed_in(user):
             return self.none()
-        if _is_coordinator(user):
+        if is_coordinator(user):
             return self.all()
         mine = Membership.objects.filter(user=user)
         designee_of = mine.filter(is_safe_schools_designee=True).exclude(role=Membership.Role.VIEWER)

@@ -20,6 +20,7 @@ from casework.access import (
     can_mark_for_state_report,
     can_open_case,
     get_visible_case,
+    is_coordinator,
     record,
     require_case_actor,
     schools_for_new_case,
@@ -41,7 +42,6 @@ from casework.models import CaseMember, SafetyAction, ThreatCase
 from casework.views.common import run_form, staff_page
 from partners.models import Membership
 from reports.models import Tip
-from reports.triage.access import is_coordinator
 from safeschools.models import AuditEvent
 
 
