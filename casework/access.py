@@ -8,8 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from casework.models import CaseMember, Notice, ThreatCase
-from casework.models import is_coordinator
+from casework.models import CaseMember, Notice, ThreatCase, is_coordinator
 from partners.models import Agency, Membership, School
 from safeschools.models import AuditEvent
 
@@ -53,7 +52,7 @@ def get_visible_case(user, case_id: int, *, path: str = "") -> ThreatCase:
 
 def require_case_actor(user, case: ThreatCase) -> Agency:
     """The agency the user acts for on this case: their team seat, or the coordinating
-    agency. Only open cases change, except that coordinators may reopen."""
+    agency; 403 for anyone else (the services refuse changes to a closed case)."""
     seat = CaseMember.objects.filter(case=case, user=user).select_related("agency").first()
     if seat is not None:
         return seat.agency

@@ -152,7 +152,12 @@ def render_case_reminder(notification: Notification) -> Alert:
     return Alert(
         subject=subjects[about.reason],
         template="case_reminder",
-        context={"reference": case.reference, "reason": about.reason, "due": due, "link": _link("casework:case", case.pk)},
+        context={
+            "reference": case.reference,
+            "reason": about.reason,
+            "due": due,
+            "link": _link("casework:case", case.pk),
+        },
         urgent=notification.urgent,
     )
 

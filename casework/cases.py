@@ -61,7 +61,11 @@ def open_case(
     case.tips.set(tips)
     CaseMember.objects.create(case=case, user=actor, agency=agency, added_by=actor)
     DecisionStep.objects.create(
-        case=case, step=DecisionStep.Step.ACCOUNT, decision=DecisionStep.Decision.RECORDED, note=account, decided_by=actor
+        case=case,
+        step=DecisionStep.Step.ACCOUNT,
+        decision=DecisionStep.Decision.RECORDED,
+        note=account,
+        decided_by=actor,
     )
     record(
         AuditEvent.Action.CASE_OPENED,

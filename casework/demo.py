@@ -11,15 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import cases, tip_work
-from casework.models import Notice, Offence, SafetyAction, ThreatCase
+from casework.models import DecisionStep, Notice, Offence, SafetyAction, ThreatCase
 from casework.notices import NoticeDraft, send_notice
 from partners.models import Agency, Membership, School
 from reports.intake import receipts
 from reports.intake.services import TipReport, submit_tip
 from reports.models import Category
 
-Step = cases.DecisionStep.Step
-Decision = cases.DecisionStep.Decision
+Step = DecisionStep.Step
+Decision = DecisionStep.Decision
 
 
 @transaction.atomic

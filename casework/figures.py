@@ -43,7 +43,9 @@ def _local_midnight(day: date) -> datetime:
 
 
 def quarter_tips(start: date):
-    return Tip.objects.filter(received_at__gte=_local_midnight(start), received_at__lt=_local_midnight(next_quarter(start)))
+    return Tip.objects.filter(
+        received_at__gte=_local_midnight(start), received_at__lt=_local_midnight(next_quarter(start))
+    )
 
 
 def _cell(key, value: int, primary: set, complementary: set) -> dict:
@@ -90,7 +92,9 @@ def compute(start: date) -> dict:
             {"id": c.pk, "en": c.name, "es": c.name_es or c.name, **cell(("category", c.pk), by_category.get(c.pk, 0))}
             for c in sorted(categories, key=lambda c: (c.display_order, c.name))
         ],
-        "districts": [{"id": d.pk, "name": d.name, **cell(("district", d.pk), by_district.get(d.pk, 0))} for d in districts]
+        "districts": [
+            {"id": d.pk, "name": d.name, **cell(("district", d.pk), by_district.get(d.pk, 0))} for d in districts
+        ]
         + [{"id": NO_SCHOOL, "name": "", **cell(("district", NO_SCHOOL), by_district.get(None, 0))}],
         "acted_upon_percent": share,
         "median_hours_to_acknowledge": _median_hours(tips),

@@ -123,9 +123,6 @@ class StepForm(CaseworkForm):
         self.fields["note"].required = rule.note_required
         self.fields["note"].help_text = rule.help
 
-    def clean_step(self) -> str:
-        return self.cleaned_data["step"]
-
 
 class ActionForm(CaseworkForm):
     kind = forms.ChoiceField(label="Action", choices=SafetyAction.Kind.choices)

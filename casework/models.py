@@ -291,9 +291,7 @@ class Notice(models.Model):
     conduct = EncryptedTextField(_("description of the conduct"))
     conduct_on = models.DateField(_("date of the conduct"))
     filed_on = models.DateField(_("date of the petition or of the school's decision"))
-    case = models.ForeignKey(
-        ThreatCase, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices"
-    )
+    case = models.ForeignKey(ThreatCase, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
     sent_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(

@@ -106,7 +106,13 @@ def send_notice(*, actor, sender: Membership, draft: NoticeDraft, victim_name: s
         victim_name_checked=bool(victim_name.strip()),
     )
     if draft.case is not None:
-        record(AuditEvent.Action.CASE_CHANGED, actor=actor, reference=draft.case.reference, change="notice linked", notice=notice.reference)
+        record(
+            AuditEvent.Action.CASE_CHANGED,
+            actor=actor,
+            reference=draft.case.reference,
+            change="notice linked",
+            notice=notice.reference,
+        )
     return notice
 
 
@@ -132,4 +138,10 @@ def link_to_case(*, notice: Notice, case: ThreatCase, actor) -> None:
         raise CaseworkError("The notice is already linked to this case.")
     notice.case = case
     notice.save(update_fields=["case"])
-    record(AuditEvent.Action.CASE_CHANGED, actor=actor, reference=case.reference, change="notice linked", notice=notice.reference)
+    record(
+        AuditEvent.Action.CASE_CHANGED,
+        actor=actor,
+        reference=case.reference,
+        change="notice linked",
+        notice=notice.reference,
+    )

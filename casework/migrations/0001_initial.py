@@ -2,222 +2,596 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import safeschools.crypto
 from django.conf import settings
 from django.db import migrations, models
 
+import safeschools.crypto
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partners', '0002_safe_schools_designee'),
-        ('reports', '0002_casework_alert_kinds'),
+        ("partners", "0002_safe_schools_designee"),
+        ("reports", "0002_casework_alert_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FiguresQuarter',
+            name="FiguresQuarter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(unique=True)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('figures', models.JSONField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_on", models.DateField(unique=True)),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("figures", models.JSONField()),
             ],
             options={
-                'ordering': ['-starts_on'],
+                "ordering": ["-starts_on"],
             },
         ),
         migrations.CreateModel(
-            name='Offence',
+            name="Offence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='act')),
-                ('statute', models.CharField(blank=True, max_length=200, verbose_name='statute reference')),
-                ('display_order', models.PositiveSmallIntegerField(default=100, verbose_name='display order')),
-                ('active', models.BooleanField(default=True, verbose_name='offered on new notices')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="act")),
+                ("statute", models.CharField(blank=True, max_length=200, verbose_name="statute reference")),
+                ("display_order", models.PositiveSmallIntegerField(default=100, verbose_name="display order")),
+                ("active", models.BooleanField(default=True, verbose_name="offered on new notices")),
             ],
             options={
-                'verbose_name': 'Safe Schools Act offence',
-                'verbose_name_plural': 'Safe Schools Act offences',
-                'ordering': ['display_order', 'name'],
+                "verbose_name": "Safe Schools Act offence",
+                "verbose_name_plural": "Safe Schools Act offences",
+                "ordering": ["display_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='HandOff',
+            name="HandOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('911', '911 called'), ('c2r', 'Referred to Courage2Report'), ('cd_hotline', "Children's Division hotline report (mandated report)"), ('mental_health', 'Referred to a mental-health partner')], max_length=20, verbose_name='hand-off')),
-                ('happened_at', models.DateTimeField(verbose_name='when')),
-                ('external_reference', models.CharField(blank=True, max_length=60, verbose_name='their reference')),
-                ('note', safeschools.crypto.EncryptedTextField(blank=True, verbose_name='note')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('agency', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partners.agency')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partners.agency', verbose_name='partner')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hand_offs', to='reports.tip')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("911", "911 called"),
+                            ("c2r", "Referred to Courage2Report"),
+                            ("cd_hotline", "Children's Division hotline report (mandated report)"),
+                            ("mental_health", "Referred to a mental-health partner"),
+                        ],
+                        max_length=20,
+                        verbose_name="hand-off",
+                    ),
+                ),
+                ("happened_at", models.DateTimeField(verbose_name="when")),
+                ("external_reference", models.CharField(blank=True, max_length=60, verbose_name="their reference")),
+                ("note", safeschools.crypto.EncryptedTextField(blank=True, verbose_name="note")),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="partners.agency"
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="partners.agency",
+                        verbose_name="partner",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hand_offs", to="reports.tip"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['happened_at', 'id'],
+                "ordering": ["happened_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ThreatCase',
+            name="ThreatCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=12, unique=True)),
-                ('student_name', safeschools.crypto.EncryptedTextField(verbose_name='student of concern')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], db_index=True, default='open', max_length=10)),
-                ('classification', models.CharField(blank=True, choices=[('', 'Not yet classified'), ('transient', 'Transient'), ('substantive', 'Substantive (level not decided)'), ('serious', 'Serious substantive'), ('very_serious', 'Very serious substantive')], default='', max_length=20)),
-                ('review_on', models.DateField(blank=True, null=True, verbose_name='follow-up review')),
-                ('review_reminded_on', models.DateField(blank=True, null=True)),
-                ('state_report_kind', models.CharField(blank=True, choices=[('credible_threat', 'Credible school safety threat'), ('incident', 'School safety incident')], default='', max_length=20, verbose_name='state report')),
-                ('outcome', models.CharField(blank=True, choices=[('resolved', 'Resolved: the safety plan was carried out'), ('no_threat', 'No threat found after assessment'), ('referred', 'Referred to another service, which leads now'), ('left', 'The student left the school or district')], default='', max_length=20, verbose_name='outcome')),
-                ('outcome_note', safeschools.crypto.EncryptedTextField(blank=True, verbose_name='outcome note')),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='threat_cases', to='partners.school')),
-                ('tips', models.ManyToManyField(blank=True, related_name='threat_cases', to='reports.tip')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(editable=False, max_length=12, unique=True)),
+                ("student_name", safeschools.crypto.EncryptedTextField(verbose_name="student of concern")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")], db_index=True, default="open", max_length=10
+                    ),
+                ),
+                (
+                    "classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet classified"),
+                            ("transient", "Transient"),
+                            ("substantive", "Substantive (level not decided)"),
+                            ("serious", "Serious substantive"),
+                            ("very_serious", "Very serious substantive"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("review_on", models.DateField(blank=True, null=True, verbose_name="follow-up review")),
+                ("review_reminded_on", models.DateField(blank=True, null=True)),
+                (
+                    "state_report_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("credible_threat", "Credible school safety threat"),
+                            ("incident", "School safety incident"),
+                        ],
+                        default="",
+                        max_length=20,
+                        verbose_name="state report",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("resolved", "Resolved: the safety plan was carried out"),
+                            ("no_threat", "No threat found after assessment"),
+                            ("referred", "Referred to another service, which leads now"),
+                            ("left", "The student left the school or district"),
+                        ],
+                        default="",
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("outcome_note", safeschools.crypto.EncryptedTextField(blank=True, verbose_name="outcome note")),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="threat_cases", to="partners.school"
+                    ),
+                ),
+                ("tips", models.ManyToManyField(blank=True, related_name="threat_cases", to="reports.tip")),
             ],
             options={
-                'verbose_name': 'threat assessment case',
-                'verbose_name_plural': 'threat assessment cases',
-                'ordering': ['status', '-opened_at', '-id'],
+                "verbose_name": "threat assessment case",
+                "verbose_name_plural": "threat assessment cases",
+                "ordering": ["status", "-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StateReportEntry',
+            name="StateReportEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('credible_threat', 'Credible school safety threat'), ('incident', 'School safety incident')], max_length=20)),
-                ('occurred_on', models.DateField()),
-                ('marked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.agency')),
-                ('marked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.school')),
-                ('tip', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reports.tip')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='casework.threatcase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("credible_threat", "Credible school safety threat"),
+                            ("incident", "School safety incident"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("occurred_on", models.DateField()),
+                ("marked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="partners.agency"
+                    ),
+                ),
+                (
+                    "marked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partners.school",
+                    ),
+                ),
+                (
+                    "tip",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="reports.tip",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="casework.threatcase",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_on', 'id'],
+                "ordering": ["occurred_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SafetyAction',
+            name="SafetyAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('supervision', 'Supervision'), ('counselling', 'Counselling referral'), ('parent_meeting', 'Parent meeting'), ('schedule_change', 'Schedule change'), ('check_in', 'Check-ins'), ('other', 'Other')], max_length=20, verbose_name='action')),
-                ('details', safeschools.crypto.EncryptedTextField(blank=True, verbose_name='details')),
-                ('due_on', models.DateField(verbose_name='due')),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('done_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='safety_actions', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='casework.threatcase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("supervision", "Supervision"),
+                            ("counselling", "Counselling referral"),
+                            ("parent_meeting", "Parent meeting"),
+                            ("schedule_change", "Schedule change"),
+                            ("check_in", "Check-ins"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("details", safeschools.crypto.EncryptedTextField(blank=True, verbose_name="details")),
+                ("due_on", models.DateField(verbose_name="due")),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="safety_actions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="actions", to="casework.threatcase"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'id'],
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=12, unique=True)),
-                ('direction', models.CharField(choices=[('to_district', 'To a school district (petition filed)'), ('to_court', 'To the juvenile court (suspension or expulsion)')], max_length=20)),
-                ('pupil_name', safeschools.crypto.EncryptedTextField(verbose_name='pupil')),
-                ('action', models.CharField(blank=True, choices=[('suspension', 'Suspension of more than 10 school days'), ('expulsion', 'Expulsion')], max_length=20, verbose_name='school action')),
-                ('action_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='length of the suspension (school days)')),
-                ('conduct', safeschools.crypto.EncryptedTextField(verbose_name='description of the conduct')),
-                ('conduct_on', models.DateField(verbose_name='date of the conduct')),
-                ('filed_on', models.DateField(verbose_name="date of the petition or of the school's decision")),
-                ('sent_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_alerted_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recipient_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices_received', to='partners.agency')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='partners.school')),
-                ('sender_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices_sent', to='partners.agency')),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('offences', models.ManyToManyField(blank=True, related_name='notices', to='casework.offence')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notices', to='casework.threatcase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(editable=False, max_length=12, unique=True)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("to_district", "To a school district (petition filed)"),
+                            ("to_court", "To the juvenile court (suspension or expulsion)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("pupil_name", safeschools.crypto.EncryptedTextField(verbose_name="pupil")),
+                (
+                    "action",
+                    models.CharField(
+                        blank=True,
+                        choices=[("suspension", "Suspension of more than 10 school days"), ("expulsion", "Expulsion")],
+                        max_length=20,
+                        verbose_name="school action",
+                    ),
+                ),
+                (
+                    "action_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="length of the suspension (school days)"
+                    ),
+                ),
+                ("conduct", safeschools.crypto.EncryptedTextField(verbose_name="description of the conduct")),
+                ("conduct_on", models.DateField(verbose_name="date of the conduct")),
+                ("filed_on", models.DateField(verbose_name="date of the petition or of the school's decision")),
+                ("sent_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue_alerted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recipient_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices_received",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="notices", to="partners.school"
+                    ),
+                ),
+                (
+                    "sender_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="notices_sent", to="partners.agency"
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("offences", models.ManyToManyField(blank=True, related_name="notices", to="casework.offence")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notices",
+                        to="casework.threatcase",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Safe Schools Act notice',
-                'verbose_name_plural': 'Safe Schools Act notices',
-                'ordering': ['-sent_at', '-id'],
+                "verbose_name": "Safe Schools Act notice",
+                "verbose_name_plural": "Safe Schools Act notices",
+                "ordering": ["-sent_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DecisionStep',
+            name="DecisionStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('account', '1. The threat and its context'), ('transient', '2. Transient or substantive?'), ('seriousness', '3. Serious or very serious?'), ('protective', '4. Protective actions and notifications'), ('safety_evaluation', '5. Safety evaluation')], max_length=20)),
-                ('decision', models.CharField(choices=[('recorded', 'Recorded'), ('transient', 'Transient: resolved'), ('substantive', 'Substantive'), ('serious', 'Serious substantive'), ('very_serious', 'Very serious substantive'), ('done', 'Done')], max_length=20)),
-                ('checks', models.JSONField(blank=True, default=list)),
-                ('note', safeschools.crypto.EncryptedTextField(blank=True, verbose_name='note')),
-                ('override_reason', safeschools.crypto.EncryptedTextField(blank=True, verbose_name='reason for the override')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='casework.threatcase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("account", "1. The threat and its context"),
+                            ("transient", "2. Transient or substantive?"),
+                            ("seriousness", "3. Serious or very serious?"),
+                            ("protective", "4. Protective actions and notifications"),
+                            ("safety_evaluation", "5. Safety evaluation"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("recorded", "Recorded"),
+                            ("transient", "Transient: resolved"),
+                            ("substantive", "Substantive"),
+                            ("serious", "Serious substantive"),
+                            ("very_serious", "Very serious substantive"),
+                            ("done", "Done"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("checks", models.JSONField(blank=True, default=list)),
+                ("note", safeschools.crypto.EncryptedTextField(blank=True, verbose_name="note")),
+                (
+                    "override_reason",
+                    safeschools.crypto.EncryptedTextField(blank=True, verbose_name="reason for the override"),
+                ),
+                ("decided_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="casework.threatcase"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['decided_at', 'id'],
+                "ordering": ["decided_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseworkAlert',
+            name="CaseworkAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=30)),
-                ('notification', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reports.notification')),
-                ('notice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.notice')),
-                ('action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.safetyaction')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.threatcase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(max_length=30)),
+                (
+                    "notification",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="reports.notification"
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="casework.notice",
+                    ),
+                ),
+                (
+                    "action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="casework.safetyaction",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="casework.threatcase",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseMember',
+            name="CaseMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.agency')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_memberships', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='casework.threatcase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="partners.agency"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="casework.threatcase"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['added_at', 'id'],
+                "ordering": ["added_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='threatcase',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at', None), ('status', 'open')), models.Q(('status', 'closed'), models.Q(('closed_at', None), _negated=True), models.Q(('outcome', ''), _negated=True)), _connector='OR'), name='casework_case_closed_has_outcome'),
+            model_name="threatcase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_at", None), ("status", "open")),
+                    models.Q(
+                        ("status", "closed"),
+                        models.Q(("closed_at", None), _negated=True),
+                        models.Q(("outcome", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="casework_case_closed_has_outcome",
+            ),
         ),
         migrations.AddIndex(
-            model_name='statereportentry',
-            index=models.Index(fields=['district', 'occurred_on'], name='casework_state_entry_period'),
+            model_name="statereportentry",
+            index=models.Index(fields=["district", "occurred_on"], name="casework_state_entry_period"),
         ),
         migrations.AddConstraint(
-            model_name='statereportentry',
-            constraint=models.UniqueConstraint(fields=('district', 'tip'), name='casework_state_entry_tip_once'),
+            model_name="statereportentry",
+            constraint=models.UniqueConstraint(fields=("district", "tip"), name="casework_state_entry_tip_once"),
         ),
         migrations.AddConstraint(
-            model_name='statereportentry',
-            constraint=models.UniqueConstraint(fields=('district', 'case'), name='casework_state_entry_case_once'),
+            model_name="statereportentry",
+            constraint=models.UniqueConstraint(fields=("district", "case"), name="casework_state_entry_case_once"),
         ),
         migrations.AddIndex(
-            model_name='safetyaction',
-            index=models.Index(condition=models.Q(('done_at', None)), fields=['due_on'], name='casework_action_open_due'),
+            model_name="safetyaction",
+            index=models.Index(
+                condition=models.Q(("done_at", None)), fields=["due_on"], name="casework_action_open_due"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casemember',
-            constraint=models.UniqueConstraint(fields=('case', 'user'), name='casework_member_unique'),
+            model_name="casemember",
+            constraint=models.UniqueConstraint(fields=("case", "user"), name="casework_member_unique"),
         ),
     ]

@@ -30,7 +30,9 @@ def tip_casework(context, tip: Tip) -> dict:
     entry = StateReportEntry.objects.filter(tip=tip, district_id=district_id).values_list("kind", flat=True).first()
     return {
         "hand_offs": list(HandOff.objects.filter(tip=tip).select_related("partner", "recorded_by", "agency")),
-        "cases": list(ThreatCase.objects.visible_to(user).filter(tips=tip).only("reference", "status", "classification")),
+        "cases": list(
+            ThreatCase.objects.visible_to(user).filter(tips=tip).only("reference", "status", "classification")
+        ),
         "can_open_case": can_open_case(user, tip.school) if tip.school_id else can_open_case(user),
         "can_mark": can_mark,
         "state_kind": entry or "",

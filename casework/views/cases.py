@@ -183,7 +183,9 @@ def _case_context(request: HttpRequest, case: ThreatCase, **bound) -> dict:
         "actions": list(case.actions.select_related("owner", "done_by")),
         "today": timezone.localdate(),
         "tips": [(t, t.pk in visible) for t in tips],
-        "notices": list(case.notices.select_related("sender_agency", "recipient_agency").defer("pupil_name", "conduct")),
+        "notices": list(
+            case.notices.select_related("sender_agency", "recipient_agency").defer("pupil_name", "conduct")
+        ),
         "can_mark": can_mark_for_state_report(user, case.school.district_id),
         "forms": {
             "step": bound.get("step") or (StepForm(step=chosen) if chosen else None),
@@ -374,4 +376,3 @@ def case_state_mark(request: HttpRequest, case_id: int) -> HttpResponse:
         lambda d: services.set_state_report_kind(case=case, actor=request.user, kind=d["kind"]),
         "State report choice saved.",
     )
-

@@ -97,7 +97,9 @@ def notice_new(request: HttpRequest) -> HttpResponse:
             case=data.get("case"),
         )
         try:
-            notice = services.send_notice(actor=request.user, sender=sender, draft=draft, victim_name=data["victim_name"])
+            notice = services.send_notice(
+                actor=request.user, sender=sender, draft=draft, victim_name=data["victim_name"]
+            )
         except CaseworkError as error:
             form.add_error("conduct" if isinstance(error, services.VictimNamed) else None, str(error))
         else:

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0001_initial'),
+        ("partners", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='is_safe_schools_designee',
-            field=models.BooleanField(default=False, help_text="Receives and acknowledges Safe Schools Act notices (RSMo 167.115) addressed to this agency: the superintendent's designee at a district, the juvenile office's at a court.", verbose_name='Safe Schools Act designee'),
+            model_name="membership",
+            name="is_safe_schools_designee",
+            field=models.BooleanField(
+                default=False,
+                help_text="Receives and acknowledges Safe Schools Act notices (RSMo 167.115) addressed to this agency: the superintendent's designee at a district, the juvenile office's at a court.",
+                verbose_name="Safe Schools Act designee",
+            ),
         ),
     ]

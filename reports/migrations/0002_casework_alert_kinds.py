@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('new_tip', 'New tip'), ('escalation', 'Escalation'), ('tipster_message', 'Message from a tipster'), ('digest', 'Daily digest'), ('case_reminder', 'Case reminder'), ('notice', 'Safe Schools Act notice')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_tip", "New tip"),
+                    ("escalation", "Escalation"),
+                    ("tipster_message", "Message from a tipster"),
+                    ("digest", "Daily digest"),
+                    ("case_reminder", "Case reminder"),
+                    ("notice", "Safe Schools Act notice"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -56,12 +56,12 @@ class Alert:
 
 # Notification kinds whose rows are written by a layer above (casework), which registers
 # how to word them here; this module never imports it.
-_RENDERERS: dict[str, Callable[[Notification], Alert]] = {}
+RENDERERS: dict[str, Callable[[Notification], Alert]] = {}
 
 
 def register_renderer(kind: str) -> Callable:
     def register(renderer: Callable[[Notification], Alert]) -> Callable[[Notification], Alert]:
-        _RENDERERS[kind] = renderer
+        RENDERERS[kind] = renderer
         return renderer
 
     return register
@@ -97,8 +97,8 @@ def render(notification: Notification) -> RenderedEmail:
         "agency_name": notification.agency.name if notification.agency_id else "",
         "organisation": "Safe Schools Partnership",
     }
-    if kind in _RENDERERS:
-        alert = _RENDERERS[kind](notification)
+    if kind in RENDERERS:
+        alert = RENDERERS[kind](notification)
         urgent = alert.urgent
         context |= alert.context
         subject = alert.subject

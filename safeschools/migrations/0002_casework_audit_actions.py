@@ -4,15 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('safeschools', '0001_initial'),
+        ("safeschools", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('tip.submitted', 'Tip submitted'), ('tip.viewed', 'Tip viewed'), ('tip.updated', 'Tip changed'), ('tip.acknowledged', 'Tip acknowledged'), ('tip.routed', 'Routing changed'), ('tip.purged', 'Tip purged'), ('attachment.viewed', 'Image viewed'), ('message.to_tipster', 'Message sent to tipster'), ('message.from_tipster', 'Message from tipster'), ('note.added', 'Internal note added'), ('export', 'Export'), ('auth.sign_in', 'Signed in'), ('auth.sign_in_failed', 'Sign-in failed'), ('auth.sign_out', 'Signed out'), ('access.denied', 'Access denied'), ('notification', 'Alert'), ('escalation', 'Escalation'), ('case.opened', 'Case opened'), ('case.viewed', 'Case viewed'), ('case.changed', 'Case changed'), ('case.purged', 'Case purged'), ('notice.sent', 'Notice sent'), ('notice.viewed', 'Notice viewed'), ('notice.acknowledged', 'Notice acknowledged'), ('handoff.recorded', 'Hand-off recorded')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("tip.submitted", "Tip submitted"),
+                    ("tip.viewed", "Tip viewed"),
+                    ("tip.updated", "Tip changed"),
+                    ("tip.acknowledged", "Tip acknowledged"),
+                    ("tip.routed", "Routing changed"),
+                    ("tip.purged", "Tip purged"),
+                    ("attachment.viewed", "Image viewed"),
+                    ("message.to_tipster", "Message sent to tipster"),
+                    ("message.from_tipster", "Message from tipster"),
+                    ("note.added", "Internal note added"),
+                    ("export", "Export"),
+                    ("auth.sign_in", "Signed in"),
+                    ("auth.sign_in_failed", "Sign-in failed"),
+                    ("auth.sign_out", "Signed out"),
+                    ("access.denied", "Access denied"),
+                    ("notification", "Alert"),
+                    ("escalation", "Escalation"),
+                    ("case.opened", "Case opened"),
+                    ("case.viewed", "Case viewed"),
+                    ("case.changed", "Case changed"),
+                    ("case.purged", "Case purged"),
+                    ("notice.sent", "Notice sent"),
+                    ("notice.viewed", "Notice viewed"),
+                    ("notice.acknowledged", "Notice acknowledged"),
+                    ("handoff.recorded", "Hand-off recorded"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
     ]

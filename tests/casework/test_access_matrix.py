@@ -109,8 +109,18 @@ def test_every_casework_route_is_in_the_matrix():
 
 @pytest.fixture
 def world(
-    case, notice, clayton_tip, make_tip, clayton_high, clayton_district, principal_park, officer_olsen,
-    principal_pham, officer_kim, coordinator_cole, viewer_vega,
+    case,
+    notice,
+    clayton_tip,
+    make_tip,
+    clayton_high,
+    clayton_district,
+    principal_park,
+    officer_olsen,
+    principal_pham,
+    officer_kim,
+    coordinator_cole,
+    viewer_vega,
 ):
     from partners.models import Membership
 

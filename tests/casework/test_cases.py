@@ -21,7 +21,12 @@ Step, Decision = DecisionStep.Step, DecisionStep.Decision
 
 def _record(case, actor, step, decision, checks=(), note="Because.", override_reason=""):
     return cases.record_step(
-        case=case, actor=actor, step=step, decision=decision, checks=list(checks), note=note,
+        case=case,
+        actor=actor,
+        step=step,
+        decision=decision,
+        checks=list(checks),
+        note=note,
         override_reason=override_reason,
     )
 
@@ -140,7 +145,9 @@ def test_step_form_on_the_page_shows_who_and_when(staff_client, case, principal_
 def test_safety_action_owner_must_be_on_the_team(case, principal_park, principal_pham):
     tomorrow = timezone.localdate() + timedelta(days=1)
     with pytest.raises(cases.CaseworkError, match="on the case's team"):
-        cases.add_action(case=case, actor=principal_park, kind="check_in", details="", owner=principal_pham, due_on=tomorrow)
+        cases.add_action(
+            case=case, actor=principal_park, kind="check_in", details="", owner=principal_pham, due_on=tomorrow
+        )
     action = cases.add_action(
         case=case, actor=principal_park, kind="check_in", details="Daily at 8", owner=principal_park, due_on=tomorrow
     )
@@ -150,7 +157,9 @@ def test_safety_action_owner_must_be_on_the_team(case, principal_park, principal
 
 def test_an_owner_of_open_actions_stays_on_the_team(case, principal_park, officer_olsen):
     tomorrow = timezone.localdate() + timedelta(days=1)
-    cases.add_action(case=case, actor=principal_park, kind="supervision", details="", owner=officer_olsen, due_on=tomorrow)
+    cases.add_action(
+        case=case, actor=principal_park, kind="supervision", details="", owner=officer_olsen, due_on=tomorrow
+    )
     member = case.members.get(user=officer_olsen)
     with pytest.raises(cases.CaseworkError, match="owns open safety-plan actions"):
         cases.remove_member(case=case, actor=principal_park, member=member)
@@ -208,7 +217,9 @@ def test_case_pages_use_a_fixed_number_of_queries(staff_client, case, principal_
     with django_assert_num_queries(22):
         client.get(detail_url)
     for _ in range(5):
-        cases.add_action(case=case, actor=principal_park, kind="check_in", details="", owner=principal_park, due_on=tomorrow)
+        cases.add_action(
+            case=case, actor=principal_park, kind="check_in", details="", owner=principal_park, due_on=tomorrow
+        )
         _other_case(principal_park, case)
     with django_assert_num_queries(12):
         client.get(list_url)
@@ -240,13 +251,17 @@ def test_export_neutralises_formula_cells(staff_client, principal_park, clayton_
     case = cases.open_case(
         actor=principal_park, agency=clayton_district, school=clayton_high, student_name="=HYPERLINK(1)", account="x"
     )
-    response = staff_client(principal_park).post(reverse("casework:case-export"), {"reason": "Checking the export cells."})
+    response = staff_client(principal_park).post(
+        reverse("casework:case-export"), {"reason": "Checking the export cells."}
+    )
     body = b"".join(response.streaming_content).decode()
     assert "'=HYPERLINK(1)" in body and case.reference in body
 
 
 def test_overdue_actions_show_on_the_owners_queue(staff_client, case, officer_olsen, principal_park):
-    SafetyAction.objects.create(case=case, kind="check_in", owner=officer_olsen, due_on=timezone.localdate() - timedelta(1))
+    SafetyAction.objects.create(
+        case=case, kind="check_in", owner=officer_olsen, due_on=timezone.localdate() - timedelta(1)
+    )
     queue = staff_client(officer_olsen).get(reverse("dashboard:queue")).content.decode()
     assert "Overdue safety-plan actions you own" in queue and case.reference in queue
     queue = staff_client(principal_park).get(reverse("dashboard:queue")).content.decode()

@@ -18,13 +18,21 @@ pytestmark = pytest.mark.django_db
 Q3 = date(2026, 7, 1)
 
 
-def _tips(n: int, *, category, school, day: date = date(2026, 8, 3), acknowledged_after: int | None = 5, status="resolved"):
+def _tips(
+    n: int, *, category, school, day: date = date(2026, 8, 3), acknowledged_after: int | None = 5, status="resolved"
+):
     at = timezone.make_aware(datetime.combine(day, time(10)))
     ack = at + timedelta(hours=acknowledged_after) if acknowledged_after is not None else None
     Tip.objects.bulk_create(
         Tip(
-            reference=Tip.new_reference(), receipt_hash=secrets.token_hex(32), category=category, school=school,
-            description="x", received_at=at, first_acknowledged_at=ack, status=status,
+            reference=Tip.new_reference(),
+            receipt_hash=secrets.token_hex(32),
+            category=category,
+            school=school,
+            description="x",
+            received_at=at,
+            first_acknowledged_at=ack,
+            status=status,
         )
         for _ in range(n)
     )

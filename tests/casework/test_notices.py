@@ -58,7 +58,9 @@ def test_accents_do_not_hide_the_name():
     assert victim_name_parts_found("José Núñez", ["Hit jose nunez twice"]) == ["jose nunez", "jose", "nunez"]
 
 
-def test_the_form_refuses_to_send_a_notice_naming_the_victim(staff_client, officer_olsen, park_is_designee, clayton_high):
+def test_the_form_refuses_to_send_a_notice_naming_the_victim(
+    staff_client, officer_olsen, park_is_designee, clayton_high
+):
     client = staff_client(officer_olsen)
     response = _post(client, clayton_high, conduct="Showed a knife to Wilhelmina Frost by the gym.")
     assert response.status_code == 400
@@ -94,7 +96,9 @@ def test_a_sent_notice_reaches_the_designee_and_never_stores_the_victim(
     assert sent.detail["victim_name_checked"] is True and VICTIM not in str(sent.detail)
 
 
-def test_a_district_without_a_designee_alerts_the_coordinators(staff_client, officer_olsen, coordinator_cole, clayton_high):
+def test_a_district_without_a_designee_alerts_the_coordinators(
+    staff_client, officer_olsen, coordinator_cole, clayton_high
+):
     _post(staff_client(officer_olsen), clayton_high)
     assert [n.recipient for n in Notification.objects.all()] == [coordinator_cole]
     deliver_due()
@@ -114,7 +118,9 @@ def test_the_designee_acknowledges(staff_client, notice, park_is_designee, offic
     assert "Acknowledged by Pat Park" in sender_view
 
 
-def test_an_unacknowledged_notice_goes_overdue_and_alerts_again(notice, park_is_designee, coordinator_cole, time_machine):
+def test_an_unacknowledged_notice_goes_overdue_and_alerts_again(
+    notice, park_is_designee, coordinator_cole, time_machine
+):
     assert not notice.is_overdue()
     time_machine.move_to(timezone.now() + timedelta(days=3))
     assert Notice.objects.get().is_overdue()
@@ -192,9 +198,15 @@ def test_a_notice_sent_with_a_case_is_seen_by_its_team(
     from partners.models import Membership
 
     draft = NoticeDraft(
-        direction="to_district", school=clayton_high, recipient=clayton_high.district, pupil_name=PUPIL,
-        conduct="Threatened classmates.", conduct_on=date(2026, 10, 2), filed_on=date(2026, 10, 3),
-        offences=(Offence.objects.first(),), case=case,
+        direction="to_district",
+        school=clayton_high,
+        recipient=clayton_high.district,
+        pupil_name=PUPIL,
+        conduct="Threatened classmates.",
+        conduct_on=date(2026, 10, 2),
+        filed_on=date(2026, 10, 3),
+        offences=(Offence.objects.first(),),
+        case=case,
     )
     notice = send_notice(
         actor=officer_olsen, sender=Membership.objects.get(user=officer_olsen), draft=draft, victim_name=""
@@ -225,9 +237,16 @@ def test_notice_pages_use_a_fixed_number_of_queries(
         with django_assert_num_queries(14):
             client.get(detail_url)
         draft = NoticeDraft(
-            direction="to_district", school=clayton_high, recipient=clayton_high.district, pupil_name=PUPIL,
-            conduct="Fight.", conduct_on=date(2026, 10, 2), filed_on=date(2026, 10, 3),
+            direction="to_district",
+            school=clayton_high,
+            recipient=clayton_high.district,
+            pupil_name=PUPIL,
+            conduct="Fight.",
+            conduct_on=date(2026, 10, 2),
+            filed_on=date(2026, 10, 3),
             offences=tuple(Offence.objects.all()[:3]),
         )
         for _ in range(4):
-            send_notice(actor=officer_olsen, sender=Membership.objects.get(user=officer_olsen), draft=draft, victim_name="")
+            send_notice(
+                actor=officer_olsen, sender=Membership.objects.get(user=officer_olsen), draft=draft, victim_name=""
+            )

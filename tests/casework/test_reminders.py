@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db
 
 def _overdue_action(case, owner, days=1):
     return SafetyAction.objects.create(
-        case=case, kind="parent_meeting", details="Meet the Marlowe-Zed family", owner=owner,
+        case=case,
+        kind="parent_meeting",
+        details="Meet the Marlowe-Zed family",
+        owner=owner,
         due_on=timezone.localdate() - timedelta(days=days),
     )
 
@@ -33,7 +36,11 @@ def test_the_daily_job_is_registered_with_the_schedule():
 def test_an_overdue_action_alerts_its_owner_once_a_day(case, officer_olsen, principal_park, time_machine):
     action = _overdue_action(case, officer_olsen)
     cases.add_action(
-        case=case, actor=principal_park, kind="check_in", details="", owner=principal_park,
+        case=case,
+        actor=principal_park,
+        kind="check_in",
+        details="",
+        owner=principal_park,
         due_on=timezone.localdate() + timedelta(days=10),
     )
     result = jobs.run_daily()
@@ -69,7 +76,11 @@ def test_a_done_action_is_not_reminded(case, officer_olsen, principal_park):
 
 def test_an_action_due_tomorrow_is_a_gentle_reminder(case, principal_park):
     cases.add_action(
-        case=case, actor=principal_park, kind="check_in", details="", owner=principal_park,
+        case=case,
+        actor=principal_park,
+        kind="check_in",
+        details="",
+        owner=principal_park,
         due_on=timezone.localdate() + timedelta(days=1),
     )
     jobs.run_daily()

@@ -23,7 +23,9 @@ def closed_case(case, principal_park, notice, time_machine):
     from casework import notices
 
     notices.link_to_case(notice=notice, case=case, actor=principal_park)
-    SafetyAction.objects.create(case=case, kind="check_in", owner=principal_park, due_on=timezone.localdate() - timedelta(1))
+    SafetyAction.objects.create(
+        case=case, kind="check_in", owner=principal_park, due_on=timezone.localdate() - timedelta(1)
+    )
     jobs.run_daily()  # an overdue reminder in the outbox
     cases.set_review(case=case, actor=principal_park, review_on=timezone.localdate())
     cases.close_case(case=case, actor=principal_park, outcome="resolved", note=f"{STUDENT} is doing well.")

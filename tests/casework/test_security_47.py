@@ -25,8 +25,12 @@ def test_no_name_in_any_casework_alert_or_dump(
     case, notice, principal_park, officer_olsen, coordinator_cole, clayton_high, time_machine
 ):
     today = timezone.localdate()
-    SafetyAction.objects.create(case=case, kind="counselling", details=f"Refer {STUDENT}", owner=officer_olsen, due_on=today - timedelta(2))
-    cases.add_action(case=case, actor=principal_park, kind="check_in", details="", owner=principal_park, due_on=today + timedelta(1))
+    SafetyAction.objects.create(
+        case=case, kind="counselling", details=f"Refer {STUDENT}", owner=officer_olsen, due_on=today - timedelta(2)
+    )
+    cases.add_action(
+        case=case, actor=principal_park, kind="check_in", details="", owner=principal_park, due_on=today + timedelta(1)
+    )
     cases.set_review(case=case, actor=principal_park, review_on=today)
     jobs.run_daily()
     time_machine.move_to(timezone.now() + timedelta(days=3))

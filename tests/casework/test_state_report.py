@@ -65,7 +65,11 @@ def test_a_count_survives_the_tips_purge(clayton_tip, principal_park, clayton_di
 
 def test_hand_offs_are_counted(clayton_tip, officer_olsen, clayton_district, clayton_high, clayton_pd):
     tip_work.record_hand_off(
-        tip=clayton_tip, actor=officer_olsen, agency=clayton_pd, kind="911", happened_at=timezone.now(),
+        tip=clayton_tip,
+        actor=officer_olsen,
+        agency=clayton_pd,
+        kind="911",
+        happened_at=timezone.now(),
         external_reference="CPD-26-1101",
     )
     tip_work.record_hand_off(
@@ -98,12 +102,20 @@ def test_the_report_holds_no_personal_data(
 
     tip_work.mark_for_state_report(tip=clayton_tip, actor=principal_park, kind="credible_threat")
     tip_work.record_hand_off(
-        tip=clayton_tip, actor=officer_olsen, agency=clayton_pd, kind="911", happened_at=timezone.now(),
+        tip=clayton_tip,
+        actor=officer_olsen,
+        agency=clayton_pd,
+        kind="911",
+        happened_at=timezone.now(),
         note="Dispatcher spoke to Quentin's mother.",
     )
     cases.add_action(
-        case=case, actor=principal_park, kind="check_in", details="Check in with Quentin each morning",
-        owner=principal_park, due_on=timezone.localdate() + timedelta(1),
+        case=case,
+        actor=principal_park,
+        kind="check_in",
+        details="Check in with Quentin each morning",
+        owner=principal_park,
+        due_on=timezone.localdate() + timedelta(1),
     )
     actions.add_note(tip=clayton_tip, actor=officer_olsen, agency=clayton_pd, body="Spoke to the family of Quentin.")
     secrets = _every_encrypted_plaintext()
@@ -124,7 +136,9 @@ def test_the_report_holds_no_personal_data(
 def test_csv_cells_that_start_a_formula_are_neutralised(staff_client, principal_park, clayton_district, clayton_pd):
     from partners.models import School
 
-    School.objects.create(name="=cmd|' /C calc'!A0", district=clayton_district, police_agency=clayton_pd, grade_band="high")
+    School.objects.create(
+        name="=cmd|' /C calc'!A0", district=clayton_district, police_agency=clayton_pd, grade_band="high"
+    )
     client = staff_client(principal_park)
     csv = b"".join(
         client.get(reverse("casework:state-report-csv", args=[clayton_district.pk])).streaming_content
@@ -152,4 +166,6 @@ def test_state_report_page_uses_a_fixed_number_of_queries(
         with django_assert_num_queries(14):
             client.get(url)
         for i in range(5):
-            School.objects.create(name=f"School {n}-{i}", district=clayton_district, police_agency=clayton_pd, grade_band="high")
+            School.objects.create(
+                name=f"School {n}-{i}", district=clayton_district, police_agency=clayton_pd, grade_band="high"
+            )

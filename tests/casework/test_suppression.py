@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from casework.suppression import THRESHOLD, Edge, is_protected, ring, suppress
 
-CAP = 200
 
 
 @st.composite
@@ -39,25 +38,30 @@ def _bounds(key, value, primary, complementary):
 
 
 def feasible_values(key, total, breakdowns, primary, complementary) -> set[int]:
-    """Every value the hidden cell ``key`` could have, by brute force over the total."""
+    """Every value the hidden cell ``key`` could have, by brute force over the total. An
+    unbounded hidden cell is taken up to a cap well above any true value: a smaller cap
+    could only make a protected cell look exposed, never the other way round."""
+    cap = 2 * total + 2 * THRESHOLD
     t_lo, t_hi = _bounds("total", total, primary, complementary)
-    t_hi = CAP if t_hi is None else t_hi
+    t_hi = cap if t_hi is None else t_hi
     found: set[int] = set()
     for candidate in range(t_lo, t_hi + 1):
         intervals = []
         for cells in breakdowns:
             shown = sum(v for k, v in cells.items() if k not in primary | complementary)
-            hidden = [(k, *_bounds(k, v, primary, complementary)) for k, v in cells.items() if k in primary | complementary]
+            hidden = [
+                (k, *_bounds(k, v, primary, complementary)) for k, v in cells.items() if k in primary | complementary
+            ]
             rest = candidate - shown
             if key in cells:
                 others = [h for h in hidden if h[0] != key]
-                low = rest - sum(CAP if hi is None else hi for _, _, hi in others)
+                low = rest - sum(cap if hi is None else hi for _, _, hi in others)
                 high = rest - sum(lo for _, lo, _ in others)
                 _, own_lo, own_hi = next(h for h in hidden if h[0] == key)
                 intervals.append((max(low, own_lo), min(high, own_hi)))
             else:
                 low = sum(lo for _, lo, _ in hidden)
-                high = sum(CAP if hi is None else hi for _, _, hi in hidden)
+                high = sum(cap if hi is None else hi for _, _, hi in hidden)
                 if not low <= rest <= high:
                     break
         else:
