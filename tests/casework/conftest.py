@@ -70,7 +70,18 @@ def case(clayton_tip, clayton_high, principal_park, officer_olsen, clayton_distr
 
 
 @pytest.fixture
-def notice(officer_olsen, park_is_designee, clayton_high, clayton_pd):
+def offences(db):
+    """The statute's list of acts. The data migration loads it, but a transactional test
+    (the browser tests, the worker tests) empties every table when it ends."""
+    from casework import offences
+    from casework.models import Offence
+
+    offences.load(Offence)
+    return Offence.objects.all()
+
+
+@pytest.fixture
+def notice(officer_olsen, park_is_designee, clayton_high, clayton_pd, offences):
     from datetime import date
 
     from casework.models import Offence

@@ -20,7 +20,7 @@ from reports.notifications.delivery import deliver_due
 from safeschools.models import AuditEvent
 from tests.casework.conftest import PUPIL
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("offences")]
 VICTIM = "Wilhelmina Frost"
 
 

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from casework.suppression import THRESHOLD, Edge, is_protected, ring, suppress
 
 
-
 @st.composite
 def quarters(draw):
     categories = draw(st.lists(st.integers(0, 45), min_size=1, max_size=6))
