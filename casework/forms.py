@@ -136,7 +136,7 @@ class ActionForm(CaseworkForm):
 
 
 class ReviewForm(CaseworkForm):
-    review_on = forms.DateField(label="Follow-up review", widget=DATE)
+    review_on = forms.DateField(label="Review date", widget=DATE)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, prefix="review", **kwargs)
@@ -228,6 +228,8 @@ class NoticeForm(CaseworkForm):
         if direction == Notice.Direction.TO_DISTRICT:
             for name in ("court", "action", "action_days"):
                 del self.fields[name]
+            self.fields["offences"].required = True
+            self.fields["offences"].error_messages["required"] = "Choose at least one act from the statute's list."
         else:
             del self.fields["offences"]
             self.fields["action"].required = True
@@ -235,8 +237,6 @@ class NoticeForm(CaseworkForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if self.direction == Notice.Direction.TO_DISTRICT and not data.get("offences"):
-            self.add_error("offences", "Choose at least one act from the statute's list.")
         if data.get("action") == Notice.Action.SUSPENSION and not data.get("action_days"):
             self.add_error("action_days", "Give the length of the suspension: more than 10 school days.")
         if data.get("conduct_on") and data["conduct_on"] > timezone.localdate():

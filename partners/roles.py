@@ -3,7 +3,8 @@
 Coordinators run the Partnership in the admin: partners, schools, pages, resources,
 memberships, categories, routing rules, canned replies, the alert outbox, the Safe Schools
 Act list of offences, staff accounts (view, add, change — not delete, so history keeps its
-names) and staff authenticator devices (to reset a lost phone). Other roles have no admin access at all.
+names) and staff authenticator devices (to reset a lost phone). Other roles have no admin
+access at all.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -111,12 +110,13 @@ def notice_new(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, notice: Notice, **bound) -> dict:
     cases = ThreatCase.objects.visible_to(request.user).filter(status=ThreatCase.Status.OPEN).select_related("school")
+    linkable = cases.exclude(pk=notice.case_id or 0).defer("student_name")
     return {
         "notice": notice,
         "offences": list(notice.offences.all()),
         "can_acknowledge": notice.acknowledged_at is None and is_designee(request.user, notice.recipient_agency_id),
-        "link_form": bound.get("link") or LinkCaseForm(cases=cases.defer("student_name")),
-        "can_link": cases.exists(),
+        "link_form": bound.get("link") or LinkCaseForm(cases=linkable),
+        "can_link": linkable.exists(),
         "case_visible": bool(notice.case_id)
         and ThreatCase.objects.visible_to(request.user).filter(pk=notice.case_id).exists(),
     }
@@ -152,7 +152,7 @@ def notice_link_case(request: HttpRequest, notice_id: int) -> HttpResponse:
     cases = ThreatCase.objects.visible_to(request.user).filter(status=ThreatCase.Status.OPEN)
     if not cases.exists():
         raise PermissionDenied("only a case's team links notices to it")
-    form = LinkCaseForm(request.POST, cases=cases.filter(~Q(pk=notice.case_id or 0)))
+    form = LinkCaseForm(request.POST, cases=cases.exclude(pk=notice.case_id or 0))
 
     def link(data: dict) -> None:
         case = get_visible_case(request.user, data["case"].pk, path=request.path)

@@ -124,3 +124,11 @@ def test_spanish_page(client, third_quarter):
 def test_empty_site_says_figures_come_later(client):
     assert figures.refresh(today=date(2026, 10, 2)) == []
     assert "after the first full quarter" in client.get("/figures/").content.decode()
+
+
+def test_the_public_page_costs_one_query(client, third_quarter, django_assert_num_queries, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    figures.refresh(today=date(2026, 10, 2))
+    client.get("/figures/")
+    with django_assert_num_queries(1):
+        client.get("/figures/")

@@ -250,3 +250,22 @@ def test_notice_pages_use_a_fixed_number_of_queries(
             send_notice(
                 actor=officer_olsen, sender=Membership.objects.get(user=officer_olsen), draft=draft, victim_name=""
             )
+
+
+def test_new_notice_page_uses_a_fixed_number_of_queries(
+    staff_client, officer_olsen, case, clayton_district, clayton_pd, django_assert_num_queries
+):
+    from casework.models import Offence
+    from partners.models import School
+
+    client = staff_client(officer_olsen)
+    url = reverse("casework:notice-new") + "?direction=to_district"
+    client.get(url)
+    for n in range(2):
+        with django_assert_num_queries(14):
+            client.get(url)
+        for i in range(5):
+            School.objects.create(
+                name=f"School {n}-{i}", district=clayton_district, police_agency=clayton_pd, grade_band="high"
+            )
+            Offence.objects.create(name=f"Act {n}-{i}")

@@ -169,3 +169,16 @@ def test_state_report_page_uses_a_fixed_number_of_queries(
             School.objects.create(
                 name=f"School {n}-{i}", district=clayton_district, police_agency=clayton_pd, grade_band="high"
             )
+
+
+def test_state_report_index_uses_a_fixed_number_of_queries(staff_client, coordinator_cole, django_assert_num_queries):
+    from partners.models import Agency
+
+    client = staff_client(coordinator_cole)
+    url = reverse("casework:state-reports")
+    client.get(url)
+    for n in range(2):
+        with django_assert_num_queries(10):
+            client.get(url)
+        for i in range(5):
+            Agency.objects.create(name=f"District {n}-{i}", slug=f"d-{n}-{i}", kind=Agency.Kind.DISTRICT)
