@@ -246,18 +246,12 @@ def set_state_report_kind(*, case: ThreatCase, actor, kind: str) -> None:
     case = _locked(case)
     case.state_report_kind = kind
     case.save(update_fields=["state_report_kind"])
-    district_id = case.school.district_id
-    if kind:
-        StateReportEntry.objects.update_or_create(
-            district_id=district_id,
-            case=case,
-            defaults={
-                "school": case.school,
-                "kind": kind,
-                "occurred_on": timezone.localdate(case.opened_at),
-                "marked_by": actor,
-            },
-        )
-    else:
-        StateReportEntry.objects.filter(district_id=district_id, case=case).delete()
+    StateReportEntry.mark(
+        district_id=case.school.district_id,
+        kind=kind,
+        school=case.school,
+        occurred_on=timezone.localdate(case.opened_at),
+        by=actor,
+        case=case,
+    )
     record(Changed, actor=actor, reference=case.reference, change="state report", value=kind or "not counted")

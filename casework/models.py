@@ -384,6 +384,19 @@ class StateReportEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.school_id} on {self.occurred_on}"
 
+    @classmethod
+    def mark(cls, *, district_id: int, kind: str, school: School, occurred_on: date, by, **subject) -> None:
+        """Count the tip or case (``subject``: ``tip=`` or ``case=``) as ``kind`` in its
+        district's report, or stop counting it when ``kind`` is empty."""
+        if not kind:
+            cls.objects.filter(district_id=district_id, **subject).delete()
+            return
+        cls.objects.update_or_create(
+            district_id=district_id,
+            **subject,
+            defaults={"school": school, "kind": kind, "occurred_on": occurred_on, "marked_by": by},
+        )
+
 
 # --- Alerts and public figures -----------------------------------------------------------
 

@@ -60,18 +60,12 @@ def mark_for_state_report(*, tip: Tip, actor, kind: str) -> None:
     """Count the tip (or stop counting it) in its school's district's state report."""
     if tip.school_id is None:
         raise CaseworkError("Only a tip about a known school can be counted in a district's state report.")
-    district_id = tip.school.district_id
-    if kind:
-        StateReportEntry.objects.update_or_create(
-            district_id=district_id,
-            tip=tip,
-            defaults={
-                "school_id": tip.school_id,
-                "kind": kind,
-                "occurred_on": timezone.localdate(tip.received_at),
-                "marked_by": actor,
-            },
-        )
-    else:
-        StateReportEntry.objects.filter(district_id=district_id, tip=tip).delete()
+    StateReportEntry.mark(
+        district_id=tip.school.district_id,
+        kind=kind,
+        school=tip.school,
+        occurred_on=timezone.localdate(tip.received_at),
+        by=actor,
+        tip=tip,
+    )
     audit.record(AuditEvent.Action.TIP_UPDATED, actor=actor, tip=tip, field="state report", value=kind or "not counted")

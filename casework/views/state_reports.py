@@ -34,22 +34,24 @@ def report_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _report(request: HttpRequest, district_id: int) -> tuple[StateReportPeriodForm, state_report.StateReport]:
+    district = get_report_district(request.user, district_id, path=request.path)
+    form, (start, end) = _period(request)
+    return form, state_report.build(district, start, end)
+
+
 @staff_page
 @require_safe
 def report_page(request: HttpRequest, district_id: int) -> HttpResponse:
-    district = get_report_district(request.user, district_id, path=request.path)
-    form, (start, end) = _period(request)
-    report = state_report.build(district, start, end)
-    query = request.GET.urlencode()
-    return render(request, "casework/state_report.html", {"report": report, "form": form, "query": query})
+    form, report = _report(request, district_id)
+    return render(request, "casework/state_report.html", {"report": report, "form": form})
 
 
 @staff_page
 @require_safe
 def report_csv(request: HttpRequest, district_id: int) -> StreamingHttpResponse:
-    district = get_report_district(request.user, district_id, path=request.path)
-    _, (start, end) = _period(request)
-    report = state_report.build(district, start, end)
+    _, report = _report(request, district_id)
+    district, start, end = report.district, report.start, report.end
     record(
         AuditEvent.Action.EXPORT,
         actor=request.user,

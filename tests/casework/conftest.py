@@ -4,10 +4,13 @@ Clayton district, whose designee is Principal Park."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from partners.models import Agency, Membership
 from tests.conftest import _person
+from tests.dashboard.conftest import staff_client  # noqa: F401  (the same sign-in helper)
 
 STUDENT = "Quentin Marlowe-Zed"
 PUPIL = "Ignatius Brackwater"
@@ -81,32 +84,32 @@ def offences(db):
 
 
 @pytest.fixture
-def notice(officer_olsen, park_is_designee, clayton_high, clayton_pd, offences):
+def police_notice(officer_olsen, clayton_high, clayton_pd, offences):
+    """``police_notice(**changes)``: Officer Olsen notifies the Clayton district about a
+    Clayton High pupil (a first-degree assault unless ``offences`` says otherwise)."""
     from datetime import date
 
-    from casework.models import Offence
     from casework.notices import NoticeDraft, send_notice
 
-    draft = NoticeDraft(
-        direction="to_district",
-        school=clayton_high,
-        recipient=clayton_high.district,
-        pupil_name=PUPIL,
-        conduct="Struck another student with a padlock in the locker room.",
-        conduct_on=date(2026, 10, 2),
-        filed_on=date(2026, 10, 9),
-        offences=(Offence.objects.get(name="First-degree assault"),),
-    )
-    membership = Membership.objects.get(user=officer_olsen, agency=clayton_pd)
-    return send_notice(actor=officer_olsen, sender=membership, draft=draft, victim_name="Wilhelmina Frost")
+    def send(victim_name: str = "", **changes):
+        draft = NoticeDraft(
+            direction="to_district",
+            school=clayton_high,
+            recipient=clayton_high.district,
+            pupil_name=PUPIL,
+            conduct="Struck another student with a padlock in the locker room.",
+            conduct_on=date(2026, 10, 2),
+            filed_on=date(2026, 10, 9),
+            offences=(offences.get(name="First-degree assault"),),
+        )
+        membership = Membership.objects.get(user=officer_olsen, agency=clayton_pd)
+        return send_notice(
+            actor=officer_olsen, sender=membership, draft=replace(draft, **changes), victim_name=victim_name
+        )
+
+    return send
 
 
 @pytest.fixture
-def staff_client(client, login_verified):
-    """``staff_client(user)`` → the test client, signed in with both factors."""
-
-    def sign_in(user):
-        login_verified(client, user)
-        return client
-
-    return sign_in
+def notice(police_notice, park_is_designee):
+    return police_notice(victim_name="Wilhelmina Frost")

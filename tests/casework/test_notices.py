@@ -4,7 +4,7 @@ acknowledgement, overdue alerts, the reverse notice to the juvenile court, case 
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -191,26 +191,8 @@ def test_officers_cannot_send_the_reverse_notice(staff_client, officer_olsen):
     assert staff_client(officer_olsen).get(reverse("casework:notice-new") + "?direction=to_court").status_code == 403
 
 
-def test_a_notice_sent_with_a_case_is_seen_by_its_team(
-    staff_client, case, officer_olsen, park_is_designee, clayton_high, clayton_pd
-):
-    from casework.notices import NoticeDraft, send_notice
-    from partners.models import Membership
-
-    draft = NoticeDraft(
-        direction="to_district",
-        school=clayton_high,
-        recipient=clayton_high.district,
-        pupil_name=PUPIL,
-        conduct="Threatened classmates.",
-        conduct_on=date(2026, 10, 2),
-        filed_on=date(2026, 10, 3),
-        offences=(Offence.objects.first(),),
-        case=case,
-    )
-    notice = send_notice(
-        actor=officer_olsen, sender=Membership.objects.get(user=officer_olsen), draft=draft, victim_name=""
-    )
+def test_a_notice_sent_with_a_case_is_seen_by_its_team(staff_client, case, park_is_designee, police_notice):
+    notice = police_notice(case=case)
     page = staff_client(park_is_designee).get(reverse("casework:case", args=[case.pk])).content.decode()
     assert notice.reference in page
     assert AuditEvent.objects.filter(tip_reference=case.reference, detail__change="notice linked").exists()
@@ -223,11 +205,8 @@ def test_offences_are_data_coordinators_keep(coordinator_cole):
 
 
 def test_notice_pages_use_a_fixed_number_of_queries(
-    staff_client, notice, park_is_designee, officer_olsen, clayton_high, django_assert_num_queries
+    staff_client, notice, park_is_designee, police_notice, django_assert_num_queries
 ):
-    from casework.notices import NoticeDraft, send_notice
-    from partners.models import Membership
-
     client = staff_client(park_is_designee)
     list_url, detail_url = reverse("casework:notices"), reverse("casework:notice", args=[notice.pk])
     client.get(list_url)
@@ -236,20 +215,8 @@ def test_notice_pages_use_a_fixed_number_of_queries(
             client.get(list_url)
         with django_assert_num_queries(14):
             client.get(detail_url)
-        draft = NoticeDraft(
-            direction="to_district",
-            school=clayton_high,
-            recipient=clayton_high.district,
-            pupil_name=PUPIL,
-            conduct="Fight.",
-            conduct_on=date(2026, 10, 2),
-            filed_on=date(2026, 10, 3),
-            offences=tuple(Offence.objects.all()[:3]),
-        )
         for _ in range(4):
-            send_notice(
-                actor=officer_olsen, sender=Membership.objects.get(user=officer_olsen), draft=draft, victim_name=""
-            )
+            police_notice(offences=tuple(Offence.objects.all()[:3]))
 
 
 def test_new_notice_page_uses_a_fixed_number_of_queries(
