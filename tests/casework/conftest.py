@@ -73,6 +73,35 @@ def case(clayton_tip, clayton_high, principal_park, officer_olsen, clayton_distr
 
 
 @pytest.fixture
+def pinned(django_assert_num_queries):
+    """``pinned(client, url, queries, grow)``: the page costs ``queries`` queries, and still
+    does after ``grow()`` adds rows it lists (no query per row)."""
+
+    def check(client, url: str, queries: int, grow) -> None:
+        client.get(url)  # warm the caches
+        for n in range(2):
+            with django_assert_num_queries(queries):
+                client.get(url)
+            grow(n)
+
+    return check
+
+
+@pytest.fixture
+def more_schools(clayton_district, clayton_pd):
+    """``more_schools(n)``: five more Clayton schools."""
+    from partners.models import School
+
+    def add(n: int) -> None:
+        for i in range(5):
+            School.objects.create(
+                name=f"School {n}-{i}", district=clayton_district, police_agency=clayton_pd, grade_band="high"
+            )
+
+    return add
+
+
+@pytest.fixture
 def offences(db):
     """The statute's list of acts. The data migration loads it, but a transactional test
     (the browser tests, the worker tests) empties every table when it ends."""
