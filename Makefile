@@ -40,6 +40,7 @@ run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_content
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_casework_demo
 	$(PY) manage.py start_schedule
 	@echo "Site: $(SITE_URL)/   Worker: manage.py db_worker   (Ctrl-C stops both)"
 	@$(PY) manage.py db_worker --no-reload & worker=$$!; \

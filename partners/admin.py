@@ -55,8 +55,17 @@ class SchoolAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "agency", "role", "new_tip_alerts", "is_escalation_contact", "textable", "created_at"]
-    list_filter = ["role", "agency__kind", "agency"]
+    list_display = [
+        "user",
+        "agency",
+        "role",
+        "new_tip_alerts",
+        "is_escalation_contact",
+        "is_safe_schools_designee",
+        "textable",
+        "created_at",
+    ]
+    list_filter = ["role", "is_safe_schools_designee", "agency__kind", "agency"]
     list_select_related = ["user", "agency"]
     search_fields = ["user__username", "user__email", "agency__name"]
 

@@ -207,6 +207,14 @@ class Membership(models.Model):
         default=False,
         help_text=_("Alerted again when a life-safety tip for this agency is not acknowledged in time."),
     )
+    is_safe_schools_designee = models.BooleanField(
+        _("Safe Schools Act designee"),
+        default=False,
+        help_text=_(
+            "Receives and acknowledges Safe Schools Act notices (RSMo 167.115) addressed to this agency: "
+            "the superintendent's designee at a district, the juvenile office's at a court."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

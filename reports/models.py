@@ -430,6 +430,9 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("Escalation")
         TIPSTER_MESSAGE = "tipster_message", _("Message from a tipster")
         DIGEST = "digest", _("Daily digest")
+        # Written by casework (rendered by the renderer it registers in notifications.emails).
+        CASE_REMINDER = "case_reminder", _("Case reminder")
+        NOTICE = "notice", _("Safe Schools Act notice")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")

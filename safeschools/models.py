@@ -38,6 +38,16 @@ class AuditEvent(models.Model):
         NOTIFICATION = "notification", _("Alert")
         ESCALATION = "escalation", _("Escalation")
         STAFF_MOBILE = "staff.mobile", _("Mobile number for alerts")
+        # Casework (threat assessment cases, Safe Schools Act notices, hand-offs): a case or
+        # notice is named by its reference in ``tip_reference``, with no ``tip_id``.
+        CASE_OPENED = "case.opened", _("Case opened")
+        CASE_VIEWED = "case.viewed", _("Case viewed")
+        CASE_CHANGED = "case.changed", _("Case changed")
+        CASE_PURGED = "case.purged", _("Case purged")
+        NOTICE_SENT = "notice.sent", _("Notice sent")
+        NOTICE_VIEWED = "notice.viewed", _("Notice viewed")
+        NOTICE_ACKNOWLEDGED = "notice.acknowledged", _("Notice acknowledged")
+        HANDOFF_RECORDED = "handoff.recorded", _("Hand-off recorded")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "safeschools.apps.SafeSchoolsConfig",
     "partners",
     "reports",
+    "casework",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,12 @@ ALERT_COALESCE_MINUTES = env_int("ALERT_COALESCE_MINUTES", 10, minimum=0, maximu
 # Closed tips are deleted this many days after closing, unless their category sets its own
 # period (Category.retention_days); see `manage.py purge_expired`.
 TIP_RETENTION_DAYS = env_int("TIP_RETENTION_DAYS", 365, minimum=1)
+# Threat assessment cases are deleted this many days after closing (an audit stub stays).
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 3 * 365, minimum=1)
+
+# --- Casework ---------------------------------------------------------------------------
+# A Safe Schools Act notice not acknowledged by a designee within this many days is overdue.
+NOTICE_ACK_DAYS = env_int("NOTICE_ACK_DAYS", 2, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -14,6 +14,7 @@ admin.site.site_title = "Safe Schools Partnership"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/account/", include("partners.urls_account")),
+    path("staff/casework/", include("casework.urls_staff")),
     path("staff/", include("reports.urls_staff")),
     path("sms/", include("reports.urls_sms")),
     path("healthz", views.healthz, name="healthz"),
@@ -25,6 +26,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("partners.urls")),
     path("", include("reports.urls")),
+    path("", include("casework.urls")),
     prefix_default_language=False,
 )
 

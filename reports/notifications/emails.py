@@ -10,7 +10,8 @@ acknowledged it, and nothing else. Plain-text and HTML bodies come from the temp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -42,6 +43,30 @@ class RenderedEmail:
 
 class NothingToSend(Exception):
     """The alert has lost its reason to exist (an empty digest, a purged tip)."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What an alert of a kind written by a layer above says: a subject, the template pair
+    under ``templates/emails/`` and its context (references and links only, never content)."""
+
+    subject: str
+    template: str
+    context: dict = field(default_factory=dict)
+    urgent: bool = False
+
+
+# Notification kinds whose rows are written by a layer above (casework), which registers
+# how to word them here; this module never imports it.
+RENDERERS: dict[str, Callable[[Notification], Alert]] = {}
+
+
+def register_renderer(kind: str) -> Callable:
+    def register(renderer: Callable[[Notification], Alert]) -> Callable[[Notification], Alert]:
+        RENDERERS[kind] = renderer
+        return renderer
+
+    return register
 
 
 def _message_id(notification: Notification) -> str:
@@ -102,7 +127,13 @@ def render(notification: Notification) -> RenderedEmail:
         "to_fallback": notification.recipient_id is None,
         "hotline": SiteSettings.current().hotline_display,
     }
-    if kind == Notification.Kind.DIGEST:
+    if kind in RENDERERS:
+        alert = RENDERERS[kind](notification)
+        urgent = alert.urgent
+        context |= alert.context
+        subject = alert.subject
+        template = alert.template
+    elif kind == Notification.Kind.DIGEST:
         digest = digest_for(notification.recipient_id, queued_at=notification.created_at, now=timezone.now())
         if not digest:
             raise NothingToSend("nothing left to report in the digest")

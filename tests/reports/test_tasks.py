@@ -46,7 +46,7 @@ def run_worker():
 
 
 def _waiting(queue) -> list[tuple[str, object]]:
-    rows = queue.filter(status="READY").order_by("run_after")
+    rows = queue.filter(status="READY").order_by("run_after", "task_path")
     return [(path.rsplit(".", 1)[1], run_after) for path, run_after in rows.values_list("task_path", "run_after")]
 
 
@@ -57,9 +57,10 @@ def test_start_schedule_queues_each_recurring_job_once(queue, clock):
     call_command("start_schedule", stdout=out)
     ensure_schedule()
 
-    assert out.getvalue() == "Started: tick, daily\nAlready scheduled.\n"
+    # casework_daily: registered by the casework app, above reports (casework.jobs).
+    assert out.getvalue() == "Started: tick, daily, casework_daily\nAlready scheduled.\n"
     tomorrow_6am = timezone.make_aware(timezone.datetime(2026, 3, 4, 6, 0))
-    assert _waiting(queue) == [("tick", TUESDAY_10AM), ("daily", tomorrow_6am)]
+    assert _waiting(queue) == [("tick", TUESDAY_10AM), ("casework_daily", tomorrow_6am), ("daily", tomorrow_6am)]
 
 
 @pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_tick_queues_its_next_run_before_working(queue, clock, run_worker):
     clock.shift(timedelta(seconds=30))
     run_worker()
     assert queue.filter(task_path="reports.jobs.tick", status="SUCCESSFUL").count() == 2
-    assert [name for name, _ in _waiting(queue)] == ["tick", "daily"]
+    assert [name for name, _ in _waiting(queue)] == ["tick", "casework_daily", "daily"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,7 +90,7 @@ def test_a_second_chain_ends_itself(queue, clock, run_worker):
 
     run_worker()
 
-    assert [name for name, _ in _waiting(queue)] == ["tick", "daily"]
+    assert [name for name, _ in _waiting(queue)] == ["tick", "casework_daily", "daily"]
 
 
 @pytest.mark.django_db(transaction=True)
