@@ -5,7 +5,7 @@
 - ``tick``, every 30 seconds: the escalation steps that are due, then the outbox (retries
   whose time has come, and any row whose "deliver now" request was lost).
 - ``daily``, at ``settings.DAILY_JOBS_HOUR`` local time: digests, the retention purge, old
-  submission tokens and old task results.
+  submission tokens, expired sessions and old task results.
 
 New alerts do not wait for the tick: ``notifications.delivery.request_delivery`` enqueues
 ``deliver_notifications`` when the transaction that wrote them commits. This module is
@@ -23,6 +23,7 @@ from django_tasks_db.models import DBTaskResult
 
 from reports import retention
 from reports.notifications import alerts, delivery, escalation
+from safeschools import sessions
 from safeschools.schedule import recurring, schedule, scheduler_lock
 
 TICK_EVERY = timedelta(seconds=30)
@@ -54,10 +55,12 @@ def daily() -> dict[str, int]:
         digests = alerts.queue_daily_digests(now=now)
     purged = retention.purge_expired(now=now)
     tokens = retention.prune_submission_tokens(now=now)
+    sessions_deleted = sessions.delete_expired()
     results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=now - TASK_RESULTS_KEPT).delete()
     return {
         "digests": len(digests),
         "tips_purged": purged.tips,
         "tokens_pruned": tokens,
+        "sessions_deleted": sessions_deleted,
         "task_results_pruned": results,
     }

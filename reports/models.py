@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Agency, Membership, School
+from safeschools import hours
 from safeschools.crypto import EncryptedBinaryField, EncryptedTextField
 
 
 def this_hour() -> datetime:
     """Now, truncated to the hour: the only precision kept for anything a tipster does."""
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
+    return hours.this_hour()
 
 
 class Priority(models.IntegerChoices):

@@ -11,6 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes never reach the model's ``save`` and ``delete``: refuse them here with a
+    clear error, before the database's triggers would (SECURITY.md 27)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit events cannot be changed")
+
+    def delete(self):
+        raise PermissionError("audit events cannot be deleted")
+
+
 class AuditEvent(models.Model):
     """Append-only record of staff access and every change (SECURITY.md 27).
 
@@ -45,6 +56,8 @@ class AuditEvent(models.Model):
     tip_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     tip_reference = models.CharField(max_length=12, blank=True, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

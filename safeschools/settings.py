@@ -232,6 +232,8 @@ OTP_TOTP_ISSUER = "Safe Schools Partnership"
 # --- Sessions and cookies -------------------------------------------------------------
 # Nothing persistent on a tipster's device: both cookies end with the browser session.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Database sessions whose stored expiry is a whole hour (a tipster's reply is not dated by it).
+SESSION_ENGINE = "safeschools.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_AGE = None

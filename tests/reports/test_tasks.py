@@ -104,7 +104,13 @@ def test_daily_jobs_queue_digests_purge_and_reschedule(
     run_worker()
 
     daily = queue.get(task_path="reports.jobs.daily", status="SUCCESSFUL")
-    assert daily.return_value == {"digests": 1, "tips_purged": 0, "tokens_pruned": 0, "task_results_pruned": 0}
+    assert daily.return_value == {
+        "digests": 1,
+        "tips_purged": 0,
+        "tokens_pruned": 0,
+        "sessions_deleted": 0,
+        "task_results_pruned": 0,
+    }
     assert Notification.objects.get(kind="digest").recipient == principal_park
     assert ("daily", timezone.make_aware(timezone.datetime(2026, 3, 5, 6, 0))) in _waiting(queue)
 
