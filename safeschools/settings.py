@@ -175,6 +175,10 @@ TIP_SUBMIT_RATE = env_str("TIP_SUBMIT_RATE", "20/10m")
 TIP_SUBMIT_RATE_OVERALL = env_str("TIP_SUBMIT_RATE_OVERALL", "600/m")
 RECEIPT_CHECK_RATE = env_str("RECEIPT_CHECK_RATE", "10/m")
 RECEIPT_CHECK_RATE_OVERALL = env_str("RECEIPT_CHECK_RATE_OVERALL", "300/m")
+# Tipster follow-up messages: per client, per tip (whoever sends them) and site-wide.
+TIPSTER_MESSAGE_RATE = env_str("TIPSTER_MESSAGE_RATE", "10/10m")
+TIPSTER_MESSAGE_RATE_PER_TIP = env_str("TIPSTER_MESSAGE_RATE_PER_TIP", "5/10m")
+TIPSTER_MESSAGE_RATE_OVERALL = env_str("TIPSTER_MESSAGE_RATE_OVERALL", "300/m")
 # The signed form token: a tip sent sooner than this after the form was shown is a robot;
 # a form open longer than this gets a fresh token (the text is kept).
 TIP_FORM_MIN_SECONDS = env_int("TIP_FORM_MIN_SECONDS", 3, minimum=0)
