@@ -14,6 +14,7 @@ urlpatterns = [
     path("preferences/", views.alert_preferences, name="preferences"),
     path("tips/<int:tip_id>/", views.tip_detail, name="tip-detail"),
     path("tips/<int:tip_id>/acknowledge/", views.tip_acknowledge, name="tip-acknowledge"),
+    path("tips/<int:tip_id>/read/", views.tip_mark_read, name="tip-mark-read"),
     path("tips/<int:tip_id>/assign/", views.tip_assign, name="tip-assign"),
     path("tips/<int:tip_id>/priority/", views.tip_priority, name="tip-priority"),
     path("tips/<int:tip_id>/status/", views.tip_status, name="tip-status"),

@@ -117,6 +117,7 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     audit.record(
         AuditEvent.Action.TIP_SUBMITTED,
         tip=tip,
+        at=tip.received_at,
         category=category.name,
         life_safety=is_life_safety,
         images=len(report.images),
@@ -195,5 +196,11 @@ def add_tipster_message(*, tip: Tip, body: str, images: list[CleanImage] = ()) -
     search.add_words(tip, body)
     Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=F("unread_tipster_messages") + 1)
     alerts.queue_tipster_message_alert(tip)
-    audit.record(AuditEvent.Action.MESSAGE_FROM_TIPSTER, tip=tip, images=len(images))
+    audit.record(
+        AuditEvent.Action.MESSAGE_FROM_TIPSTER,
+        tip=tip,
+        at=message.created_at,
+        message_id=message.pk,
+        images=len(images),
+    )
     return message

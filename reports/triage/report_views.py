@@ -10,27 +10,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from partners.models import Membership
-from reports.triage import queue, stats
-from reports.triage.access import is_coordinator
+from reports.triage import export, permissions, queue, stats
 from reports.triage.forms import ExportForm, QueueFilterForm
 from reports.triage.views import staff_page
 from safeschools import audit
 from safeschools.models import AuditEvent
-
-CONTACT_ROLES = {Membership.Role.OFFICER, Membership.Role.COORDINATOR}
-EXPORT_COLUMNS = [
-    "reference",
-    "received (hour)",
-    "category",
-    "school",
-    "status",
-    "priority",
-    "life safety",
-    "awaiting acknowledgement",
-    "assigned to",
-    "routed to",
-]
 
 
 class _Echo:
@@ -41,18 +25,21 @@ class _Echo:
 @staff_page
 @require_safe
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    staff = permissions.Staff.of(request.user)
+    if not permissions.may_export(staff):
+        raise PermissionDenied("no agency")
     form = ExportForm(request.GET or None)
     filters = form.filters()
-    with_contact = (
-        bool(form.is_valid() and form.cleaned_data.get("include_contact"))
-        and Membership.objects.filter(user=request.user, role__in=CONTACT_ROLES).exists()
-    )
+    with_contact = bool(form.is_valid() and form.cleaned_data.get("include_contact"))
     tips = (
         queue.filtered(request.user, filters)
         .select_related("category", "school", "assigned_to")
         .prefetch_related("routings__agency")
+        .defer("description", "location", "people_involved", "disposition")
         .order_by("-received_at", "-id")
     )
+    if not with_contact:
+        tips = tips.defer("contact_details")
     audit.record(
         AuditEvent.Action.EXPORT,
         actor=request.user,
@@ -61,25 +48,8 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
         filters={k: str(v) for k, v in filters.__dict__.items() if v},
     )
     writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(EXPORT_COLUMNS + (["contact details"] if with_contact else []))
-        for tip in tips.iterator(chunk_size=1000):
-            row = [
-                tip.reference,
-                tip.received_at.isoformat(),
-                tip.category.name,
-                tip.school.name if tip.school else "",
-                tip.status,
-                tip.priority,
-                tip.is_life_safety,
-                tip.awaiting_acknowledgement,
-                tip.assigned_to.get_username() if tip.assigned_to else "",
-                "; ".join(f"{r.agency.name} ({r.role})" for r in tip.routings.all()),
-            ]
-            yield writer.writerow(row + ([tip.contact_details] if with_contact else []))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    lines = (writer.writerow(row) for row in export.rows(tips, staff=staff, with_contact=with_contact))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tips.csv"'
     response["Cache-Control"] = "no-store"
     return response
@@ -106,7 +76,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
-    if not is_coordinator(request.user):
+    if not permissions.may_read_audit_log(permissions.Staff.of(request.user)):
         raise PermissionDenied("coordinators only")
     events = AuditEvent.objects.all()
     action, actor, reference = (request.GET.get(k, "").strip() for k in ("action", "actor", "tip"))

@@ -17,8 +17,8 @@ from partners.access import staff_required
 from partners.models import Membership
 from reports.models import Attachment, CannedReply, Routing, Tip
 from reports.selectors import with_overdue
-from reports.triage import actions, queue
-from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
+from reports.triage import actions, permissions, queue
+from reports.triage.access import assignable_users, get_visible_tip, require_actor
 from reports.triage.forms import (
     AcknowledgeForm,
     AlertPreferencesForm,
@@ -31,6 +31,7 @@ from reports.triage.forms import (
     RerouteForm,
     StatusForm,
 )
+from reports.triage.permissions import is_coordinator
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -62,24 +63,22 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
-    coordinator = is_coordinator(request.user)
-    try:
-        acting = require_actor(request.user, tip)
-    except PermissionDenied:  # read-only staff: the page shows, the forms do not
-        acting = []
-    version = {"version": tip.version}
-    mine = {m.agency_id for m in acting}
     routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
+    allowed = permissions.for_tip(permissions.Staff.of(request.user), routings)
+    acting = permissions.acting_memberships(request.user, tip) if allowed.act else []
+    version = {"version": tip.version}
     return {
         "tip": tip,
         "routings": routings,
-        "can_act": bool(acting),
-        "coordinator": coordinator,
-        "can_acknowledge": any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
+        "can_act": allowed.act,
+        "coordinator": allowed.reroute,
+        "can_acknowledge": allowed.acknowledge,
         "attachments": tip.attachments.defer("content"),
-        "timeline": actions.timeline(tip),
-        "related": tip.related.all(),
-        "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
+        "timeline": actions.timeline(tip, viewer=request.user, with_notes=allowed.see_notes),
+        # Links only to tips this person may open: another agency's reference is not theirs.
+        "duplicate_of": next(iter(permissions.openable(request.user, [tip.duplicate_of])), None),
+        "related": permissions.openable(request.user, tip.related.all()),
+        "show_contact": bool(tip.contact_details) and allowed.see_contact,
         "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version),
@@ -102,8 +101,17 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
 def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = get_visible_tip(request.user, tip_id, path=request.path)
     audit.record(AuditEvent.Action.TIP_VIEWED, actor=request.user, tip=tip)
-    actions.mark_tipster_messages_read(tip)
+    # Reading changes nothing: the unread count goes only by a POST (SECURITY.md 22), so a
+    # prefetching browser or a colleague's glance does not hide a tipster's new message.
     return render(request, "dashboard/tip_detail.html", _detail_context(request, tip))
+
+
+@staff_page
+@require_POST
+def tip_mark_read(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip, _ = _acting(request, tip_id)
+    actions.mark_tipster_messages_read(tip=tip, actor=request.user)
+    return redirect("dashboard:tip-detail", tip_id=tip.pk)
 
 
 def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict], object], done: str) -> HttpResponse:
@@ -246,7 +254,7 @@ def tip_link(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_reroute(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = get_visible_tip(request.user, tip_id, path=request.path)
-    if not is_coordinator(request.user):
+    if not permissions.may_reroute(permissions.Staff.of(request.user)):
         raise PermissionDenied("coordinators only")
     form = RerouteForm(request.POST, tip=tip)
 

@@ -22,6 +22,7 @@ ROUTES = {
     "tip-detail": ("get", True, None),
     "tip-image": ("get", True, None),
     "tip-acknowledge": ("post", True, lambda tip: {"ack-version": tip.version}),
+    "tip-mark-read": ("post", True, lambda tip: {}),
     "tip-assign": ("post", True, lambda tip: {"assign-version": tip.version, "assign-assignee": ""}),
     "tip-priority": ("post", True, lambda tip: {"priority-version": tip.version, "priority-priority": 3}),
     "tip-status": ("post", True, lambda tip: {"status-version": tip.version, "status-status": "investigating"}),
