@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safeschools.hours import is_whole_hour
+
 
 class AuditEventQuerySet(models.QuerySet):
     """Bulk writes never reach the model's ``save`` and ``delete``: refuse them here with a
@@ -74,3 +76,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events cannot be deleted")
+
+    @property
+    def hour_only(self) -> bool:
+        """An event on the tipster's side: its time is the hour of the tip or the tipster's
+        message it follows, never the minute (SECURITY.md 37)."""
+        return is_whole_hour(self.at)

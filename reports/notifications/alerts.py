@@ -1,5 +1,11 @@
 """Who is alerted about what. Writes outbox rows only; delivery is the worker's job
-(``reports.notifications.delivery``), asked for as soon as the caller's transaction commits.
+(``reports.notifications.delivery``).
+
+Alerts that a tipster's act causes (a new tip, a tipster's message) are not pushed to the
+worker: its 30-second tick (``reports.jobs.tick``) sends them, so a tip still alerts within
+a minute, and no task row records the moment of the act (SECURITY.md 37: a queued task
+carries its exact enqueue, start and finish times). Their rows carry the hour of the act.
+Alerts a staff member's action causes may call ``delivery.request_delivery`` to go out at once.
 
 Preferences are per membership (``Membership.new_tip_alerts``): "immediately" gets an
 e-mail per new tip, "digest" gets the daily digest, "none" gets neither. A life-safety tip
@@ -15,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.models import Notification, Tip
+from reports.models import Notification, Tip, this_hour
 from reports.notifications.delivery import request_delivery
 from reports.notifications.digest import digest_for
 
@@ -43,12 +49,11 @@ def queue_new_tip_alerts(tip: Tip) -> list[Notification]:
                 agency_id=agency_id,
                 recipient_id=user_id,
                 urgent=tip.is_life_safety,
+                created_at=tip.received_at,
+                next_attempt_at=tip.received_at,
             )
         )
-    created = Notification.objects.bulk_create(rows)
-    if created:
-        request_delivery()
-    return created
+    return Notification.objects.bulk_create(rows)
 
 
 def queue_tipster_message_alert(tip: Tip) -> Notification | None:
@@ -64,15 +69,16 @@ def queue_tipster_message_alert(tip: Tip) -> Notification | None:
     agency_id = wants.first()
     if agency_id is None:
         return None
-    notification = Notification.objects.create(
+    hour = this_hour()
+    return Notification.objects.create(
         kind=Notification.Kind.TIPSTER_MESSAGE,
         tip=tip,
         agency_id=agency_id,
         recipient_id=tip.assigned_to_id,
         urgent=tip.is_life_safety,
+        created_at=hour,
+        next_attempt_at=hour,
     )
-    request_delivery()
-    return notification
 
 
 @transaction.atomic

@@ -19,6 +19,12 @@ agency stops the tip's escalation: ``Routing.acknowledge`` clears its own due ti
 this module re-reads every routing of the tip under a row lock before each step and clears
 the others. A closed tip stops escalating too. Escalation alerts still in the outbox when
 someone acknowledges are cancelled at delivery (``delivery.deliver``).
+
+Times (SECURITY.md 37): the escalation deadline is the one exact time kept about a tip,
+and only while nobody has acknowledged it; ``stand_down`` clears it. Everything an
+escalation writes otherwise (its alerts, its audit events) carries the tip's hour, like the
+tip itself: an escalation step's own time, a fixed delay after the tip, would date it.
+The tick that takes the step sends its alerts right after (``reports.jobs.tick``).
 """
 
 from __future__ import annotations
@@ -27,11 +33,11 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Agency, Membership
 from reports.models import Notification, Routing, RoutingRole, Tip
-from reports.notifications.delivery import request_delivery
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -69,14 +75,12 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         return 0
     tip = (
         Tip.objects.select_related("category")
-        .only("reference", "status", "closed_at", "category__escalation_minutes")
+        .only("reference", "status", "closed_at", "received_at", "category__escalation_minutes")
         .get(pk=tip_id)
     )
     silent = [r for r in routings if r.acknowledged_at is None]
     if len(silent) < len(routings) or tip.closed_at is not None or tip.status == Tip.Status.CLOSED:
-        Routing.objects.filter(pk__in=[r.pk for r in routings], escalation_due_at__isnull=False).update(
-            escalation_due_at=None
-        )
+        stand_down(tip_id)
         return 0
     due = [r for r in silent if r.escalation_due_at is not None and r.escalation_due_at <= now]
     if not due:
@@ -96,7 +100,13 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
             recipients.setdefault(user_id, due[0].agency_id)
     Notification.objects.bulk_create(
         Notification(
-            kind=Notification.Kind.ESCALATION, tip_id=tip_id, agency_id=agency_id, recipient_id=user_id, urgent=True
+            kind=Notification.Kind.ESCALATION,
+            tip_id=tip_id,
+            agency_id=agency_id,
+            recipient_id=user_id,
+            urgent=True,
+            created_at=tip.received_at,
+            next_attempt_at=tip.received_at,
         )
         for user_id, agency_id in recipients.items()
     )
@@ -109,6 +119,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         audit.record(
             AuditEvent.Action.ESCALATION,
             tip=tip,
+            at=tip.received_at,
             level=level,
             agency=agencies[routing.agency_id].name,
             notified=len(recipients),
@@ -120,5 +131,14 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
             tip.reference,
             level,
         )
-    request_delivery()
     return len(due)
+
+
+def stand_down(tip_id: int) -> None:
+    """End a tip's escalation: someone acknowledged it, or it was closed. No routing keeps
+    a deadline, and an escalation alert waiting for a retry is due at once, at the tip's
+    hour, so that the next drain cancels it: no exact time about the tip is left behind."""
+    Routing.objects.filter(tip_id=tip_id, escalation_due_at__isnull=False).update(escalation_due_at=None)
+    Notification.objects.filter(
+        tip_id=tip_id, kind=Notification.Kind.ESCALATION, status=Notification.Status.PENDING
+    ).update(next_attempt_at=F("created_at"))

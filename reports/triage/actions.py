@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from partners.models import Agency, Membership
 from reports.models import Message, Note, Routing, RoutingRole, Tip
+from reports.notifications import escalation
 from safeschools import audit
 from safeschools.hours import is_whole_hour
 from safeschools.models import AuditEvent
@@ -71,6 +72,8 @@ def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int)
         fields.append("status")
     if fields:
         tip.save(update_fields=fields)
+    if not tip.awaiting_acknowledgement:
+        escalation.stand_down(tip.pk)
     for routing in done:
         audit.record(AuditEvent.Action.TIP_ACKNOWLEDGED, actor=actor, tip=tip, agency=routing.agency.name)
     return done
@@ -112,6 +115,8 @@ def set_status(*, tip: Tip, actor, status: str, disposition: str, version: int, 
     tip.closed_at = timezone.now() if status == Status.CLOSED else None
     fields.append("closed_at")
     tip.save(update_fields=fields)
+    if status == Status.CLOSED:
+        escalation.stand_down(tip.pk)
     _changed(tip, actor, field="status", previous=previous, value=status, disposition_written="disposition" in fields)
 
 

@@ -21,19 +21,30 @@ PD = "Clayton Police Department"
 DISTRICT = "Clayton School District"
 
 
-def _timeline(tip) -> list[tuple[int, str, int]]:
-    """(level, agency, minutes after the tip) of each escalation step, in order."""
-    events = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("at", "id")
-    return [(e.detail["level"], e.detail["agency"], int((e.at - TUESDAY_10AM).total_seconds() // 60)) for e in events]
+def _timeline(tip) -> list[tuple[int, str]]:
+    """(level, agency) of each escalation step, in order. Each is stamped with the tip's
+    hour, not its own time (SECURITY.md 37): when a step happened is what the tests' clock
+    says at the call that took it."""
+    events = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("id")
+    assert {e.at for e in events} <= {tip.received_at}
+    return [(e.detail["level"], e.detail["agency"]) for e in events]
 
 
-def _escalated_to(tip) -> list[set[str]]:
-    """Who each step alerted, step by step."""
-    rows = Notification.objects.filter(tip=tip, kind=Notification.Kind.ESCALATION).order_by("created_at", "id")
-    steps: dict = {}
-    for created_at, username in rows.values_list("created_at", "recipient__username"):
-        steps.setdefault(created_at, set()).add(username)
-    return list(steps.values())
+class Steps:
+    """``escalate_due`` that remembers, call by call, whom each step alerted."""
+
+    def __init__(self) -> None:
+        self.alerted: list[set[str]] = []
+        self.seen: set[int] = set()
+
+    def __call__(self) -> int:
+        escalated = escalate_due()
+        rows = Notification.objects.filter(kind=Notification.Kind.ESCALATION).exclude(pk__in=self.seen)
+        new = dict(rows.values_list("pk", "recipient__username"))
+        self.seen |= set(new)
+        if new:
+            self.alerted.append(set(new.values()))
+        return escalated
 
 
 @pytest.fixture
@@ -46,27 +57,19 @@ def test_unacknowledged_life_safety_tip_escalates_to_contacts_then_coordinators_
     clock, make_tip, clayton_high, clayton_staff
 ):
     tip = make_tip(school=clayton_high, category="weapons").tip  # escalates after 10 minutes
+    step = Steps()
     clock.shift(timedelta(minutes=9, seconds=59))
-    assert escalate_due() == 0
+    assert step() == 0
 
-    for _ in range(4):  # the worker's tick, over 40 minutes
+    for _ in range(4):  # the worker's tick, over 40 minutes: a step at 10, 20, 30 and 40
         clock.shift(timedelta(seconds=1))
-        escalate_due()
+        assert step() == 2
         clock.shift(timedelta(minutes=9, seconds=59))
-        escalate_due()
+        assert step() == 0
 
-    assert _timeline(tip) == [
-        (1, DISTRICT, 10),
-        (1, PD, 10),
-        (2, DISTRICT, 20),
-        (2, PD, 20),
-        (3, DISTRICT, 30),
-        (3, PD, 30),
-        (4, DISTRICT, 40),
-        (4, PD, 40),
-    ]
+    assert _timeline(tip) == [(level, agency) for level in (1, 2, 3, 4) for agency in (DISTRICT, PD)]
     contacts = {"stone", "shaw"}
-    assert _escalated_to(tip) == [contacts, contacts | {"cole"}, contacts | {"cole"}, contacts | {"cole"}]
+    assert step.alerted == [contacts, contacts | {"cole"}, contacts | {"cole"}, contacts | {"cole"}]
     assert set(Notification.objects.filter(kind="escalation").values_list("urgent", flat=True)) == {True}
 
 
@@ -88,7 +91,7 @@ def test_acknowledgement_stops_escalation_and_cancels_alerts_not_yet_sent(
     assert escalate_due() == 0
     deliver_due()
 
-    assert _timeline(tip) == [(1, DISTRICT, 10), (1, PD, 10)]
+    assert _timeline(tip) == [(1, DISTRICT), (1, PD)]
     # The district's own due time is cleared too: one acknowledgement is enough.
     assert list(tip.routings.values_list("escalation_due_at", flat=True)) == [None, None]
     escalations = Notification.objects.filter(tip=tip, kind=Notification.Kind.ESCALATION)
@@ -115,12 +118,13 @@ def test_acknowledgement_between_ticks_is_seen_by_the_next_check(clock, make_tip
 def test_without_escalation_contacts_the_coordinators_are_alerted_at_the_first_step(
     clock, make_tip, clayton_high, officer_olsen, coordinator_cole
 ):
-    tip = make_tip(school=clayton_high, danger_now=True).tip
+    make_tip(school=clayton_high, danger_now=True)
     clock.shift(timedelta(minutes=10))
+    step = Steps()
 
-    escalate_due()
+    step()
 
-    assert _escalated_to(tip) == [{"cole"}]
+    assert step.alerted == [{"cole"}]
     assert {e.detail["coordinators"] for e in AuditEvent.objects.filter(action="escalation")} == {True}
 
 
@@ -130,12 +134,14 @@ def test_escalation_waits_the_categorys_minutes(clock, make_tip, clayton_high, c
     categories["self_harm"].save()
     tip = make_tip(school=clayton_high, category="self_harm").tip
 
+    clock.shift(timedelta(minutes=2, seconds=59))
+    assert escalate_due() == 0
+    clock.shift(timedelta(seconds=1))
+    assert escalate_due() == 2
     clock.shift(timedelta(minutes=3))
-    escalate_due()
-    clock.shift(timedelta(minutes=3))
-    escalate_due()
+    assert escalate_due() == 2
 
-    assert [(level, minutes) for level, _, minutes in _timeline(tip)] == [(1, 3), (1, 3), (2, 6), (2, 6)]
+    assert [level for level, _ in _timeline(tip)] == [1, 1, 2, 2]
 
 
 @pytest.mark.django_db
@@ -164,7 +170,7 @@ def test_info_only_agencies_do_not_escalate(clock, make_tip, clayton_high, clayt
 
     escalate_due()
 
-    assert {agency for _, agency, _ in _timeline(tip)} == {PD, DISTRICT}
+    assert {agency for _, agency in _timeline(tip)} == {PD, DISTRICT}
 
 
 @pytest.mark.postgres
@@ -192,5 +198,6 @@ def test_two_workers_checking_at_once_take_one_step(settings, clock, make_tip, c
         thread.join(timeout=30)
 
     assert errors == []
-    assert _timeline(tip) == [(1, DISTRICT, 10), (1, PD, 10)]
-    assert _escalated_to(tip) == [{"stone", "shaw"}]
+    assert _timeline(tip) == [(1, DISTRICT), (1, PD)]
+    alerted = Notification.objects.filter(tip=tip, kind=Notification.Kind.ESCALATION)
+    assert sorted(alerted.values_list("recipient__username", flat=True)) == ["shaw", "stone"]

@@ -126,8 +126,9 @@ def test_a_life_safety_tip_goes_out_and_escalates_through_the_worker(
     sergeant_stone,
     coordinator_cole,
 ):
+    ensure_schedule()
     tip = make_tip(school=clayton_high, danger_now=True).tip
-    assert [name for name, _ in _waiting(queue)] == ["deliver_notifications"]
+    assert [name for name, _ in _waiting(queue)] == ["tick", "daily"]  # the tip enqueued nothing
 
     run_worker()
     assert sorted(m.to[0] for m in mail.outbox) == ["olsen@example.org", "stone@example.org"]
