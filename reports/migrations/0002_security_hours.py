@@ -6,34 +6,33 @@ import reports.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='message',
-            options={'ordering': ['id']},
+            name="message",
+            options={"ordering": ["id"]},
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='created_at',
+            model_name="notification",
+            name="created_at",
             field=models.DateTimeField(default=reports.models.this_hour),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='next_attempt_at',
+            model_name="notification",
+            name="next_attempt_at",
             field=models.DateTimeField(db_index=True, default=reports.models.this_hour),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='sent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='sent (for an alert about a tip: its hour)'),
+            model_name="notification",
+            name="sent_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="sent (for an alert about a tip: its hour)"),
         ),
         migrations.AlterField(
-            model_name='tip',
-            name='updated_at',
-            field=reports.models.HourStampField(default=reports.models.this_hour, verbose_name='last saved (hour)'),
+            model_name="tip",
+            name="updated_at",
+            field=reports.models.HourStampField(default=reports.models.this_hour, verbose_name="last saved (hour)"),
         ),
     ]

@@ -4,6 +4,8 @@ carries the version the staff member saw."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +13,18 @@ from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
 from reports.triage.actions import NEXT_STATUSES
 from reports.triage.queue import SORT_LABELS, Filters
+
+# Dates staff may filter on: wide enough for any tip, narrow enough that a day's end is
+# still a date (9999-12-31 plus one day is not).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def _plausible_day(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s."), params={"first": FIRST_DAY, "last": LAST_DAY}
+        )
 
 
 class QueueFilterForm(forms.Form):
@@ -25,9 +39,14 @@ class QueueFilterForm(forms.Form):
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     unacknowledged = forms.BooleanField(label=_("Not yet acknowledged"), required=False)
     received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received from"),
+        required=False,
+        validators=[_plausible_day],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    received_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(
+        label=_("to"), required=False, validators=[_plausible_day], widget=forms.DateInput(attrs={"type": "date"})
+    )
     q = forms.CharField(label=_("Search words"), required=False, max_length=200)
     sort = forms.ChoiceField(choices=list(SORT_LABELS.items()), required=False)
     size = forms.TypedChoiceField(choices=[(25, 25), (50, 50), (100, 100)], coerce=int, required=False, empty_value=50)
@@ -53,6 +72,26 @@ class QueueFilterForm(forms.Form):
     @property
     def page_size(self) -> int:
         return (self.cleaned_data.get("size") if self.is_valid() else None) or 50
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters. A value that is not valid is dropped, not an error: the log
+    shows without that filter."""
+
+    action = forms.ChoiceField(choices=[("", _("Any"))], required=False)
+    actor = forms.CharField(required=False, max_length=150)
+    tip = forms.CharField(required=False, max_length=12)
+    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def __init__(self, *args, **kwargs) -> None:
+        from safeschools.models import AuditEvent
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Any")), *AuditEvent.Action.choices]
+
+    def value(self, name: str):
+        self.is_valid()
+        return self.cleaned_data.get(name) or None
 
 
 class VersionedForm(forms.Form):

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from reports.triage import export, permissions, queue, stats
-from reports.triage.forms import ExportForm, QueueFilterForm
+from reports.triage.forms import AuditFilterForm, ExportForm, QueueFilterForm
 from reports.triage.views import staff_page
 from safeschools import audit
 from safeschools.models import AuditEvent
@@ -78,17 +78,17 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not permissions.may_read_audit_log(permissions.Staff.of(request.user)):
         raise PermissionDenied("coordinators only")
+    form = AuditFilterForm(request.GET)
+    action, actor, reference, before = (form.value(k) for k in ("action", "actor", "tip", "before"))
     events = AuditEvent.objects.all()
-    action, actor, reference = (request.GET.get(k, "").strip() for k in ("action", "actor", "tip"))
     if action:
         events = events.filter(action=action)
     if actor:
         events = events.filter(actor_label__iexact=actor)
     if reference:
         events = events.filter(tip_reference__iexact=reference)
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        events = events.filter(id__lt=int(before))
+    if before:
+        events = events.filter(id__lt=before)
     page = list(events.order_by("-id")[:101])
     query = request.GET.copy()
     query.pop("before", None)
@@ -97,9 +97,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "more": len(page) > 100,
         "oldest": page[99].pk if len(page) > 100 else None,
         "actions": AuditEvent.Action.choices,
-        "action": action,
-        "actor": actor,
-        "reference": reference,
+        "action": action or "",
+        "actor": actor or "",
+        "reference": reference or "",
         "query": query.urlencode(),
     }
     return render(request, "dashboard/audit.html", context)
