@@ -343,6 +343,14 @@ TIP_IMAGE_MAX_COUNT = 5
 TIP_IMAGE_MAX_PIXELS = 40_000_000
 # Longest side kept; larger images are scaled down to save space (evidence stays legible).
 TIP_IMAGE_MAX_DIMENSION = 4096
+# The decoding budget (SECURITY.md 41), checked from each header before decoding: pixels
+# one request may decode in all (five 16-megapixel phone photos), pixels decoded at once by
+# one process's threads (and how long a request waits for room), seconds of decoding per
+# request. Past a budget, the next picture is refused with a message, the report kept.
+TIP_IMAGE_REQUEST_PIXELS = 80_000_000
+TIP_IMAGE_PROCESS_PIXELS = 120_000_000
+TIP_IMAGE_BUSY_SECONDS = 5
+TIP_IMAGE_DECODE_SECONDS = 8
 # Uploads never touch the disk in plain form: this handler keeps files in memory and stops
 # the upload once the files of one request pass FILE_UPLOAD_MAX_MEMORY_SIZE (Django's own
 # memory handler would instead hand a bigger file to the temporary-file handler). It serves
