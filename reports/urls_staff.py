@@ -23,4 +23,5 @@ urlpatterns = [
     path("tips/<int:tip_id>/link/", views.tip_link, name="tip-link"),
     path("tips/<int:tip_id>/reroute/", views.tip_reroute, name="tip-reroute"),
     path("tips/<int:tip_id>/images/<uuid:attachment_id>/", views.tip_image, name="tip-image"),
+    path("tips/<int:tip_id>/images/<uuid:attachment_id>/file/", views.tip_image_file, name="tip-image-file"),
 ]

@@ -21,6 +21,7 @@ ROUTES = {
     "preferences": ("get", False, None),  # only the user's own memberships
     "tip-detail": ("get", True, None),
     "tip-image": ("get", True, None),
+    "tip-image-file": ("get", True, None),
     "tip-acknowledge": ("post", True, lambda tip: {"ack-version": tip.version}),
     "tip-mark-read": ("post", True, lambda tip: {}),
     "tip-assign": ("post", True, lambda tip: {"assign-version": tip.version, "assign-assignee": ""}),
@@ -45,7 +46,7 @@ def test_every_dashboard_route_is_in_the_matrix():
 
 
 def url_for(name: str, tip: Tip | None) -> str:
-    if name == "tip-image":
+    if name in ("tip-image", "tip-image-file"):
         attachment = tip.attachments.first()
         return reverse(f"dashboard:{name}", args=[tip.pk, attachment.public_id])
     return reverse(f"dashboard:{name}", args=[tip.pk] if ROUTES[name][1] else [])

@@ -93,29 +93,59 @@ def test_the_timeline_keeps_the_order_of_a_conversation(staff_client, officer_ol
     assert body.index("Which gym door?") < body.index("The one by the parking lot.")
 
 
-@pytest.mark.django_db
-def test_image_view_is_an_audited_safe_download(staff_client, officer_olsen, categories, clayton_high):
+@pytest.fixture
+def tip_with_picture(categories, clayton_high):
     from reports.intake import receipts
     from reports.intake.services import CleanImage, TipReport, submit_tip
     from tests.reports.test_report_form import _jpeg_with_gps
 
     image = CleanImage(content=_jpeg_with_gps(), content_type="image/jpeg", width=40, height=30)
-    tip = submit_tip(
+    return submit_tip(
         report=TipReport(category=categories["weapons"], school=clayton_high, description="pic", images=[image]),
         receipt=receipts.generate(),
         form_token="img",
     ).tip
-    attachment = tip.attachments.get()
+
+
+@pytest.mark.django_db
+def test_the_file_is_always_an_audited_download(staff_client, officer_olsen, tip_with_picture):
+    """SECURITY.md 25: the file itself never opens in the site's origin, with or without
+    ``?download=1``."""
+    attachment = tip_with_picture.attachments.get()
     client = staff_client(officer_olsen)
-    response = client.get(reverse("dashboard:tip-image", args=[tip.pk, attachment.public_id]), {"download": "1"})
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/jpeg"
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "sandbox" in response["Content-Security-Policy"]
-    assert response.content == attachment.content
+    for query in ({}, {"download": "0"}, {"download": "1"}):
+        response = client.get(
+            reverse("dashboard:tip-image-file", args=[tip_with_picture.pk, attachment.public_id]), query
+        )
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"].startswith("sandbox;")
+        assert response.content == attachment.content
+    events = AuditEvent.objects.filter(action="attachment.viewed")
+    assert [e.detail for e in events] == [{"attachment": str(attachment.public_id), "download": True}] * 3
+
+
+@pytest.mark.django_db
+def test_the_picture_is_viewed_in_a_sandboxed_page(staff_client, officer_olsen, tip_with_picture):
+    import base64
+
+    attachment = tip_with_picture.attachments.get()
+    response = staff_client(officer_olsen).get(
+        reverse("dashboard:tip-image", args=[tip_with_picture.pk, attachment.public_id])
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    policy = response["Content-Security-Policy"]
+    assert policy.startswith("sandbox allow-downloads;") and "script-src" not in policy
+    assert "default-src 'none'" in policy and "img-src data:" in policy
+    assert "Content-Disposition" not in response
+    body = response.content.decode()
+    assert f'src="data:image/jpeg;base64,{base64.b64encode(attachment.content).decode()}"' in body
+    assert "<script" not in body
+    assert reverse("dashboard:tip-image-file", args=[tip_with_picture.pk, attachment.public_id]) in body
     event = AuditEvent.objects.get(action="attachment.viewed")
-    assert event.detail == {"attachment": str(attachment.public_id), "download": True}
+    assert event.detail == {"attachment": str(attachment.public_id), "download": False}
 
 
 @pytest.mark.django_db
