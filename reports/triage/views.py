@@ -276,9 +276,18 @@ IMAGE_PAGE_POLICY = (
 IMAGE_FILE_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
-def _attachment(request: HttpRequest, tip_id: int, attachment_id) -> tuple[Tip, Attachment]:
+def _attachment(request: HttpRequest, tip_id: int, attachment_id, *, download: bool) -> tuple[Tip, Attachment]:
+    """The picture, if its tip is visible; every look at it is audited (SECURITY.md 25)."""
     tip = get_visible_tip(request.user, tip_id, path=request.path)
-    return tip, get_object_or_404(Attachment, tip=tip, public_id=attachment_id)
+    attachment = get_object_or_404(Attachment, tip=tip, public_id=attachment_id)
+    audit.record(
+        AuditEvent.Action.ATTACHMENT_VIEWED,
+        actor=request.user,
+        tip=tip,
+        attachment=str(attachment.public_id),
+        download=download,
+    )
+    return tip, attachment
 
 
 @staff_page
@@ -286,14 +295,7 @@ def _attachment(request: HttpRequest, tip_id: int, attachment_id) -> tuple[Tip, 
 def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
     """The picture in a page of its own: the bytes inline as a ``data:`` URL (one request,
     one audit event), under a sandbox policy that allows no script, form or plugin."""
-    tip, attachment = _attachment(request, tip_id, attachment_id)
-    audit.record(
-        AuditEvent.Action.ATTACHMENT_VIEWED,
-        actor=request.user,
-        tip=tip,
-        attachment=str(attachment.public_id),
-        download=False,
-    )
+    tip, attachment = _attachment(request, tip_id, attachment_id, download=False)
     data_url = f"data:{attachment.content_type};base64,{base64.b64encode(attachment.content).decode()}"
     response = render(request, "dashboard/image.html", {"tip": tip, "attachment": attachment, "data_url": data_url})
     response["Content-Security-Policy"] = IMAGE_PAGE_POLICY
@@ -304,14 +306,7 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
 @require_safe
 def tip_image_file(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
     """The file itself: always a download, never shown by the browser in the site's origin."""
-    tip, attachment = _attachment(request, tip_id, attachment_id)
-    audit.record(
-        AuditEvent.Action.ATTACHMENT_VIEWED,
-        actor=request.user,
-        tip=tip,
-        attachment=str(attachment.public_id),
-        download=True,
-    )
+    tip, attachment = _attachment(request, tip_id, attachment_id, download=True)
     response = HttpResponse(attachment.content, content_type=attachment.content_type)
     response["Content-Disposition"] = f'attachment; filename="{tip.reference}-{attachment.pk}.{attachment.extension}"'
     response["Content-Security-Policy"] = IMAGE_FILE_POLICY
