@@ -1,17 +1,13 @@
-"""CSV cells that a spreadsheet will not run as a formula (SECURITY.md 38)."""
+"""CSV cells that a spreadsheet will not run as a formula (SECURITY.md 38): casework's
+exports stream through the same neutraliser as the tip export
+(``reports.triage.export.spreadsheet_cell``), so there is one rule for every CSV."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> str:
-    """The cell as text, with a leading apostrophe when it would start a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+from reports.triage.export import spreadsheet_cell as neutralise
 
 
 class _Echo:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Agency, Membership, School
 from reports.models import Notification, Tip
+from reports.triage import permissions
 from safeschools.crypto import EncryptedTextField
 
 
@@ -32,10 +33,9 @@ def new_reference(prefix: str) -> str:
 
 
 def is_coordinator(user) -> bool:
-    """Whether the user is a coordinator, asked once per user object (one request)."""
-    if not hasattr(user, "_casework_coordinator"):
-        user._casework_coordinator = Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
-    return user._casework_coordinator
+    """Whether the user is a coordinator: the tips' rule (``reports.triage.permissions``),
+    from the memberships read once per request."""
+    return permissions.is_coordinator(user)
 
 
 def _signed_in(user) -> bool:

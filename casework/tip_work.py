@@ -49,7 +49,7 @@ def record_hand_off(
         tip=tip,
         hand_off=str(hand_off.get_kind_display()),
         reference=hand_off.external_reference or "none given",
-        at=timezone.localtime(happened_at).strftime("%Y-%m-%d %H:%M"),
+        happened_at=timezone.localtime(happened_at).strftime("%Y-%m-%d %H:%M"),
         **({"partner": partner.name} if hand_off.partner_id else {}),
     )
     return hand_off

@@ -1,10 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.contrib.auth.admin import UserAdmin
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
 from partners.models import Agency, Membership, OnCallShift, Page, Resource, School, SiteSettings, StaffMobile
+from partners.services import reset_sign_in
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 
 class HttpsLinks:
@@ -158,3 +166,89 @@ class SiteSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Staff accounts (SECURITY.md 40) ---------------------------------------------------
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Staff accounts. Superusers get Django's full form. Everyone else (the coordinators)
+    manages people, not privileges: names, e-mail, active or not, and resets. Superuser,
+    staff flag, groups and raw permissions are neither shown nor accepted from a POST, and
+    superuser accounts are out of their reach, their passwords included. What someone may
+    do follows from their memberships (roles in agencies), edited under Memberships."""
+
+    staff_fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Person"), {"fields": ["first_name", "last_name", "email"]}),
+        (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    staff_add_fieldsets = [
+        (
+            None,
+            {"classes": ["wide"], "fields": ["username", "first_name", "last_name", "email", "password1", "password2"]},
+        ),
+    ]
+    actions = ["reset_authenticator"]
+
+    def get_fieldsets(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.staff_add_fieldsets if obj is None else self.staff_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["last_login", "date_joined"]
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return super().get_list_display(request)
+        return ["username", "first_name", "last_name", "email", "is_active", "last_login"]
+
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if request.user.is_superuser else ["is_active"]
+
+    def get_queryset(self, request):
+        """Superuser accounts are invisible below a superuser: nobody else may change one,
+        or its password, or reset it."""
+        accounts = super().get_queryset(request)
+        return accounts if request.user.is_superuser else accounts.filter(is_superuser=False)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        action = AuditEvent.Action.ACCOUNT_CHANGED if change else AuditEvent.Action.ACCOUNT_CREATED
+        changed = sorted(f for f in form.changed_data if f not in ("password1", "password2", "password"))
+        audit.record(action, actor=request.user, account=obj.get_username(), fields=changed)
+
+    @method_decorator(sensitive_post_parameters())
+    def user_change_password(self, request, id, form_url=""):
+        """Django's set-a-password page, audited, and the person must enrol a new
+        authenticator: a password someone else chose is not a second factor's worth."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                account = self.get_object(request, unquote(id))
+                if account != request.user:
+                    reset_sign_in(user=account, by=request.user, password_set=True)
+        return response
+
+    @admin.action(description=_("Reset the authenticator (they enrol a new one at next sign-in)"))
+    def reset_authenticator(self, request, queryset) -> None:
+        people = [account for account in queryset if account != request.user]
+        for account in people:
+            reset_sign_in(user=account, by=request.user, password_set=False)
+        self.message_user(
+            request,
+            ngettext(
+                "%d person must enrol a new authenticator at their next sign-in.",
+                "%d people must enrol a new authenticator at their next sign-in.",
+                len(people),
+            )
+            % len(people),
+            messages.SUCCESS,
+        )

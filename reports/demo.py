@@ -33,7 +33,7 @@ from reports.intake import images, receipts
 from reports.intake.services import CleanImage, TipReport, add_tipster_message, submit_tip
 from reports.models import Category, RoutingRole, Tip, this_hour
 from reports.triage import actions
-from reports.triage.access import acting_memberships
+from reports.triage.permissions import acting_memberships
 
 DEMO_RECEIPT_SALT = b"safeschools-demo-receipt-v1:"
 Step = Callable[[Tip], object]

@@ -5,7 +5,8 @@ staff alerts.
 What the tipster typed is encrypted at rest (``EncryptedTextField``); what the database
 can search and sort on (category, school, status, priority, the hour it arrived) is not
 sensitive on its own. The exact time a tip arrived is not kept: ``received_at`` is
-truncated to the hour (SECURITY.md 1).
+truncated to the hour (SECURITY.md 1), and so is every other time a tipster's act writes:
+``updated_at``, the tipster's messages, and the alerts that follow (SECURITY.md 37).
 """
 
 from __future__ import annotations
@@ -23,12 +24,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Agency, Membership, School, memberships_of
+from safeschools import hours
 from safeschools.crypto import EncryptedBinaryField, EncryptedTextField
 
 
 def this_hour() -> datetime:
     """Now, truncated to the hour: the only precision kept for anything a tipster does."""
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
+    return hours.this_hour()
+
+
+class HourStampField(models.DateTimeField):
+    """``auto_now`` to the hour: when a row was last saved, no finer. A tip is saved by the
+    tipster's submission, so an exact time here would date it (SECURITY.md 37)."""
+
+    def pre_save(self, model_instance, add):
+        value = this_hour()
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class Priority(models.IntegerChoices):
@@ -198,7 +210,7 @@ class Tip(models.Model):
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
 
     received_at = models.DateTimeField(_("received (hour)"), default=this_hour, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = HourStampField(_("last saved (hour)"), default=this_hour)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: every staff change names the version it saw (SECURITY.md 33).
     version = models.PositiveIntegerField(default=1)
@@ -347,11 +359,12 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    # Tipster messages carry only the hour; staff messages the exact time.
+    # Tipster messages carry only the hour; staff messages the exact time. So the order of
+    # a conversation is the order of the rows, not of the times.
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["created_at", "id"]
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.tip} {self.direction} {self.pk}"
@@ -421,6 +434,11 @@ class Notification(models.Model):
 
     While a worker holds a row it is ``sending`` and ``next_attempt_at`` is the end of the
     worker's lease: past it, another worker may take the row over (see reports.notifications.delivery).
+
+    An alert about a tip follows a tipster's act, so its times are the hour of that act
+    (SECURITY.md 37): ``created_at`` is the tip's (or the tipster message's) hour, and once
+    the row is settled its ``next_attempt_at`` and ``sent_at`` are that hour too. Only while
+    a worker holds it or waits to retry it does ``next_attempt_at`` carry a real time.
     """
 
     class Kind(models.TextChoices):
@@ -460,10 +478,10 @@ class Notification(models.Model):
     urgent = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    next_attempt_at = models.DateTimeField(default=this_hour, db_index=True)
     last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=this_hour)
+    sent_at = models.DateTimeField(_("sent (for an alert about a tip: its hour)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("tips/<int:tip_id>/", views.tip_detail, name="tip-detail"),
     path("tips/<int:tip_id>/acknowledge/", views.tip_acknowledge, name="tip-acknowledge"),
     path("tips/<int:tip_id>/acknowledge-for/", views.tip_acknowledge_for, name="tip-acknowledge-for"),
+    path("tips/<int:tip_id>/read/", views.tip_mark_read, name="tip-mark-read"),
     path("tips/<int:tip_id>/assign/", views.tip_assign, name="tip-assign"),
     path("tips/<int:tip_id>/priority/", views.tip_priority, name="tip-priority"),
     path("tips/<int:tip_id>/status/", views.tip_status, name="tip-status"),
@@ -29,4 +30,5 @@ urlpatterns = [
     path("tips/<int:tip_id>/link/", views.tip_link, name="tip-link"),
     path("tips/<int:tip_id>/reroute/", views.tip_reroute, name="tip-reroute"),
     path("tips/<int:tip_id>/images/<uuid:attachment_id>/", views.tip_image, name="tip-image"),
+    path("tips/<int:tip_id>/images/<uuid:attachment_id>/file/", views.tip_image_file, name="tip-image-file"),
 ]

@@ -10,6 +10,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safeschools.hours import is_whole_hour
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes never reach the model's ``save`` and ``delete``: refuse them here with a
+    clear error, before the database's triggers would (SECURITY.md 27)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit events cannot be changed")
+
+    def delete(self):
+        raise PermissionError("audit events cannot be deleted")
+
 
 class AuditEvent(models.Model):
     """Append-only record of staff access and every change (SECURITY.md 27).
@@ -34,6 +47,9 @@ class AuditEvent(models.Model):
         SIGN_IN = "auth.sign_in", _("Signed in")
         SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in failed")
         SIGN_OUT = "auth.sign_out", _("Signed out")
+        ACCOUNT_CREATED = "account.created", _("Staff account created")
+        ACCOUNT_CHANGED = "account.changed", _("Staff account changed")
+        ACCOUNT_RESET = "account.reset", _("Sign-in reset")
         ACCESS_DENIED = "access.denied", _("Access denied")
         NOTIFICATION = "notification", _("Alert")
         ESCALATION = "escalation", _("Escalation")
@@ -57,6 +73,8 @@ class AuditEvent(models.Model):
     tip_reference = models.CharField(max_length=12, blank=True, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
@@ -72,3 +90,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events cannot be deleted")
+
+    @property
+    def hour_only(self) -> bool:
+        """An event on the tipster's side: its time is the hour of the tip or the tipster's
+        message it follows, never the minute (SECURITY.md 37)."""
+        return is_whole_hour(self.at)

@@ -182,6 +182,10 @@ TIP_SUBMIT_RATE = env_str("TIP_SUBMIT_RATE", "20/10m")
 TIP_SUBMIT_RATE_OVERALL = env_str("TIP_SUBMIT_RATE_OVERALL", "600/m")
 RECEIPT_CHECK_RATE = env_str("RECEIPT_CHECK_RATE", "10/m")
 RECEIPT_CHECK_RATE_OVERALL = env_str("RECEIPT_CHECK_RATE_OVERALL", "300/m")
+# Tipster follow-up messages: per client, per tip (whoever sends them) and site-wide.
+TIPSTER_MESSAGE_RATE = env_str("TIPSTER_MESSAGE_RATE", "10/10m")
+TIPSTER_MESSAGE_RATE_PER_TIP = env_str("TIPSTER_MESSAGE_RATE_PER_TIP", "5/10m")
+TIPSTER_MESSAGE_RATE_OVERALL = env_str("TIPSTER_MESSAGE_RATE_OVERALL", "300/m")
 # The signed form token: a tip sent sooner than this after the form was shown is a robot;
 # a form open longer than this gets a fresh token (the text is kept).
 TIP_FORM_MIN_SECONDS = env_int("TIP_FORM_MIN_SECONDS", 3, minimum=0)
@@ -258,6 +262,8 @@ OTP_TOTP_ISSUER = "Safe Schools Partnership"
 # --- Sessions and cookies -------------------------------------------------------------
 # Nothing persistent on a tipster's device: both cookies end with the browser session.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Database sessions whose stored expiry is a whole hour (a tipster's reply is not dated by it).
+SESSION_ENGINE = "safeschools.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_AGE = None
@@ -373,6 +379,14 @@ TIP_IMAGE_MAX_COUNT = 5
 TIP_IMAGE_MAX_PIXELS = 40_000_000
 # Longest side kept; larger images are scaled down to save space (evidence stays legible).
 TIP_IMAGE_MAX_DIMENSION = 4096
+# The decoding budget (SECURITY.md 41), checked from each header before decoding: pixels
+# one request may decode in all (five 16-megapixel phone photos), pixels decoded at once by
+# one process's threads (and how long a request waits for room), seconds of decoding per
+# request. Past a budget, the next picture is refused with a message, the report kept.
+TIP_IMAGE_REQUEST_PIXELS = 80_000_000
+TIP_IMAGE_PROCESS_PIXELS = 120_000_000
+TIP_IMAGE_BUSY_SECONDS = 5
+TIP_IMAGE_DECODE_SECONDS = 8
 # Uploads never touch the disk in plain form: this handler keeps files in memory and stops
 # the upload once the files of one request pass FILE_UPLOAD_MAX_MEMORY_SIZE (Django's own
 # memory handler would instead hand a bigger file to the temporary-file handler). It serves

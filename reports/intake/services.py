@@ -112,10 +112,11 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
         _attach(tip, image)
-    alerts.alert_routed(tip=tip, routings=routings)
+    alerts.alert_routed(tip=tip, routings=routings, by_tipster=True)
     audit.record(
         AuditEvent.Action.TIP_SUBMITTED,
         tip=tip,
+        at=tip.received_at,
         category=category.name,
         life_safety=is_life_safety,
         images=len(report.images),
@@ -197,6 +198,13 @@ def add_tipster_message(*, tip: Tip, body: str, images: list[CleanImage] = ()) -
     if after_closing:
         changes |= {"new_info_after_closing": True, "awaiting_acknowledgement": True}
     Tip.objects.filter(pk=tip.pk).update(**changes)
-    alerts.alert_tipster_message(tip)
-    audit.record(AuditEvent.Action.MESSAGE_FROM_TIPSTER, tip=tip, images=len(images), after_closing=after_closing)
+    alerts.alert_tipster_message(tip, at=message.created_at)
+    audit.record(
+        AuditEvent.Action.MESSAGE_FROM_TIPSTER,
+        tip=tip,
+        at=message.created_at,
+        message_id=message.pk,
+        images=len(images),
+        after_closing=after_closing,
+    )
     return message

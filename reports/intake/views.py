@@ -9,7 +9,7 @@ limit. No view here calls ``authenticate()``, so django-axes never records a tip
 from __future__ import annotations
 
 import logging
-import time
+import secrets
 from functools import wraps
 
 from crispy_forms.utils import render_crispy_form
@@ -27,16 +27,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from reports.intake import images, receipts, tokens
 from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
 from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
-from reports.intake.told import who_was_told
+from reports.intake.told import Told, who_was_told
 from reports.models import Tip
 from safeschools import page_cache
 from safeschools.cache import cached
-from safeschools.ratelimit import limited
+from safeschools.ratelimit import limited, too_many
 from safeschools.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
 SESSION_TIP = "tipster_tip_id"
-SESSION_SEEN = "tipster_seen_at"
+# The tipster's idle clock (SECURITY.md 37): a signed, session-only cookie whose signature
+# carries the time of their last request, so the server stores no time for it. Its value
+# matches a random tag in the session, so it cannot outlive or cross into another session.
+SESSION_TAG = "tipster_tag"
+IDLE_COOKIE = "tipster_active"
+IDLE_SALT = "reports.tipster-idle"
 
 
 def tip_page(view):
@@ -87,10 +92,11 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = _fresh_form()
         return render(request, "reports/form.html", {"form": form, "blank_fields": _blank_fields(request, form)})
-    if limited(
+    wait = limited(
         request, group="tip-submit", per_client=settings.TIP_SUBMIT_RATE, overall=settings.TIP_SUBMIT_RATE_OVERALL
-    ):
-        return _crisis_page(request, status=429, text=request.POST.get("description", ""))
+    )
+    if wait:
+        return too_many(_crisis_page(request, status=429, text=request.POST.get("description", "")), wait)
     try:
         return _submit(request)
     except DatabaseError:
@@ -131,11 +137,18 @@ def _submit(request: HttpRequest) -> HttpResponse:
         receipt=token.receipt,
         form_token=token.value,
     )
-    return _receipt_page(request, submitted.receipt, submitted.tip)
+    return _receipt_page(
+        request, submitted.receipt, danger_now=submitted.tip.danger_now, told=who_was_told(submitted.tip)
+    )
 
 
-def _receipt_page(request: HttpRequest, receipt: str, tip: Tip, **extra) -> HttpResponse:
-    context = {"receipt": receipt, "receipt_groups": receipt.split("-"), "tip": tip, "told": who_was_told(tip), **extra}
+def _receipt_page(
+    request: HttpRequest, receipt: str, *, danger_now: bool, told: Told | None = None, **extra
+) -> HttpResponse:
+    """The receipt, and (right after the submission only) who was told: the confirmation
+    step looks nothing up, so it cannot say it again (SECURITY.md 11)."""
+    context = {"receipt": receipt, "receipt_groups": receipt.split("-"), "danger_now": danger_now, "told": told}
+    context |= extra
     return render(request, "reports/receipt.html", context)
 
 
@@ -168,18 +181,36 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", {"fallback": settings.FALLBACK_CONTACT}, status=403)
 
 
+def _receipt_throttle(request: HttpRequest) -> int:
+    """Receipt checks and receipt confirmations share one count (SECURITY.md 11)."""
+    return limited(
+        request,
+        group="receipt-check",
+        per_client=settings.RECEIPT_CHECK_RATE,
+        overall=settings.RECEIPT_CHECK_RATE_OVERALL,
+    )
+
+
+def _throttled_check(request: HttpRequest, wait: int) -> HttpResponse:
+    return too_many(render(request, "reports/check.html", {"form": ReceiptForm(), "throttled": True}), wait)
+
+
 @tip_page
 @require_POST
 def confirm_receipt(request: HttpRequest) -> HttpResponse:
     """The 'I saved my receipt' step, which works without JavaScript: unconfirmed, the
-    receipt is shown again (only if it opens a tip, so this page reflects nothing else)."""
-    receipt = request.POST.get("receipt", "")
-    tip = find_tip_by_receipt(receipt)
-    if tip is None:
+    receipt is shown again. It looks nothing up, so it answers a real, a wrong and a purged
+    receipt alike and cannot be used to test receipts; it is throttled with the check."""
+    wait = _receipt_throttle(request)
+    if wait:
+        return _throttled_check(request, wait)
+    symbols = receipts.normalize(request.POST.get("receipt", ""))
+    if symbols is None:  # not even the shape of a receipt: nothing to show again
         return redirect("reports:check")
     if request.POST.get("saved") != "yes":
-        return _receipt_page(request, receipts.format_receipt(receipts.normalize(receipt)), tip, confirm_error=True)
-    return render(request, "reports/thanks.html", {"tip": tip, "told": who_was_told(tip)})
+        danger_now = request.POST.get("danger_now") == "yes"
+        return _receipt_page(request, receipts.format_receipt(symbols), danger_now=danger_now, confirm_error=True)
+    return render(request, "reports/thanks.html")
 
 
 @tip_page
@@ -188,36 +219,55 @@ def check(request: HttpRequest) -> HttpResponse:
     """Open a tip with its receipt. Wrong, unknown and purged receipts get one answer."""
     form = ReceiptForm(request.POST or None)
     if request.method == "POST":
-        if limited(
-            request,
-            group="receipt-check",
-            per_client=settings.RECEIPT_CHECK_RATE,
-            overall=settings.RECEIPT_CHECK_RATE_OVERALL,
-        ):
-            return render(request, "reports/check.html", {"form": ReceiptForm(), "throttled": True}, status=429)
+        wait = _receipt_throttle(request)
+        if wait:
+            return _throttled_check(request, wait)
         if form.is_valid():
             tip = find_tip_by_receipt(form.cleaned_data["receipt"])
             if tip is not None:
-                request.session.cycle_key()
-                request.session[SESSION_TIP] = tip.pk
-                request.session[SESSION_SEEN] = int(time.time())
-                request.session.set_expiry(0)  # a cookie that ends with the browser
-                return redirect("reports:conversation")
+                return _keep_alive(request, redirect("reports:conversation"), tip=tip)
             form.add_error(
                 "receipt", _("We could not open a report with that receipt. Check each character and try again.")
             )
     return render(request, "reports/check.html", {"form": form})
 
 
+def _keep_alive(request: HttpRequest, response: HttpResponse, *, tip: Tip | None = None) -> HttpResponse:
+    """Start (with ``tip``) or continue the tipster's follow-up session and its idle clock.
+
+    A new one starts from an empty session (SECURITY.md 42): whatever the browser held
+    before, a staff sign-in or another tip, does not come along. The session cookie ends
+    with the browser; the idle clock is the signed cookie's own timestamp."""
+    if tip is not None:
+        request.session.flush()
+        request.session[SESSION_TIP] = tip.pk
+        request.session[SESSION_TAG] = secrets.token_urlsafe(16)
+        request.session.set_expiry(0)  # a cookie that ends with the browser
+    response.set_signed_cookie(
+        IDLE_COOKIE,
+        request.session[SESSION_TAG],
+        salt=IDLE_SALT,
+        httponly=True,
+        samesite="Strict",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def _end_follow_up(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    request.session.flush()
+    response.delete_cookie(IDLE_COOKIE, samesite="Strict")
+    return response
+
+
 def _tipster_tip(request: HttpRequest) -> Tip | None:
     """The tip this browser session opened with a receipt, unless the session went idle."""
-    tip_id, seen = request.session.get(SESSION_TIP), request.session.get(SESSION_SEEN, 0)
+    tip_id = request.session.get(SESSION_TIP)
     if tip_id is None:
         return None
-    if time.time() - seen > settings.TIPSTER_IDLE_SECONDS:
-        request.session.flush()
+    tag = request.get_signed_cookie(IDLE_COOKIE, None, salt=IDLE_SALT, max_age=settings.TIPSTER_IDLE_SECONDS)
+    if tag is None or not secrets.compare_digest(tag, request.session.get(SESSION_TAG, "")):
         return None
-    request.session[SESSION_SEEN] = int(time.time())
     return Tip.objects.filter(pk=tip_id).first()
 
 
@@ -227,26 +277,62 @@ def conversation(request: HttpRequest) -> HttpResponse:
     tip = _tipster_tip(request)
     if tip is None:
         messages.info(request, _("For your privacy, enter your receipt again."))
-        return redirect("reports:check")
+        return _end_follow_up(request, redirect("reports:check"))
     form = TipsterMessageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and upload_refused(request):
+    wait = _message_throttle(request, tip) if request.method == "POST" else 0
+    if wait:
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "You have sent several messages in a short time. Wait a few minutes, then send this one: what you wrote is still here."
+            ),
+        )
+    elif request.method == "POST":
+        sent = _reply(request, tip, form)
+        if sent is not None:
+            return _keep_alive(request, sent)
+    thread = tip.messages.prefetch_related("attachments")
+    page = render(request, "reports/conversation.html", {"tip": tip, "thread": thread, "form": form})
+    return _keep_alive(request, too_many(page, wait) if wait else page)
+
+
+def _message_throttle(request: HttpRequest, tip: Tip) -> int:
+    """Follow-ups are limited per client and per tip (SECURITY.md 39): one receipt cannot
+    flood the staff handling the tip, from one browser or from many."""
+    return limited(
+        request,
+        group="tipster-message",
+        per_client=settings.TIPSTER_MESSAGE_RATE,
+        overall=settings.TIPSTER_MESSAGE_RATE_OVERALL,
+        item=f"tip:{tip.pk}",
+        per_item=settings.TIPSTER_MESSAGE_RATE_PER_TIP,
+    )
+
+
+def _reply(request: HttpRequest, tip: Tip, form: TipsterMessageForm) -> HttpResponse | None:
+    """Store the tipster's message and redirect, or leave the reasons on ``form`` and
+    return None."""
+    if upload_refused(request):
         form.is_valid()
         form.add_error("images", _too_big_message())
-    elif request.method == "POST" and form.is_valid():
-        clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
-        if not image_errors:
-            add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)
-            messages.success(request, _("Sent. Staff will see your message."))
-            return redirect("reports:conversation")
-        for error in image_errors:
-            form.add_error("images", error)
-    thread = tip.messages.prefetch_related("attachments")
-    return render(request, "reports/conversation.html", {"tip": tip, "thread": thread, "form": form})
+        return None
+    if not form.is_valid():
+        return None
+    clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
+    for error in image_errors:
+        form.add_error("images", error)
+    if image_errors:
+        return None
+    add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)
+    messages.success(request, _("Sent. Staff will see your message."))
+    return redirect("reports:conversation")
 
 
 @tip_page
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
-    request.session.flush()
+    """End the follow-up: the whole session goes (SECURITY.md 42), the idle cookie with it."""
+    response = _end_follow_up(request, redirect("reports:check"))
     messages.info(request, _("You have left your report. Use your receipt to come back."))
-    return redirect("reports:check")
+    return response

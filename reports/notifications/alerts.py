@@ -1,5 +1,11 @@
 """Who is alerted about what. Writes outbox rows only; delivery is the worker's job
-(``reports.notifications.delivery``), asked for as soon as the caller's transaction commits.
+(``reports.notifications.delivery``).
+
+Alerts that a tipster's act causes (a new tip, a tipster's message) are not pushed to the
+worker: its 30-second tick (``reports.jobs.tick``) sends them, so a tip still alerts within
+a minute, and no task row records the moment of the act (SECURITY.md 37: a queued task
+carries its exact enqueue, start and finish times). Their rows carry the hour of the act.
+Alerts a staff member's action causes may call ``delivery.request_delivery`` to go out at once.
 
 Every alert row is written by one function, ``alert``: it chooses the channels for each
 person (``channels.channels_by_user``: e-mail, and a text for urgent alerts to a
@@ -35,12 +41,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.models import Notification, Routing, RoutingRole, Tip
+from reports.models import Notification, Routing, RoutingRole, Tip, this_hour
 from reports.notifications import ladder
 from reports.notifications.channels import Address, channels_by_user, channels_for
 from reports.notifications.delivery import request_delivery
 from reports.notifications.digest import digest_for
 from safeschools import audit
+from safeschools.hours import hour_of
 from safeschools.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -78,19 +85,33 @@ def alert(
     urgent: bool,
     reason: str,
     deliver: bool = True,
+    at: datetime | None = None,
 ) -> list[Notification]:
     """Queue one alert for each of ``people`` (one row per channel they are reached by) and
     each fallback address, naming ``agency_id``. Returns the rows written; a person alerted
     about the same tip within the coalescing window gets none (escalations excepted).
-    ``deliver=False`` leaves asking the worker to the caller (once for many calls)."""
+    ``deliver=False`` leaves asking the worker to the caller (once for many calls): alerts a
+    tipster's act causes never ask, the worker's tick sends them (see above).
+
+    The rows are dated ``at`` (this hour if None): for an alert that follows a tipster's
+    act, the hour of that act (SECURITY.md 37)."""
     ladder_step = kind == Kind.ESCALATION
+    at = at or this_hour()
+    dated = {"created_at": at, "next_attempt_at": at}
     rows = []
     people = [person for person in people if _first_in_window(tip, f"user:{person.pk}", always=ladder_step)]
     channels = channels_by_user(people, urgent=urgent)
     for person in people:
         rows += [
             Notification(
-                kind=kind, tip=tip, agency_id=agency_id, recipient=person, channel=channel, urgent=urgent, reason=reason
+                kind=kind,
+                tip=tip,
+                agency_id=agency_id,
+                recipient=person,
+                channel=channel,
+                urgent=urgent,
+                reason=reason,
+                **dated,
             )
             for channel in channels[person.pk]
         ]
@@ -106,6 +127,7 @@ def alert(
                 channel=target.channel,
                 urgent=urgent,
                 reason=reason,
+                **dated,
             )
         )
     created = Notification.objects.bulk_create(rows)
@@ -116,10 +138,13 @@ def alert(
 
 class AlertBatch:
     """Alerts being decided for one event: a person alerted for one agency is not alerted
-    again for another."""
+    again for another. Their rows are dated ``at`` (see ``alert``); ``deliver=False`` for an
+    event a tipster's act (or the ladder's clock) causes: the tick sends those alerts, and a
+    task queued now would record the moment (SECURITY.md 37)."""
 
-    def __init__(self, tip: Tip, kind: str) -> None:
+    def __init__(self, tip: Tip, kind: str, *, at: datetime | None = None, deliver: bool = True) -> None:
         self.tip, self.kind = tip, kind
+        self.at, self.deliver = at, deliver
         self.people: set[int] = set()
         self.addresses: set[Address] = set()
         self.count = 0  # people and addresses alerted
@@ -139,14 +164,16 @@ class AlertBatch:
             urgent=self.tip.is_life_safety,
             reason=reason,
             deliver=False,
+            at=self.at,
         )
         self.count += len({(n.recipient_id, n.address) for n in rows})
         self.rows += len(rows)
         return len(people) + len(addresses)
 
     def done(self) -> int:
-        """Ask the worker for delivery, once for everything the batch queued."""
-        if self.rows:
+        """Ask the worker for delivery, once for everything the batch queued (unless the
+        tick is to send it)."""
+        if self.rows and self.deliver:
             request_delivery()
         return self.count
 
@@ -154,14 +181,26 @@ class AlertBatch:
 # --- A tip is routed -----------------------------------------------------------------------
 
 
-def alert_routed(*, tip: Tip, routings: list[Routing], kind: str = Kind.NEW_TIP, now: datetime | None = None) -> None:
+def alert_routed(
+    *,
+    tip: Tip,
+    routings: list[Routing],
+    kind: str = Kind.NEW_TIP,
+    now: datetime | None = None,
+    by_tipster: bool = False,
+) -> None:
     """Alert about ``routings``, just made (at intake, or by a coordinator's re-route), start
     the ladder of each responsible one when the tip is life-safety, and tell the
-    coordinators (and the fallback) about agencies nobody can be reached at."""
+    coordinators (and the fallback) about agencies nobody can be reached at.
+
+    ``by_tipster``: the routing follows the tipster's submission, so the alerts and audit
+    events carry the tip's hour and wait for the worker's tick (SECURITY.md 37); only the
+    ladder's deadlines keep an exact time."""
     now = now or timezone.now()
+    at = tip.received_at if by_tipster else hour_of(now)
     everything = list(Routing.objects.filter(tip=tip).select_related("agency"))
     reach = ladder.Reach.load({r.agency_id for r in everything}, now=now)
-    batch = AlertBatch(tip, kind)
+    batch = AlertBatch(tip, kind, at=at, deliver=not by_tipster)
     for routing in routings:
         agency = reach.agency(routing.agency_id)
         if tip.is_life_safety and routing.role == RoutingRole.RESPONSIBLE:
@@ -202,7 +241,9 @@ def _start_ladder(batch: AlertBatch, reach: ladder.Reach, routing: Routing, tip:
             kind=kind,
         )
         if kind == Kind.UNREACHABLE:
-            _record_step(tip, routing, rung, level=0, notified=notified, why="no one at the agency can be reached")
+            _record_step(
+                tip, routing, rung, at=batch.at, level=0, notified=notified, why="no one at the agency can be reached"
+            )
     routing.ladder_rung = rungs[-1] if rungs else 0
     routing.escalation_due_at = now + ladder.wait_after(
         rungs[-1] if rungs else Rung.FALLBACK, reach, routing.agency_id, tip.category
@@ -233,7 +274,13 @@ def _nobody_can_take_it(
                 )
                 routing.save(update_fields=["ladder_rung", "escalation_due_at"])
             _record_step(
-                tip, first, Rung.FALLBACK, level=0, notified=notified, why="no responsible agency can be reached"
+                tip,
+                first,
+                Rung.FALLBACK,
+                at=batch.at,
+                level=0,
+                notified=notified,
+                why="no responsible agency can be reached",
             )
         else:
             logger.error("Tip %s: no 24/7 fallback is configured (ALERT_FALLBACK_EMAIL).", tip.reference)
@@ -246,22 +293,25 @@ def _nobody_can_take_it(
     )
 
 
-def _record_step(tip: Tip, routing: Routing, rung: Rung, *, level: int, notified: int, why: str = "") -> None:
+def _record_step(
+    tip: Tip, routing: Routing, rung: Rung, *, at: datetime | None, level: int, notified: int, why: str = ""
+) -> None:
     detail = {"level": level, "step": str(rung.label), "agency": routing.agency.name, "notified": notified}
     if why:
         detail["why"] = why
-    audit.record(AuditEvent.Action.ESCALATION, tip=tip, **detail)
+    audit.record(AuditEvent.Action.ESCALATION, tip=tip, at=at, **detail)
 
 
 # --- The tipster writes --------------------------------------------------------------------
 
 
-def alert_tipster_message(tip: Tip) -> int:
+def alert_tipster_message(tip: Tip, *, at: datetime | None = None) -> int:
     """Alert about a new message from the tipster; returns how many were alerted. Someone
-    always is, if anyone can be (the coalescing window aside)."""
+    always is, if anyone can be (the coalescing window aside). The alerts carry the hour of
+    the message (``at``) and wait for the worker's tick (SECURITY.md 37)."""
     routings = list(Routing.objects.filter(tip=tip).select_related("agency"))
     reach = ladder.Reach.load({r.agency_id for r in routings})
-    batch = AlertBatch(tip, Kind.TIPSTER_MESSAGE)
+    batch = AlertBatch(tip, Kind.TIPSTER_MESSAGE, at=at or this_hour(), deliver=False)
     if tip.is_life_safety:
         for routing in routings:
             agency = reach.agency(routing.agency_id)

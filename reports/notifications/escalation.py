@@ -15,14 +15,23 @@ outbox when their reason is gone are cancelled at delivery (``delivery.deliver``
 
 Several workers may tick at once: each tip's routings are locked while it is handled, and
 a step moves the clock forward before the lock is released.
+
+Times (SECURITY.md 37): an escalation deadline is the one exact time kept about a tip,
+and only while its agency has not acknowledged; ``stand_down`` clears it. Everything an
+escalation writes otherwise (its alerts, its audit events) carries the tip's hour, like the
+tip itself: an escalation step's own time, a fixed delay after the tip, would date it. For
+the same reason a step asks no task to be queued: the tick that takes the step sends its
+alerts right after (``reports.jobs.tick``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from reports.models import Notification, Routing, RoutingRole, Tip
@@ -45,7 +54,7 @@ def escalate_due(*, now: datetime | None = None) -> int:
 
 def stop(tip: Tip) -> int:
     """Stop every escalation clock of the tip (it is closed, unfounded or a duplicate)."""
-    return Routing.objects.filter(tip=tip, escalation_due_at__isnull=False).update(escalation_due_at=None)
+    return stand_down(tip.pk)
 
 
 def stopped(tip_id: int) -> bool:
@@ -73,6 +82,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
             "reference",
             "status",
             "closed_at",
+            "received_at",
             "is_life_safety",
             "category__escalation_minutes",
             "category__on_call_first_minutes",
@@ -81,7 +91,8 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
     )
     ended = tip.status in Tip.ESCALATION_STOPS or tip.closed_at is not None
     finished = [r for r in routings if r.escalation_due_at and (ended or r.acknowledged_at)]
-    Routing.objects.filter(pk__in=[r.pk for r in finished]).update(escalation_due_at=None)
+    if finished:
+        stand_down(tip_id, agency_ids=[r.agency_id for r in finished])
     due = [r for r in routings if r not in finished and r.escalation_due_at and r.escalation_due_at <= now]
     if not due:
         return 0
@@ -89,7 +100,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
     anyone_acknowledged = any(r.acknowledged_at for r in routings)
     silent = [r.agency.name for r in routings if r.acknowledged_at is None]
     reach = ladder.Reach.load([r.agency_id for r in due], now=now)
-    batch = AlertBatch(tip, Notification.Kind.ESCALATION)
+    batch = AlertBatch(tip, Notification.Kind.ESCALATION, at=tip.received_at, deliver=False)
     for routing in due:
         rung = ladder.next_step(reach, routing, with_fallback=not anyone_acknowledged)
         if rung is None:
@@ -109,6 +120,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         audit.record(
             AuditEvent.Action.ESCALATION,
             tip=tip,
+            at=tip.received_at,
             level=routing.escalation_level,
             step=str(rung.label),
             agency=routing.agency.name,
@@ -117,3 +129,26 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         )
     batch.done()
     return len(due)
+
+
+def stand_down(tip_id: int, *, agency_ids: Iterable[int] | None = None) -> int:
+    """End the escalation of the tip's agencies ``agency_ids`` (all, if None): they
+    acknowledged, or the tip was closed. Their routings keep no deadline and their waiting
+    alerts are settled (``settle_waiting``). Returns how many clocks stopped."""
+    routings = Routing.objects.filter(tip_id=tip_id, escalation_due_at__isnull=False)
+    if agency_ids is not None:
+        routings = routings.filter(agency_id__in=agency_ids)
+    settle_waiting(tip_id, agency_ids=agency_ids)
+    return routings.update(escalation_due_at=None)
+
+
+def settle_waiting(tip_id: int, *, agency_ids: Iterable[int] | None = None) -> None:
+    """An escalation alert about ``agency_ids`` (all, if None) waiting for a retry is due at
+    once, at the tip's hour, so that the next drain settles it: no exact time about the
+    tip is left behind once its escalation is over (SECURITY.md 37)."""
+    waiting = Notification.objects.filter(
+        tip_id=tip_id, kind=Notification.Kind.ESCALATION, status=Notification.Status.PENDING
+    )
+    if agency_ids is not None:
+        waiting = waiting.filter(agency_id__in=agency_ids)
+    waiting.update(next_attempt_at=F("created_at"))

@@ -15,11 +15,12 @@ another tip. Replies are handled by ``reports.triage.sms_replies``.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from partners import mobiles
 from partners.models import Membership, StaffMobile
@@ -32,6 +33,7 @@ CODE_DAYS = 30
 # the e-mails still go, and the dashboard shows every message.
 TIPSTER_MESSAGE_TEXT_EVERY = timedelta(minutes=30)
 SENDER = "Safe Schools alert"
+logger = logging.getLogger(__name__)
 
 
 class PermanentSmsFailure(Exception):
@@ -103,19 +105,27 @@ def render(notification: Notification) -> str:
     return text
 
 
+def _text_window_key(notification: Notification) -> str:
+    return f"sms-tipster-text:{notification.tip_id}:{notification.recipient_id}"
+
+
 def _coalesced(notification: Notification) -> bool:
-    return (
-        Notification.objects.filter(
-            kind=Notification.Kind.TIPSTER_MESSAGE,
-            channel=Notification.Channel.SMS,
-            tip_id=notification.tip_id,
-            recipient_id=notification.recipient_id,
-            status=Notification.Status.SENT,
-            sent_at__gte=timezone.now() - TIPSTER_MESSAGE_TEXT_EVERY,
-        )
-        .exclude(pk=notification.pk)
-        .exists()
-    )
+    """Whether a text about this tip's messages went to this person in the last
+    ``TIPSTER_MESSAGE_TEXT_EVERY``. Kept in the shared cache (set once a text has gone),
+    not read from ``sent_at``, which keeps only the hour of the tipster's act
+    (SECURITY.md 37). A cache failure lets the text through: a text too many, never a lost one."""
+    try:
+        return cache.get(_text_window_key(notification)) is not None
+    except Exception:
+        logger.warning("cache unavailable: tipster-message texts not coalesced", exc_info=True)
+        return False
+
+
+def _texted(notification: Notification) -> None:
+    try:
+        cache.set(_text_window_key(notification), 1, int(TIPSTER_MESSAGE_TEXT_EVERY.total_seconds()))
+    except Exception:
+        logger.warning("cache unavailable: tipster-message texts not coalesced", exc_info=True)
 
 
 def send_alert(notification: Notification) -> str:
@@ -139,8 +149,11 @@ def send_alert(notification: Notification) -> str:
         raise NothingToSend("a text about this tip's messages went to this person a moment ago")
     body = render(notification)
     try:
-        return sms.send(to=mobile.number, body=body)
+        provider_id = sms.send(to=mobile.number, body=body)
     except sms.SmsRejected as exc:
         if exc.code == sms.UNSUBSCRIBED:
             mobiles.stop(mobile, how="at the provider (the phone replied STOP)")
         raise PermanentSmsFailure(str(exc)) from None
+    if notification.kind == Notification.Kind.TIPSTER_MESSAGE:
+        _texted(notification)
+    return provider_id

@@ -1,20 +1,18 @@
-"""Who may see and do what with a tip. The one door for staff views is ``get_visible_tip``
-(SECURITY.md 18-20): a tip not routed to one of the user's agencies is a 404, exactly as if
-it did not exist, and the attempt is audited."""
+"""The door to a tip for staff views, and the enforcement of the decisions in
+``reports.triage.permissions``. ``get_visible_tip`` (SECURITY.md 18-20): a tip not routed to
+one of the user's agencies is a 404, exactly as if it did not exist, and the attempt is
+audited; ``require_actor``: a 403 for read-only staff."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from partners.models import Agency, Membership, memberships_of
+from partners.models import Agency, Membership
 from reports.models import Routing, Tip
+from reports.triage import permissions
 from safeschools import audit
 from safeschools.models import AuditEvent
-
-
-def is_coordinator(user) -> bool:
-    return any(m.role == Membership.Role.COORDINATOR for m in memberships_of(user))
 
 
 def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
@@ -30,24 +28,10 @@ def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
     return tip
 
 
-def routed_agency_ids(tip: Tip) -> set[int]:
-    return set(Routing.objects.filter(tip=tip).values_list("agency_id", flat=True))
-
-
-def acting_memberships(user, tip: Tip, *, routed: set[int] | None = None) -> list[Membership]:
-    """The user's memberships that let them change this tip: a non-viewer role in a routed
-    agency, or a coordinator membership. ``routed``: the tip's routed agency ids, if the
-    caller has them already."""
-    routed = routed_agency_ids(tip) if routed is None else routed
-    memberships = [m for m in memberships_of(user) if m.role != Membership.Role.VIEWER]
-    return [m for m in memberships if m.agency_id in routed] + [
-        m for m in memberships if m.role == Membership.Role.COORDINATOR and m.agency_id not in routed
-    ]
-
-
 def require_actor(user, tip: Tip, *, routed: set[int] | None = None) -> list[Membership]:
-    """Memberships to act with, or 403 for viewers and other read-only staff."""
-    memberships = acting_memberships(user, tip, routed=routed)
+    """Memberships to act with (``permissions.acting_memberships``: there are some exactly
+    when ``permissions.may_act``), or 403 for viewers and other read-only staff."""
+    memberships = permissions.acting_memberships(user, tip, routed=routed)
     if not memberships:
         raise PermissionDenied("read-only access")
     return memberships

@@ -13,6 +13,7 @@ from partners.models import Agency, Membership
 from reports.models import Attachment, Message, Note, Notification, Routing, RoutingRole, Tip
 from reports.notifications import alerts, escalation
 from safeschools import audit
+from safeschools.hours import is_whole_hour
 from safeschools.models import AuditEvent
 
 Status = Tip.Status
@@ -128,6 +129,10 @@ def _after_acknowledgement(tip: Tip, done: list[Routing], *, clear_new_info: boo
         fields.append("status")
     if fields:
         tip.save(update_fields=sorted(set(fields)))
+    if done and tip.is_life_safety:
+        # Their clocks stopped (Routing.acknowledge); no escalation alert about them keeps a
+        # time finer than the tip's hour (SECURITY.md 37).
+        escalation.settle_waiting(tip.pk, agency_ids=[r.agency_id for r in done])
 
 
 @transaction.atomic
@@ -245,37 +250,87 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
 
 @transaction.atomic
 def message_tipster(*, tip: Tip, author, agency: Agency | None, body: str) -> Message:
-    """Staff write to the anonymous tipster; they read it on the follow-up page."""
+    """Staff write to the anonymous tipster; they read it on the follow-up page. Replying
+    means the tipster's messages were read: the unread count goes to zero."""
     message = Message.objects.create(
         tip=tip, direction=Message.Direction.TO_TIPSTER, body=body, author=author, agency=agency
     )
+    Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=0)
+    tip.unread_tipster_messages = 0
     audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk)
     return message
 
 
-def mark_tipster_messages_read(tip: Tip) -> None:
-    if tip.unread_tipster_messages:
+@transaction.atomic
+def mark_tipster_messages_read(*, tip: Tip, actor) -> int:
+    """Someone at a routed agency says they have read the tipster's new messages: the
+    queue's badge goes. Only ever by a POST (SECURITY.md 22), never by opening the page."""
+    unread = Tip.objects.filter(pk=tip.pk).values_list("unread_tipster_messages", flat=True).first() or 0
+    if unread:
         Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=0)
-        tip.unread_tipster_messages = 0
+        _changed(tip, actor, field="tipster_messages_read", value=unread)
+    tip.unread_tipster_messages = 0
+    return unread
 
 
-def timeline(tip: Tip, *, attachments: list[Attachment]) -> list[dict]:
-    """Every event of the tip in time order: audit events, messages (with the pictures
-    that came with them, from ``attachments``, the tip's own list) and internal notes."""
-    pictures: dict[int, list[Attachment]] = {}
+LINK_FIELDS = {"duplicate_of", "related"}
+
+
+def timeline(tip: Tip, *, viewer, attachments: list[Attachment], with_notes: bool = True) -> list[dict]:
+    """Every event of the tip, with its messages and internal notes, in the order they
+    happened: the audit log's order, not the times. Times on the tipster's side keep only
+    the hour (SECURITY.md 37), so by time a reply at 10:40 would come before the question
+    of 10:20 it answers. A message or note shows right after the event that recorded it;
+    one without such an event takes its place by time.
+
+    A link event names the other tip only if ``viewer`` may open it."""
+    events = list(AuditEvent.objects.filter(tip_id=tip.pk).exclude(action=AuditEvent.Action.TIP_VIEWED).order_by("id"))
+    pictures: dict[int, list[Attachment]] = {}  # the pictures that came with each message
     for attachment in attachments:
         if attachment.message_id is not None:
             pictures.setdefault(attachment.message_id, []).append(attachment)
-    entries = [
-        {"at": e.at, "kind": "event", "event": e}
-        for e in AuditEvent.objects.filter(tip_id=tip.pk).exclude(action=AuditEvent.Action.TIP_VIEWED)
-    ]
-    entries += [
-        {"at": m.created_at, "kind": "message", "message": m, "attachments": pictures.get(m.pk, [])}
-        for m in Message.objects.filter(tip=tip).select_related("author", "agency")
-    ]
-    entries += [
-        {"at": n.created_at, "kind": "note", "note": n}
-        for n in Note.objects.filter(tip=tip).select_related("author", "agency")
-    ]
-    return sorted(entries, key=lambda entry: entry["at"])
+    messages = {m.pk: m for m in Message.objects.filter(tip=tip).select_related("author", "agency")}
+    notes = {n.pk: n for n in Note.objects.filter(tip=tip).select_related("author", "agency")} if with_notes else {}
+    openable = _openable_references(viewer, events)
+    entries: list[dict] = []
+    for event in events:
+        entries.append(_event_entry(event, openable))
+        if event.action in {AuditEvent.Action.MESSAGE_TO_TIPSTER, AuditEvent.Action.MESSAGE_FROM_TIPSTER}:
+            message = messages.pop(event.detail.get("message_id"), None)
+            if message is not None:
+                entries.append(_message_entry(message, pictures))
+        elif event.action == AuditEvent.Action.NOTE_ADDED:
+            note = notes.pop(event.detail.get("note_id"), None)
+            if note is not None:
+                entries.append({"at": note.created_at, "kind": "note", "note": note, "hour_only": False})
+    strays = [_message_entry(m, pictures) for m in messages.values()]
+    strays += [{"at": n.created_at, "kind": "note", "note": n, "hour_only": False} for n in notes.values()]
+    for stray in sorted(strays, key=lambda entry: entry["at"]):
+        later = next((i for i, entry in enumerate(entries) if entry["at"] > stray["at"]), len(entries))
+        entries.insert(later, stray)
+    return entries
+
+
+def _message_entry(message: Message, pictures: dict[int, list[Attachment]]) -> dict:
+    return {
+        "at": message.created_at,
+        "kind": "message",
+        "message": message,
+        "attachments": pictures.get(message.pk, []),
+        "hour_only": is_whole_hour(message.created_at),
+    }
+
+
+def _event_entry(event: AuditEvent, openable: set[str]) -> dict:
+    detail = {key: value for key, value in event.detail.items() if key != "path"}
+    if detail.get("field") in LINK_FIELDS and detail.get("value") not in openable:
+        detail["value"] = "a tip you cannot open"
+    return {"at": event.at, "kind": "event", "event": event, "detail": detail, "hour_only": is_whole_hour(event.at)}
+
+
+def _openable_references(viewer, events: list[AuditEvent]) -> set[str]:
+    references = {e.detail.get("value") for e in events if e.detail.get("field") in LINK_FIELDS}
+    references.discard(None)
+    if not references:
+        return set()
+    return set(Tip.objects.visible_to(viewer).filter(reference__in=references).values_list("reference", flat=True))

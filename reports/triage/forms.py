@@ -6,6 +6,7 @@ the templates say only ``{% crispy form %}``."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crispy_forms.bootstrap import StrictButton
@@ -25,6 +26,18 @@ from reports.triage.queue import SORT_LABELS, Filters
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+# Dates staff may filter on: wide enough for any tip, narrow enough that a day's end is
+# still a date (9999-12-31 plus one day is not).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def _plausible_day(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s."), params={"first": FIRST_DAY, "last": LAST_DAY}
+        )
+
 
 class QueueFilterForm(forms.Form):
     # Chosen with the status tabs above the form; the form carries it along.
@@ -42,9 +55,14 @@ class QueueFilterForm(forms.Form):
     unacknowledged = forms.BooleanField(label=_("Not yet acknowledged"), required=False)
     unowned = forms.BooleanField(label=_("Unowned: nobody at its agencies can be reached"), required=False)
     received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received from"),
+        required=False,
+        validators=[_plausible_day],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    received_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(
+        label=_("to"), required=False, validators=[_plausible_day], widget=forms.DateInput(attrs={"type": "date"})
+    )
     q = forms.CharField(
         label=_("Search words"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
     )
@@ -98,6 +116,41 @@ class QueueFilterForm(forms.Form):
     @property
     def page_size(self) -> int:
         return (self.cleaned_data.get("size") if self.is_valid() else None) or 50
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters. A value that is not valid is dropped, not an error: the log
+    shows without that filter."""
+
+    action = forms.ChoiceField(label=_("Action"), choices=[("", _("Any"))], required=False)
+    actor = forms.CharField(label=_("Staff user name"), required=False, max_length=150)
+    tip = forms.CharField(label=_("Tip reference"), required=False, max_length=12)
+    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from safeschools.models import AuditEvent
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Any")), *AuditEvent.Action.choices]
+        self.helper = FormHelper(self)
+        self.helper.form_method = "get"
+        self.helper.form_class = "row g-2 align-items-end mb-3"
+        column = "col-sm-4 col-lg-3"
+        self.helper.layout = Layout(
+            Div("action", css_class=column),
+            Div("actor", css_class=column),
+            Div("tip", css_class=column),
+            "before",
+            Div(
+                StrictButton(_("Filter"), type="submit", css_class="btn btn-primary"),
+                HTML('<a class="btn btn-link" href="{% url \'dashboard:audit\' %}">Clear</a>'),
+                css_class="col-12 col-lg-3 d-flex gap-2",
+            ),
+        )
+
+    def value(self, name: str):
+        self.is_valid()
+        return self.cleaned_data.get(name) or None
 
 
 class TipActionForm(forms.Form):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Least
@@ -141,25 +141,42 @@ def _encode(values: list, direction: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+BIGINT = 2**63 - 1
+CURSOR_MAX_LENGTH = 1000
+
+
 def _decode(cursor: str, ordering: list[tuple[str, bool]]) -> tuple[str, list] | None:
+    """The direction and sort values of a cursor, or None for anything that is not one this
+    module made: a hand-edited cursor must give the first page, never a server error."""
+    if len(cursor) > CURSOR_MAX_LENGTH:
+        return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         direction, values = data["d"], data["v"]
         if direction not in {"after", "before"} or len(values) != len(ordering):
             return None
-        parsed = []
-        for (field, _), value in zip(ordering, values, strict=True):
-            if field == "received_at":
-                value = datetime.fromisoformat(value)
-            elif field in {"awaiting_acknowledgement", "is_life_safety"}:
-                value = bool(value)
-            else:
-                value = int(value)
-            parsed.append(value)
+        parsed = [_value(field, value) for (field, _), value in zip(ordering, values, strict=True)]
         return direction, parsed
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
         return None
+
+
+def _value(field: str, value):
+    """One sort value, within what the database column can hold."""
+    if field == "received_at":
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor time carries its offset")
+        return moment.astimezone(UTC)  # raises OverflowError past year 9999
+    if field in {"awaiting_acknowledgement", "is_life_safety"}:
+        if not isinstance(value, bool):
+            raise ValueError("not a flag")
+        return value
+    number = int(value)
+    if not -BIGINT <= number <= BIGINT:
+        raise ValueError("out of range")
+    return number
 
 
 def _after(ordering: list[tuple[str, bool]], values: list) -> RowComparison:

@@ -30,7 +30,7 @@ from reports.models import InboundSms, SmsReplyCode, Tip, this_hour
 from reports.notifications.emails import tip_dashboard_url
 from reports.notifications.sms import CODE_DAYS
 from reports.triage import actions
-from reports.triage.access import acting_memberships
+from reports.triage.permissions import acting_memberships
 
 logger = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ answers 404 for a tip not routed to the user's agencies (SECURITY.md 18-20)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -15,11 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from partners.access import staff_required
 from partners.models import Membership, memberships_of
-from reports.models import Attachment, CannedReply, Routing, RoutingRole, Tip
+from reports.models import Attachment, CannedReply, Routing, Tip
 from reports.notifications import coverage, ladder
 from reports.selectors import with_overdue, with_unowned
-from reports.triage import actions, queue
-from reports.triage.access import acting_memberships, assignable_users, get_visible_tip, is_coordinator, require_actor
+from reports.triage import actions, permissions, queue
+from reports.triage.access import assignable_users, get_visible_tip, require_actor
 from reports.triage.forms import (
     AcknowledgeForForm,
     AcknowledgeForm,
@@ -32,6 +33,7 @@ from reports.triage.forms import (
     RerouteForm,
     StatusForm,
 )
+from reports.triage.permissions import is_coordinator
 from reports.triage.preferences import membership_forms, preferences_page
 from safeschools import audit
 from safeschools.models import AuditEvent
@@ -70,29 +72,30 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
-    coordinator = is_coordinator(request.user)
     routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
-    routed = {r.agency_id for r in routings}
-    acting = acting_memberships(request.user, tip, routed=routed)  # none: read-only, the forms do not show
+    allowed = permissions.for_tip(
+        permissions.Staff.of(request.user), routings, new_info_after_closing=tip.new_info_after_closing
+    )
+    # None for read-only staff: the page shows, the forms do not.
+    acting = permissions.acting_memberships(request.user, tip, routed={r.agency_id for r in routings})
     version = {"version": tip.version}
-    mine = {m.agency_id for m in acting}
     attachments = list(tip.attachments.defer("content"))
     canned = list(CannedReply.objects.filter(active=True))
-    reach = coverage.agency_reach() if coordinator else None
+    reach = coverage.agency_reach() if allowed.reroute else None
     return {
         "tip": tip,
         "routings": routings,
         "ladders": ladder.tip_ladders(tip, routings),
-        "can_act": bool(acting),
-        "coordinator": coordinator,
-        "can_acknowledge": tip.new_info_after_closing
-        or any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
-        "can_acknowledge_for": coordinator
-        and any(r.role == RoutingRole.RESPONSIBLE and r.acknowledged_at is None for r in routings),
+        "can_act": allowed.act,
+        "coordinator": allowed.reroute,
+        "can_acknowledge": allowed.acknowledge,
+        "can_acknowledge_for": allowed.acknowledge_for,
         "attachments": attachments,
-        "timeline": actions.timeline(tip, attachments=attachments),
-        "related": tip.related.all(),
-        "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
+        "timeline": actions.timeline(tip, viewer=request.user, attachments=attachments, with_notes=allowed.see_notes),
+        # Links only to tips this person may open: another agency's reference is not theirs.
+        "duplicate_of": next(iter(permissions.openable(request.user, [tip.duplicate_of])), None),
+        "related": permissions.openable(request.user, tip.related.all()),
+        "show_contact": bool(tip.contact_details) and allowed.see_contact,
         "canned_texts": {str(c.pk): c.body for c in canned},
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version, tip=tip),
@@ -107,7 +110,7 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
             "link": bound.get("link") or LinkForm(initial=version, tip=tip),
             "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip, reach=reach),
             "acknowledge_for": bound.get("acknowledge_for")
-            or (AcknowledgeForForm(initial=version, tip=tip) if coordinator else None),
+            or (AcknowledgeForForm(initial=version, tip=tip) if allowed.acknowledge_for else None),
         },
     }
 
@@ -117,8 +120,17 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
 def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = get_visible_tip(request.user, tip_id, path=request.path)
     audit.record(AuditEvent.Action.TIP_VIEWED, actor=request.user, tip=tip)
-    actions.mark_tipster_messages_read(tip)
+    # Reading changes nothing: the unread count goes only by a POST (SECURITY.md 22), so a
+    # prefetching browser or a colleague's glance does not hide a tipster's new message.
     return render(request, "dashboard/tip_detail.html", _detail_context(request, tip))
+
+
+@staff_page
+@require_POST
+def tip_mark_read(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip, _ = _acting(request, tip_id)
+    actions.mark_tipster_messages_read(tip=tip, actor=request.user)
+    return redirect("dashboard:tip-detail", tip_id=tip.pk)
 
 
 def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict], object], done: str) -> HttpResponse:
@@ -140,10 +152,10 @@ def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict
 
 
 def _as_coordinator(request: HttpRequest, tip_id: int) -> Tip:
-    """The tip, for a coordinator's action: 404 as ever for a tip the user cannot see, 403
-    for anyone else."""
+    """The tip, for a coordinator's action (re-route, acknowledge for an agency): 404 as
+    ever for a tip the user cannot see, 403 for anyone else (``permissions``)."""
     tip = get_visible_tip(request.user, tip_id, path=request.path)
-    if not is_coordinator(request.user):
+    if not permissions.may_reroute(permissions.Staff.of(request.user)):
         raise PermissionDenied("coordinators only")
     return tip
 
@@ -297,12 +309,20 @@ def tip_reroute(request: HttpRequest, tip_id: int) -> HttpResponse:
     return _act(request, tip, "reroute", form, reroute, "Routing changed.")
 
 
-@staff_page
-@require_safe
-def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
+# A picture a tipster sent is shown only inside a page of ours that runs nothing, and the
+# file itself only ever downloads (SECURITY.md 25): even a file that fooled the sanitizer
+# could not run in the site's origin.
+IMAGE_PAGE_POLICY = (
+    "sandbox allow-downloads; default-src 'none'; img-src data:; style-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+IMAGE_FILE_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+
+def _attachment(request: HttpRequest, tip_id: int, attachment_id, *, download: bool) -> tuple[Tip, Attachment]:
+    """The picture, if its tip is visible; every look at it is audited (SECURITY.md 25)."""
     tip = get_visible_tip(request.user, tip_id, path=request.path)
     attachment = get_object_or_404(Attachment, tip=tip, public_id=attachment_id)
-    download = request.GET.get("download") == "1"
     audit.record(
         AuditEvent.Action.ATTACHMENT_VIEWED,
         actor=request.user,
@@ -310,12 +330,29 @@ def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
         attachment=str(attachment.public_id),
         download=download,
     )
+    return tip, attachment
+
+
+@staff_page
+@require_safe
+def tip_image(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
+    """The picture in a page of its own: the bytes inline as a ``data:`` URL (one request,
+    one audit event), under a sandbox policy that allows no script, form or plugin."""
+    tip, attachment = _attachment(request, tip_id, attachment_id, download=False)
+    data_url = f"data:{attachment.content_type};base64,{base64.b64encode(attachment.content).decode()}"
+    response = render(request, "dashboard/image.html", {"tip": tip, "attachment": attachment, "data_url": data_url})
+    response["Content-Security-Policy"] = IMAGE_PAGE_POLICY
+    return response
+
+
+@staff_page
+@require_safe
+def tip_image_file(request: HttpRequest, tip_id: int, attachment_id) -> HttpResponse:
+    """The file itself: always a download, never shown by the browser in the site's origin."""
+    tip, attachment = _attachment(request, tip_id, attachment_id, download=True)
     response = HttpResponse(attachment.content, content_type=attachment.content_type)
-    disposition = "attachment" if download else "inline"
-    response["Content-Disposition"] = (
-        f'{disposition}; filename="{tip.reference}-{attachment.pk}.{attachment.extension}"'
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Content-Disposition"] = f'attachment; filename="{tip.reference}-{attachment.pk}.{attachment.extension}"'
+    response["Content-Security-Policy"] = IMAGE_FILE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -22,6 +22,7 @@ ROUTES = {
     "preferences": ("get", False, None),  # only the user's own memberships
     "tip-detail": ("get", True, None),
     "tip-image": ("get", True, None),
+    "tip-image-file": ("get", True, None),
     "tip-acknowledge": ("post", True, lambda tip: {"ack-version": tip.version}),
     "tip-acknowledge-for": (
         "post",
@@ -32,6 +33,7 @@ ROUTES = {
             "ackfor-note": "Phoned their front desk.",
         },
     ),
+    "tip-mark-read": ("post", True, lambda tip: {}),
     "tip-assign": ("post", True, lambda tip: {"assign-version": tip.version, "assign-assignee": ""}),
     "tip-priority": ("post", True, lambda tip: {"priority-version": tip.version, "priority-priority": 3}),
     "tip-status": ("post", True, lambda tip: {"status-version": tip.version, "status-status": "investigating"}),
@@ -61,7 +63,7 @@ def test_every_dashboard_route_is_in_the_matrix():
 
 
 def url_for(name: str, tip: Tip | None) -> str:
-    if name == "tip-image":
+    if name in ("tip-image", "tip-image-file"):
         attachment = tip.attachments.first()
         return reverse(f"dashboard:{name}", args=[tip.pk, attachment.public_id])
     return reverse(f"dashboard:{name}", args=[tip.pk] if ROUTES[name][1] else [])

@@ -65,14 +65,18 @@ PINS: dict[str, Pin] = {
     #   replies, assignable staff, related tips
     #   + the alert ladders: agencies, members, rota, mobiles, coordinators, their mobiles
     #   and the alerts sent (7), + casework's panel: hand-offs, cases, notices, marks (7);
-    #   over issue 15's budget of 15 (README, "Noticed")
-    "tip-detail": Pin(PER_REQUEST + 24),
+    #   over issue 15's budget of 15 (README, "Noticed"); + the related tips the viewer may
+    #   open (permissions.openable)
+    "tip-detail": Pin(PER_REQUEST + 25),
     # + tip, picture, audit row
     "tip-image": Pin(PER_REQUEST + 3),
+    # + tip, picture, audit row: the file itself, always an attachment
+    "tip-image-file": Pin(PER_REQUEST + 3),
     # Actions: + tip, routed agencies, then the change in a transaction (savepoint, version
-    # claim, the change, audit row, release) and the redirect.
+    # claim, the change, audit row, release) and the redirect; acknowledging a life-safety tip
+    # also settles its waiting escalation alerts at the tip's hour (SECURITY.md 37).
     "tip-acknowledge": Pin(
-        PER_REQUEST + 8, who="principal_park", method="post", data=lambda tip: {"ack-version": tip.version}
+        PER_REQUEST + 9, who="principal_park", method="post", data=lambda tip: {"ack-version": tip.version}
     ),
     "tip-assign": Pin(
         PER_REQUEST + 7, method="post", data=lambda tip: {"assign-version": tip.version, "assign-assignee": ""}
@@ -86,7 +90,10 @@ PINS: dict[str, Pin] = {
         data=lambda tip: {"status-version": tip.version, "status-status": "resolved", "status-disposition": "Done."},
     ),
     "tip-note": Pin(PER_REQUEST + 6, method="post", data=lambda tip: {"note-body": "Called the school."}),
-    "tip-message": Pin(PER_REQUEST + 6, method="post", data=lambda tip: {"message-body": "Thank you."}),
+    # + a reply marks the tipster's messages read (a POST from the page, SECURITY.md 22)
+    "tip-message": Pin(PER_REQUEST + 7, method="post", data=lambda tip: {"message-body": "Thank you."}),
+    # + tip, routed agencies, the count read and cleared, audit row
+    "tip-mark-read": Pin(PER_REQUEST + 5, method="post", data=lambda tip: {}),
     "tip-link": Pin(
         PER_REQUEST + 10,
         method="post",
@@ -96,9 +103,10 @@ PINS: dict[str, Pin] = {
             "link-kind": "related",
         },
     ),
-    # + tip, routings, the change in a transaction (version claim, routing, audit, timeline)
+    # + tip, routings, the change in a transaction (version claim, routing, audit, timeline),
+    # the waiting escalation alerts settled
     "tip-acknowledge-for": Pin(
-        PER_REQUEST + 11,
+        PER_REQUEST + 12,
         who="coordinator_cole",
         method="post",
         data=lambda tip: {
@@ -133,7 +141,7 @@ def busy_tip(make_tip, clayton_high, officer_olsen, principal_park, kirkwood_pd)
 
     picture = CleanImage(content=_jpeg_with_gps(), content_type="image/jpeg", width=40, height=30)
     tip = make_tip(school=clayton_high, category="weapons", description="A knife in a locker.", images=[picture]).tip
-    from reports.triage.access import acting_memberships
+    from reports.triage.permissions import acting_memberships
 
     actions.acknowledge(tip=tip, actor=officer_olsen, memberships=acting_memberships(officer_olsen, tip), version=1)
     tip.refresh_from_db()
@@ -150,7 +158,7 @@ def busy_tip(make_tip, clayton_high, officer_olsen, principal_park, kirkwood_pd)
 
 
 def url_for(name: str, tip: Tip) -> str:
-    if name == "tip-image":
+    if name in {"tip-image", "tip-image-file"}:
         return reverse(f"dashboard:{name}", args=[tip.pk, tip.attachments.first().public_id])
     if name.startswith("tip-"):
         return reverse(f"dashboard:{name}", args=[tip.pk])

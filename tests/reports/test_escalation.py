@@ -5,17 +5,19 @@ repeating, each step on the tip's timeline; and when it stops."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from partners.models import Membership, OnCallShift
 from reports.models import Notification, Routing, Tip
 from reports.notifications.delivery import deliver_due
 from reports.notifications.escalation import escalate_due
 from reports.triage import actions
+from safeschools import audit
 from safeschools.models import AuditEvent
 from tests.reports.conftest import TUESDAY_10AM
 
@@ -24,13 +26,33 @@ DISTRICT = "Clayton School District"
 DISPATCH = "dispatch@county.example.org"
 
 
+# When each escalation event was written, by its id: the events themselves carry the tip's
+# hour, not the step's own time (SECURITY.md 37), so the tests' clock is read as they are.
+WRITTEN_AT: dict[int, datetime] = {}
+
+
+@pytest.fixture(autouse=True)
+def _remember_when_steps_are_written(monkeypatch):
+    real = audit.record
+
+    def record(*args, **kwargs):
+        event = real(*args, **kwargs)
+        WRITTEN_AT[event.pk] = timezone.now()
+        return event
+
+    WRITTEN_AT.clear()
+    monkeypatch.setattr(audit, "record", record)
+
+
 def _timeline(tip) -> list[tuple[int, str, str, int]]:
     """(level, agency, step, minutes after the tip) of each escalation step, in order."""
-    events = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("at", "id")
+    events = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("id")
+    received = Tip.objects.get(pk=tip.pk).received_at
+    steps = sorted((WRITTEN_AT[e.pk], e.pk, e) for e in events if "step" in e.detail)
+    assert {e.at for _, _, e in steps} <= {received}  # the tip's hour, never the step's minute
     return [
-        (e.detail["level"], e.detail["agency"], e.detail["step"], int((e.at - TUESDAY_10AM).total_seconds() // 60))
-        for e in events
-        if "step" in e.detail
+        (e.detail["level"], e.detail["agency"], e.detail["step"], int((at - TUESDAY_10AM).total_seconds() // 60))
+        for at, _, e in steps
     ]
 
 

@@ -110,6 +110,7 @@ def test_daily_jobs_queue_digests_purge_and_reschedule(
         "tips_purged": 0,
         "tokens_pruned": 0,
         "sms_records_pruned": 0,
+        "sessions_deleted": 0,
         "task_results_pruned": 0,
     }
     assert Notification.objects.get(kind="digest").recipient == principal_park
@@ -127,8 +128,9 @@ def test_a_life_safety_tip_goes_out_and_escalates_through_the_worker(
     sergeant_stone,
     coordinator_cole,
 ):
+    ensure_schedule()
     tip = make_tip(school=clayton_high, danger_now=True).tip
-    assert [name for name, _ in _waiting(queue)] == ["deliver_notifications"]
+    assert [name for name, _ in _waiting(queue)] == ["tick", "casework_daily", "daily"]  # the tip enqueued nothing
 
     run_worker()
     # Clayton PD's members as a new tip; nobody at the district, so the coordinators at once.
