@@ -337,3 +337,14 @@ def login_verified(totp_device):
         return device
 
     return login
+
+
+@pytest.fixture
+def staff_client(client, login_verified):
+    """``staff_client(user)`` → the test client, signed in with both factors."""
+
+    def sign_in(user):
+        login_verified(client, user)
+        return client
+
+    return sign_in
