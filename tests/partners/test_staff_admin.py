@@ -15,15 +15,6 @@ from safeschools.models import AuditEvent
 
 
 @pytest.fixture
-def admin_as(client, login_verified):
-    def sign_in(user):
-        login_verified(client, user)
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
 def root(django_user_model):
     return django_user_model.objects.create_superuser("root", "root@example.org", "correct horse battery staple")
 
@@ -44,8 +35,10 @@ def form_data(user, **extra) -> dict:
 
 
 @pytest.mark.django_db
-def test_a_coordinator_cannot_grant_superuser_staff_groups_or_permissions(admin_as, coordinator_cole, officer_olsen):
-    client = admin_as(coordinator_cole)
+def test_a_coordinator_cannot_grant_superuser_staff_groups_or_permissions(
+    staff_client, coordinator_cole, officer_olsen
+):
+    client = staff_client(coordinator_cole)
     page = client.get(change_url(officer_olsen)).content.decode()
     for field in ("is_superuser", "is_staff", "groups", "user_permissions"):
         assert f'name="{field}"' not in page
@@ -71,8 +64,8 @@ def test_a_coordinator_cannot_grant_superuser_staff_groups_or_permissions(admin_
 
 
 @pytest.mark.django_db
-def test_a_coordinator_cannot_reach_a_superusers_account(admin_as, coordinator_cole, root):
-    client = admin_as(coordinator_cole)
+def test_a_coordinator_cannot_reach_a_superusers_account(staff_client, coordinator_cole, root):
+    client = staff_client(coordinator_cole)
     assert root.username not in client.get(reverse("admin:auth_user_changelist")).content.decode()
     assert client.get(change_url(root)).status_code == 302  # "does not exist", back to the list
     response = client.post(
@@ -85,14 +78,14 @@ def test_a_coordinator_cannot_reach_a_superusers_account(admin_as, coordinator_c
 
 
 @pytest.mark.django_db
-def test_a_superuser_still_has_the_full_form(admin_as, root, officer_olsen):
-    page = admin_as(root).get(change_url(officer_olsen)).content.decode()
+def test_a_superuser_still_has_the_full_form(staff_client, root, officer_olsen):
+    page = staff_client(root).get(change_url(officer_olsen)).content.decode()
     assert 'name="is_superuser"' in page and 'name="groups"' in page
 
 
 @pytest.mark.django_db
 def test_a_password_set_by_a_coordinator_is_audited_and_forces_a_new_authenticator(
-    client, admin_as, coordinator_cole, officer_olsen, totp_device, login_verified
+    client, staff_client, coordinator_cole, officer_olsen, totp_device, login_verified
 ):
     from django.test import Client
 
@@ -101,7 +94,7 @@ def test_a_password_set_by_a_coordinator_is_audited_and_forces_a_new_authenticat
     StaticDevice.objects.create(user=officer_olsen, name="recovery codes", confirmed=True)
     assert olsen_browser.get(reverse("dashboard:queue")).status_code == 200
 
-    response = admin_as(coordinator_cole).post(
+    response = staff_client(coordinator_cole).post(
         reverse("admin:auth_user_password_change", args=[officer_olsen.pk]),
         {"password1": "a brand new passphrase 42", "password2": "a brand new passphrase 42"},
     )
@@ -121,14 +114,14 @@ def test_a_password_set_by_a_coordinator_is_audited_and_forces_a_new_authenticat
 
 @pytest.mark.django_db
 def test_an_authenticator_reset_is_audited_and_the_session_loses_its_second_factor(
-    admin_as, coordinator_cole, officer_olsen, principal_park, login_verified
+    staff_client, coordinator_cole, officer_olsen, principal_park, login_verified
 ):
     from django.test import Client
 
     olsen_browser = Client()
     login_verified(olsen_browser, officer_olsen)
     login_verified(Client(), principal_park)
-    client = admin_as(coordinator_cole)
+    client = staff_client(coordinator_cole)
     response = client.post(
         reverse("admin:auth_user_changelist"),
         {"action": "reset_authenticator", "_selected_action": [officer_olsen.pk, coordinator_cole.pk]},
@@ -143,9 +136,11 @@ def test_an_authenticator_reset_is_audited_and_the_session_loses_its_second_fact
 
 
 @pytest.mark.django_db
-def test_a_coordinator_cannot_delete_a_device_behind_the_audit(admin_as, coordinator_cole, officer_olsen, totp_device):
+def test_a_coordinator_cannot_delete_a_device_behind_the_audit(
+    staff_client, coordinator_cole, officer_olsen, totp_device
+):
     device = totp_device(officer_olsen)
-    client = admin_as(coordinator_cole)
+    client = staff_client(coordinator_cole)
     response = client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
