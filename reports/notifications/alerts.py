@@ -60,16 +60,26 @@ Rung = ladder.Rung
 
 def _first_in_window(tip: Tip | None, key: str, *, always: bool) -> bool:
     """Whether this is the first alert to ``key`` about ``tip`` in the coalescing window;
-    ``always`` alerts anyway (a ladder step) and starts a window."""
+    ``always`` alerts anyway (a ladder step) and starts a window.
+
+    The cache entry holds when its window opened, read against our own clock; its expiry
+    only tidies up. (Cache expiry alone would follow the cache server's clock, not the
+    one the alerts and the tests keep.)"""
     minutes = settings.ALERT_COALESCE_MINUTES
     if tip is None or not minutes:
         return True
     cache_key = f"alert-window:{tip.pk}:{key}"
+    now = timezone.now().timestamp()
     try:
-        if always:
-            cache.set(cache_key, 1, minutes * 60)
+        if always or cache.add(cache_key, now, minutes * 60):
+            if always:
+                cache.set(cache_key, now, minutes * 60)
             return True
-        return cache.add(cache_key, 1, minutes * 60)
+        opened = cache.get(cache_key)
+        if opened is None or now - float(opened) >= minutes * 60:
+            cache.set(cache_key, now, minutes * 60)
+            return True
+        return False
     except Exception:
         logger.warning("cache unavailable: alert for tip %s not coalesced", tip.reference, exc_info=True)
         return True

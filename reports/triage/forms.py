@@ -192,7 +192,7 @@ class AcknowledgeForForm(VersionedForm):
     prefix = "ackfor"
     url_name = "dashboard:tip-acknowledge-for"
     submit_label = _("Acknowledge for this agency")
-    submit_css = "btn btn-outline-warning btn-sm"
+    submit_css = "btn btn-warning btn-sm"
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("For"), empty_label=None)
     note = forms.CharField(
         label=_("Whom you reached, and how"),
