@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from partners import mobiles
 from partners.models import Membership, StaffMobile
@@ -113,17 +114,22 @@ def _coalesced(notification: Notification) -> bool:
     """Whether a text about this tip's messages went to this person in the last
     ``TIPSTER_MESSAGE_TEXT_EVERY``. Kept in the shared cache (set once a text has gone),
     not read from ``sent_at``, which keeps only the hour of the tipster's act
-    (SECURITY.md 37). A cache failure lets the text through: a text too many, never a lost one."""
+    (SECURITY.md 37). The entry holds when the text went, read against our own clock (as
+    ``alerts._first_in_window`` does: cache expiry follows the cache server's clock). A
+    cache failure lets the text through: a text too many, never a lost one."""
     try:
-        return cache.get(_text_window_key(notification)) is not None
+        texted = cache.get(_text_window_key(notification))
     except Exception:
         logger.warning("cache unavailable: tipster-message texts not coalesced", exc_info=True)
         return False
+    window = TIPSTER_MESSAGE_TEXT_EVERY.total_seconds()
+    return texted is not None and timezone.now().timestamp() - float(texted) < window
 
 
 def _texted(notification: Notification) -> None:
+    window = int(TIPSTER_MESSAGE_TEXT_EVERY.total_seconds())
     try:
-        cache.set(_text_window_key(notification), 1, int(TIPSTER_MESSAGE_TEXT_EVERY.total_seconds()))
+        cache.set(_text_window_key(notification), timezone.now().timestamp(), window)
     except Exception:
         logger.warning("cache unavailable: tipster-message texts not coalesced", exc_info=True)
 
