@@ -145,3 +145,17 @@ def test_tipster_adds_a_picture_later(client, sent_tip):
     message = Message.objects.get(tip=sent_tip.tip)
     assert message.attachments.count() == 1
     assert b"MarkerCamera" not in message.attachments.get().content
+
+
+@pytest.mark.django_db
+def test_a_receipt_issued_before_the_short_form_still_opens_its_tip(client, categories, clayton_high):
+    from reports.intake.services import TipReport, submit_tip
+
+    old = "7KQ2M-9XD4H-WBT3N-EAB1C-D0EFG"  # 25 symbols, as receipts were until 2026-11-29
+    report = TipReport(category=categories["bullying"], school=clayton_high, description="Lunch money taken.")
+    tip = submit_tip(report=report, receipt=old, form_token="an-old-token").tip
+
+    response = open_tip(client, old.lower().replace("-", " "))
+
+    assert response.status_code == 302 and response["Location"] == CONVERSATION
+    assert client.session["tipster_tip_id"] == tip.pk
