@@ -359,6 +359,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("Escalation")
         TIPSTER_MESSAGE = "tipster_message", _("Message from a tipster")
         DIGEST = "digest", _("Daily digest")
+        TO_TIPSTER = "to_tipster", _("Staff reply texted to a tipster")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
@@ -375,7 +376,12 @@ class Notification(models.Model):
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # A staff member; none for a staff reply texted to a texting tipster (kind TO_TIPSTER).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # The staff message a TO_TIPSTER row texts.
+    message = models.ForeignKey("Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     urgent = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -389,7 +395,14 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="reports_notification_due")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient_id} ({self.status})"
+        return f"{self.get_kind_display()} to {self.recipient_label} ({self.status})"
+
+    @property
+    def recipient_label(self) -> str:
+        """Who the row goes to, as the outbox and the timeline name them."""
+        if self.recipient_id is None:
+            return "the texting tipster"
+        return self.recipient.get_username()
 
 
 class SmsReplyCode(models.Model):
@@ -426,6 +439,41 @@ class InboundSms(models.Model):
 
     def __str__(self) -> str:
         return self.message_sid
+
+
+class TextingTipster(models.Model):
+    """The person who sent a tip by text message (text-a-tip; SECURITY.md 45).
+
+    Their number is kept only to text them what staff write: encrypted (``number``), found
+    again by a keyed hash (``number_index``) when they text again, never shown to staff,
+    who see "texting tipster #7" (``label``), and erased ``SMS_TIPSTER_GRACE_DAYS`` after
+    the tip is closed (``reports.retention.erase_texting_numbers``). A number has one
+    thread at a time: once erased, a new text from it starts a new tip.
+    """
+
+    tip = models.OneToOneField(Tip, on_delete=models.CASCADE, related_name="texting_tipster")
+    number = EncryptedTextField(blank=True)
+    # HMAC-SHA256(PHONE_INDEX_KEY, "tipster:" + number); NULL once the number is erased.
+    number_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    language = models.CharField(max_length=8, default="en")
+    # The tipster texted STOP: nothing is texted to them until they text START.
+    stopped = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=this_hour)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("texting tipster")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"texting tipster #{self.pk}"
+
+    @property
+    def can_be_texted(self) -> bool:
+        return bool(self.number) and not self.stopped
 
 
 class TipWord(models.Model):

@@ -30,7 +30,14 @@ PUBLIC_TEMPLATES = [
 ] + sorted(
     path for folder in ("partners", "reports", "partials") for path in (ROOT / "templates" / folder).rglob("*.html")
 )
-PUBLIC_PYTHON = ["reports/intake/forms.py", "reports/intake/views.py", "reports/intake/images.py"]
+PUBLIC_PYTHON = [
+    "reports/intake/forms.py",
+    "reports/intake/views.py",
+    "reports/intake/images.py",
+    # What a texting tipster reads (text-a-tip), in the thread's language.
+    "reports/intake/sms_tips.py",
+    "reports/notifications/tipster_texts.py",
+]
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 UNDERSCORE_LITERAL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 

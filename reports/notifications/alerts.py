@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.models import Notification, Tip
+from reports.models import Message, Notification, Tip
+from reports.notifications import tipster_texts
 from reports.notifications.channels import alert_rows
 from reports.notifications.delivery import request_delivery
 from reports.notifications.digest import digest_for
@@ -66,6 +67,24 @@ def queue_tipster_message_alert(tip: Tip) -> list[Notification]:
     )
     request_delivery()
     return created
+
+
+def queue_text_to_tipster(message: Message) -> Notification | None:
+    """A staff message on a tip sent by text goes to the tipster's phone too, through the
+    outbox (``reports.notifications.tipster_texts``). None when there is no one to text:
+    a tip from the web, a number erased or stopped, texts switched off."""
+    if tipster_texts.textable_thread(message.tip_id) is None:
+        return None
+    urgent = Tip.objects.filter(pk=message.tip_id).values_list("is_life_safety", flat=True).first() or False
+    notification = Notification.objects.create(
+        kind=Notification.Kind.TO_TIPSTER,
+        channel=Notification.Channel.SMS,
+        tip_id=message.tip_id,
+        message=message,
+        urgent=urgent,
+    )
+    request_delivery()
+    return notification
 
 
 @transaction.atomic

@@ -207,7 +207,7 @@ def _audit(notification: Notification, outcome: str, **detail) -> None:
         tip=tip,
         outcome=outcome,
         kind=notification.kind,
-        recipient=notification.recipient.get_username(),
+        recipient=notification.recipient_label,
         agency=notification.agency.name if notification.agency_id else "",
         channel=notification.channel,
         attempts=notification.attempts,
@@ -243,7 +243,7 @@ def deliver(notification: Notification) -> str:
         "Alert %s sent: %s to %s by %s",
         notification.pk,
         notification.kind,
-        notification.recipient.get_username(),
+        notification.recipient_label,
         notification.channel,
     )
     return "sent"
@@ -323,7 +323,7 @@ def retry_failed(notifications: QuerySet[Notification], *, by) -> int:
                 tip=tip,
                 outcome="retry requested",
                 kind=notification.kind,
-                recipient=notification.recipient.get_username(),
+                recipient=notification.recipient_label,
             )
     if rows:
         request_delivery()

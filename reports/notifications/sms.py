@@ -24,6 +24,7 @@ from django.utils import timezone
 from partners import mobiles
 from partners.models import Membership, StaffMobile
 from reports.models import Notification, Routing, SmsReplyCode, Tip, this_hour
+from reports.notifications import tipster_texts
 from reports.notifications.emails import NORMAL, URGENT, NothingToSend, tip_dashboard_url
 from safeschools import sms
 
@@ -116,6 +117,11 @@ def send_alert(notification: Notification) -> str:
     when the provider refuses it for good, and ``safeschools.sms.SmsError`` to retry."""
     if not sms.enabled():
         raise NothingToSend("text messages are switched off")
+    if notification.kind == Notification.Kind.TO_TIPSTER:
+        try:
+            return tipster_texts.send(notification)
+        except tipster_texts.TextRefused as exc:
+            raise PermanentSmsFailure(str(exc)) from None
     mobile = StaffMobile.objects.textable().filter(user_id=notification.recipient_id).first()
     if mobile is None:
         raise NothingToSend("the recipient has no mobile to text now (removed, or replied STOP)")

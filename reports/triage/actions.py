@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from partners.models import Agency, Membership
 from reports.models import Message, Note, Routing, RoutingRole, Tip
+from reports.notifications import alerts, tipster_texts
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -163,11 +164,26 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
 
 @transaction.atomic
 def message_tipster(*, tip: Tip, author, agency: Agency | None, body: str) -> Message:
-    """Staff write to the anonymous tipster; they read it on the follow-up page."""
+    """Staff write to the anonymous tipster; they read it on the follow-up page, and a
+    tipster who reported by text also gets it by text (through the outbox)."""
+    texting = tipster_texts.textable_thread(tip.pk) is not None
+    if texting and len(body) > tipster_texts.TEXT_MAX:
+        raise TriageError(
+            f"This tipster reads replies as text messages, which hold at most {tipster_texts.TEXT_MAX:,} "
+            f"characters: shorten the message ({len(body):,} now) or send it in parts."
+        )
     message = Message.objects.create(
         tip=tip, direction=Message.Direction.TO_TIPSTER, body=body, author=author, agency=agency
     )
-    audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk)
+    audit.record(
+        AuditEvent.Action.MESSAGE_TO_TIPSTER,
+        actor=author,
+        tip=tip,
+        message_id=message.pk,
+        **({"by": "text"} if texting else {}),
+    )
+    if texting:
+        alerts.queue_text_to_tipster(message)
     return message
 
 

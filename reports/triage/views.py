@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from partners.access import staff_required
 from partners.models import Membership
-from reports.models import Attachment, CannedReply, Routing, Tip
+from reports.models import Attachment, CannedReply, Routing, TextingTipster, Tip
+from reports.notifications import tipster_texts
 from reports.selectors import with_overdue
 from reports.triage import actions, queue
 from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
@@ -80,6 +81,7 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
         "timeline": actions.timeline(tip),
         "related": tip.related.all(),
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
+        "texting_tipster": TextingTipster.objects.filter(tip=tip).first(),
         "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version),
@@ -217,13 +219,16 @@ def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
     form = MessageForm(request.POST)
+    texting = tipster_texts.textable_thread(tip.pk) is not None
     return _act(
         request,
         tip,
         "message",
         form,
         lambda d: actions.message_tipster(tip=tip, author=request.user, agency=memberships[0].agency, body=d["body"]),
-        "Message sent. The tipster sees it when they check with their receipt.",
+        "Message sent. It is being texted to the tipster."
+        if texting
+        else "Message sent. The tipster sees it when they check with their receipt.",
     )
 
 

@@ -109,6 +109,7 @@ def test_daily_jobs_queue_digests_purge_and_reschedule(
         "tips_purged": 0,
         "tokens_pruned": 0,
         "sms_records_pruned": 0,
+        "texting_numbers_erased": 0,
         "task_results_pruned": 0,
     }
     assert Notification.objects.get(kind="digest").recipient == principal_park
