@@ -476,6 +476,20 @@ class TextingTipster(models.Model):
         return bool(self.number) and not self.stopped
 
 
+class DecoyCode(models.Model):
+    """A second code for a tip, for a tipster who may be forced to show their reports
+    (SECURITY.md 46): entered like a receipt, it opens a harmless conversation that looks
+    like a real one, and quietly marks this tip's timeline. Kept like a receipt: only its
+    HMAC under ``RECEIPT_PEPPER``; it goes with the tip at purge."""
+
+    tip = models.OneToOneField(Tip, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=this_hour)
+
+    def __str__(self) -> str:
+        return f"decoy code of {self.tip_id}"
+
+
 class TipWord(models.Model):
     """The blind search index: a keyed hash of each word of a tip's text, so staff can
     search tips whose text is encrypted (see ``reports.search``)."""

@@ -3,7 +3,10 @@ never anything the tipster typed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
+
+from django.utils import timezone
 
 from safeschools.models import AuditEvent
 
@@ -15,8 +18,13 @@ class Referenced(Protocol):
     reference: str
 
 
-def record(action: str, *, actor=None, tip: Referenced | None = None, **detail: Any) -> AuditEvent:
+def record(
+    action: str, *, actor=None, tip: Referenced | None = None, at: datetime | None = None, **detail: Any
+) -> AuditEvent:
+    """Append one event. ``at`` defaults to now; events on the tipster's side pass the hour
+    of the tipster's act instead (SECURITY.md 37)."""
     return AuditEvent.objects.create(
+        at=at or timezone.now(),
         action=action,
         actor_id=getattr(actor, "pk", None),
         actor_label=getattr(actor, "username", "") if actor is not None else "",

@@ -38,6 +38,8 @@ class AuditEvent(models.Model):
         NOTIFICATION = "notification", _("Alert")
         ESCALATION = "escalation", _("Escalation")
         STAFF_MOBILE = "staff.mobile", _("Mobile number for alerts")
+        TIPSTER_OPENED = "tip.opened_by_tipster", _("The tipster opened the report with the receipt")
+        DECOY_USED = "tip.decoy_used", _("Decoy code used: the tipster may be under pressure")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

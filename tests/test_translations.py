@@ -34,6 +34,8 @@ PUBLIC_PYTHON = [
     "reports/intake/forms.py",
     "reports/intake/views.py",
     "reports/intake/images.py",
+    "reports/intake/follow_up.py",
+    "reports/intake/decoy.py",
     # What a texting tipster reads (text-a-tip), in the thread's language.
     "reports/intake/sms_tips.py",
     "reports/notifications/tipster_texts.py",

@@ -24,10 +24,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports.intake import images, receipts, tokens
+from reports.intake import decoy, follow_up, images, receipts, tokens
 from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
 from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
-from reports.models import Tip
+from reports.models import Tip, this_hour
 from safeschools import page_cache
 from safeschools.cache import cached
 from safeschools.ratelimit import limited
@@ -35,6 +35,8 @@ from safeschools.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
 SESSION_TIP = "tipster_tip_id"
+SESSION_DECOY = "tipster_decoy_id"
+SESSION_DECOY_WRITTEN = "tipster_decoy_written"
 SESSION_SEEN = "tipster_seen_at"
 
 
@@ -136,7 +138,14 @@ def _submit(request: HttpRequest) -> HttpResponse:
 
 
 def _receipt_page(request: HttpRequest, receipt: str, tip: Tip, **extra) -> HttpResponse:
-    context = {"receipt": receipt, "receipt_groups": receipt.split("-"), "tip": tip, **extra}
+    context = {
+        "receipt": receipt,
+        "receipt_groups": receipt.split("-"),
+        "danger_now": tip.danger_now,
+        # After a life-safety report: "check again in an hour", not "in a day or two".
+        "check_soon": tip.is_life_safety,
+        **extra,
+    }
     return render(request, "reports/receipt.html", context)
 
 
@@ -180,27 +189,36 @@ def confirm_receipt(request: HttpRequest) -> HttpResponse:
         return redirect("reports:check")
     if request.POST.get("saved") != "yes":
         return _receipt_page(request, receipts.format_receipt(receipts.normalize(receipt)), tip, confirm_error=True)
-    return render(request, "reports/thanks.html", {"tip": tip})
+    return render(request, "reports/thanks.html", {"check_soon": tip.is_life_safety})
+
+
+def _receipt_throttled(request: HttpRequest) -> bool:
+    """Receipt checks and decoy codes taken share one count (SECURITY.md 11)."""
+    return limited(
+        request,
+        group="receipt-check",
+        per_client=settings.RECEIPT_CHECK_RATE,
+        overall=settings.RECEIPT_CHECK_RATE_OVERALL,
+    )
 
 
 @tip_page
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
-    """Open a tip with its receipt. Wrong, unknown and purged receipts get one answer."""
+    """Open a tip with its receipt, or the decoy conversation with a decoy code: the same
+    work and the same answer for either (SECURITY.md 46). Wrong, unknown and purged
+    receipts get one answer."""
     form = ReceiptForm(request.POST or None)
     if request.method == "POST":
-        if limited(
-            request,
-            group="receipt-check",
-            per_client=settings.RECEIPT_CHECK_RATE,
-            overall=settings.RECEIPT_CHECK_RATE_OVERALL,
-        ):
+        if _receipt_throttled(request):
             return render(request, "reports/check.html", {"form": ReceiptForm(), "throttled": True}, status=429)
         if form.is_valid():
-            tip = find_tip_by_receipt(form.cleaned_data["receipt"])
-            if tip is not None:
-                request.session.cycle_key()
-                request.session[SESSION_TIP] = tip.pk
+            opened = decoy.open_with(form.cleaned_data["receipt"])
+            if opened is not None:
+                # A fresh session: nothing from before (another report, a decoy) comes along.
+                request.session.flush()
+                request.session[SESSION_TIP] = opened.tip_id
+                request.session[SESSION_DECOY] = opened.decoy_id
                 request.session[SESSION_SEEN] = int(time.time())
                 request.session.set_expiry(0)  # a cookie that ends with the browser
                 return redirect("reports:conversation")
@@ -210,21 +228,57 @@ def check(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/check.html", {"form": form})
 
 
-def _tipster_tip(request: HttpRequest) -> Tip | None:
-    """The tip this browser session opened with a receipt, unless the session went idle."""
-    tip_id, seen = request.session.get(SESSION_TIP), request.session.get(SESSION_SEEN, 0)
-    if tip_id is None:
-        return None
+@tip_page
+@require_POST
+def take_decoy(request: HttpRequest) -> HttpResponse:
+    """The receipt page's "decoy code" button: the receipt page again, with the code."""
+    if _receipt_throttled(request):
+        return render(request, "reports/check.html", {"form": ReceiptForm(), "throttled": True}, status=429)
+    receipt = request.POST.get("receipt", "")
+    code = decoy.take(receipt)
+    if code is None:
+        return redirect("reports:check")
+    shown = receipts.format_receipt(receipts.normalize(receipt))
+    context = {
+        "receipt": shown,
+        "receipt_groups": shown.split("-"),
+        "decoy_code": code,
+        "decoy_code_groups": code.split("-"),
+        "danger_now": request.POST.get("danger_now") == "yes",
+        "check_soon": request.POST.get("check_soon") == "yes",
+    }
+    return render(request, "reports/receipt.html", context)
+
+
+def _still_active(request: HttpRequest) -> bool:
+    """Whether this browser's follow-up session is still within its idle limit (and then
+    keep it alive); an idle one is ended."""
+    seen = request.session.get(SESSION_SEEN, 0)
     if time.time() - seen > settings.TIPSTER_IDLE_SECONDS:
         request.session.flush()
-        return None
+        return False
     request.session[SESSION_SEEN] = int(time.time())
+    return True
+
+
+def _tipster_tip(request: HttpRequest) -> Tip | None:
+    """The tip this browser session opened with a receipt, unless the session went idle."""
+    tip_id = request.session.get(SESSION_TIP)
+    if tip_id is None or not _still_active(request):
+        return None
     return Tip.objects.filter(pk=tip_id).first()
+
+
+def _conversation_page(request: HttpRequest, *, status, entries, check_soon: bool, form) -> HttpResponse:
+    context = {"status": status, "entries": entries, "check_soon": check_soon, "form": form}
+    return render(request, "reports/conversation.html", context)
 
 
 @tip_page
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest) -> HttpResponse:
+    if request.session.get(SESSION_DECOY) is not None:
+        return _decoy_conversation(request)
     tip = _tipster_tip(request)
     if tip is None:
         messages.info(request, _("For your privacy, enter your receipt again."))
@@ -241,8 +295,27 @@ def conversation(request: HttpRequest) -> HttpResponse:
             return redirect("reports:conversation")
         for error in image_errors:
             form.add_error("images", error)
-    thread = tip.messages.prefetch_related("attachments")
-    return render(request, "reports/conversation.html", {"tip": tip, "thread": thread, "form": form})
+    entries = follow_up.entries(tip)
+    check_soon = tip.is_life_safety and tip.status != Tip.Status.CLOSED
+    return _conversation_page(request, status=follow_up.status(tip), entries=entries, check_soon=check_soon, form=form)
+
+
+def _decoy_conversation(request: HttpRequest) -> HttpResponse:
+    """What a decoy code opens: to whoever holds the phone, an ordinary report. What is
+    written here is kept in this browser's session only, and shown back as sent."""
+    if not _still_active(request):
+        messages.info(request, _("For your privacy, enter your receipt again."))
+        return redirect("reports:check")
+    form = TipsterMessageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and not upload_refused(request) and form.is_valid():
+        written = request.session.get(SESSION_DECOY_WRITTEN, [])[-4:]
+        request.session[SESSION_DECOY_WRITTEN] = [*written, (form.cleaned_data["body"], this_hour().isoformat())]
+        messages.success(request, _("Sent. Staff will see your message."))
+        return redirect("reports:conversation")
+    shown = decoy.conversation(
+        request.session[SESSION_DECOY], written=[tuple(w) for w in request.session.get(SESSION_DECOY_WRITTEN, [])]
+    )
+    return _conversation_page(request, status=shown.status, entries=shown.entries, check_soon=False, form=form)
 
 
 @tip_page

@@ -82,6 +82,10 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
         "related": tip.related.all(),
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
         "texting_tipster": TextingTipster.objects.filter(tip=tip).first(),
+        "decoy_used_at": AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.DECOY_USED)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first(),
         "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version),
