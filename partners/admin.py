@@ -3,13 +3,23 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Agency, Membership, Page, Resource, School, SiteSettings, StaffMobile
+from partners.models import Agency, Membership, NetworkRange, Page, Resource, School, SiteSettings, StaffMobile
 
 
 class HttpsLinks:
     """Addresses typed without a scheme become https:// links."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class NetworkRangeInline(admin.TabularInline):
+    """A district's own network addresses: tip pages opened from them say that school
+    networks and devices may be monitored."""
+
+    model = NetworkRange
+    extra = 0
+    fields = ["network", "note"]
+    verbose_name_plural = _("school network ranges (tip pages opened from these say school networks may be monitored)")
 
 
 @admin.register(Agency)
@@ -19,6 +29,16 @@ class AgencyAdmin(HttpsLinks, admin.ModelAdmin):
     list_editable = ["display_order"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_inlines(self, request, obj):
+        return [NetworkRangeInline] if obj is not None and obj.kind == Agency.Kind.DISTRICT else []
+
+
+@admin.register(NetworkRange)
+class NetworkRangeAdmin(admin.ModelAdmin):
+    list_display = ["network", "district", "note"]
+    list_select_related = ["district"]
+    search_fields = ["network", "district__name", "note"]
 
 
 @admin.register(School)

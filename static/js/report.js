@@ -147,8 +147,6 @@
     document.querySelectorAll("form[data-keeps-receipt]").forEach(function (keeping) {
       keeping.addEventListener("submit", function () { window.removeEventListener("beforeunload", guard); });
     });
-    document.querySelectorAll("[data-quick-exit]").forEach(function (link) {
-      link.addEventListener("click", function () { window.removeEventListener("beforeunload", guard); }, true);
-    });
+    document.addEventListener("quick-exit", function () { window.removeEventListener("beforeunload", guard); });
   }
 })();
