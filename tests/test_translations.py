@@ -36,6 +36,7 @@ PUBLIC_PYTHON = [
     "reports/intake/images.py",
     "reports/intake/follow_up.py",
     "reports/intake/decoy.py",
+    "reports/intake/identifying.py",
     # What a texting tipster reads (text-a-tip), in the thread's language.
     "reports/intake/sms_tips.py",
     "reports/notifications/tipster_texts.py",

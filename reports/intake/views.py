@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports.intake import decoy, follow_up, images, receipts, tokens
+from reports.intake import decoy, follow_up, identifying, images, receipts, tokens
 from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
 from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
 from reports.models import Tip, this_hour
@@ -111,12 +111,15 @@ def _submit(request: HttpRequest) -> HttpResponse:
         if too_big:
             form.add_error("images", _too_big_message())
         return render(request, "reports/form.html", {"form": form}, status=200)
+    data = form.cleaned_data
+    found = _identifying(request, data["description"], data["location"], skip=data["danger_now"])
+    if found:
+        return render(request, "reports/form.html", {"form": form, "identify_findings": found})
     clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
     if image_errors:
         for error in image_errors:
             form.add_error("images", error)
         return render(request, "reports/form.html", {"form": form}, status=200)
-    data = form.cleaned_data
     submitted = submit_tip(
         report=TipReport(
             category=data["category"],
@@ -135,6 +138,16 @@ def _submit(request: HttpRequest) -> HttpResponse:
         form_token=token.value,
     )
     return _receipt_page(request, submitted.receipt, submitted.tip)
+
+
+def _identifying(request: HttpRequest, *texts: str, skip: bool = False) -> list[identifying.Finding]:
+    """The server's "could this identify you?" check, for a browser that did not run it
+    (no JavaScript): what to point out before sending, or nothing. Never when someone is in
+    danger now (speed first), nor when pictures were chosen (the page shown again could not
+    keep them); never again once the student chose to send as it is. Nothing is kept."""
+    if skip or request.FILES or "1" in request.POST.getlist("identify_checked"):
+        return []
+    return identifying.find(*texts)
 
 
 def _receipt_page(request: HttpRequest, receipt: str, tip: Tip, **extra) -> HttpResponse:
@@ -269,8 +282,14 @@ def _tipster_tip(request: HttpRequest) -> Tip | None:
     return Tip.objects.filter(pk=tip_id).first()
 
 
-def _conversation_page(request: HttpRequest, *, status, entries, check_soon: bool, form) -> HttpResponse:
-    context = {"status": status, "entries": entries, "check_soon": check_soon, "form": form}
+def _conversation_page(request: HttpRequest, *, status, entries, check_soon: bool, form, found=()) -> HttpResponse:
+    context = {
+        "status": status,
+        "entries": entries,
+        "check_soon": check_soon,
+        "form": form,
+        "identify_findings": found,
+    }
     return render(request, "reports/conversation.html", context)
 
 
@@ -284,12 +303,14 @@ def conversation(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("For your privacy, enter your receipt again."))
         return redirect("reports:check")
     form = TipsterMessageForm(request.POST or None, request.FILES or None)
+    found = []
     if request.method == "POST" and upload_refused(request):
         form.is_valid()
         form.add_error("images", _too_big_message())
     elif request.method == "POST" and form.is_valid():
-        clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
-        if not image_errors:
+        found = _identifying(request, form.cleaned_data["body"])
+        clean_images, image_errors = ([], []) if found else images.sanitize_all(form.cleaned_data["images"])
+        if not found and not image_errors:
             add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)
             messages.success(request, _("Sent. Staff will see your message."))
             return redirect("reports:conversation")
@@ -297,7 +318,9 @@ def conversation(request: HttpRequest) -> HttpResponse:
             form.add_error("images", error)
     entries = follow_up.entries(tip)
     check_soon = tip.is_life_safety and tip.status != Tip.Status.CLOSED
-    return _conversation_page(request, status=follow_up.status(tip), entries=entries, check_soon=check_soon, form=form)
+    return _conversation_page(
+        request, status=follow_up.status(tip), entries=entries, check_soon=check_soon, form=form, found=found
+    )
 
 
 def _decoy_conversation(request: HttpRequest) -> HttpResponse:
@@ -307,7 +330,9 @@ def _decoy_conversation(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("For your privacy, enter your receipt again."))
         return redirect("reports:check")
     form = TipsterMessageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and not upload_refused(request) and form.is_valid():
+    valid = request.method == "POST" and not upload_refused(request) and form.is_valid()
+    found = _identifying(request, form.cleaned_data["body"]) if valid else []
+    if valid and not found:
         written = request.session.get(SESSION_DECOY_WRITTEN, [])[-4:]
         request.session[SESSION_DECOY_WRITTEN] = [*written, (form.cleaned_data["body"], this_hour().isoformat())]
         messages.success(request, _("Sent. Staff will see your message."))
@@ -315,7 +340,9 @@ def _decoy_conversation(request: HttpRequest) -> HttpResponse:
     shown = decoy.conversation(
         request.session[SESSION_DECOY], written=[tuple(w) for w in request.session.get(SESSION_DECOY_WRITTEN, [])]
     )
-    return _conversation_page(request, status=shown.status, entries=shown.entries, check_soon=False, form=form)
+    return _conversation_page(
+        request, status=shown.status, entries=shown.entries, check_soon=False, form=form, found=found
+    )
 
 
 @tip_page
