@@ -93,7 +93,13 @@ def fresh_database(redis_url: str) -> None:
     run.psql("postgres", f"CREATE DATABASE {DRILL_DB}")
     env = app_env(redis_url)
     run.run([run.APP_PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=run.ROOT, env=env)
-    run.run([run.APP_PYTHON, "manage.py", "load_demo"], cwd=run.ROOT, env=env, stdout=subprocess.DEVNULL)
+    run.run([run.APP_PYTHON, "manage.py", "load_content"], cwd=run.ROOT, env=env, stdout=subprocess.DEVNULL)
+    run.run(
+        [run.APP_PYTHON, "manage.py", "load_demo", "--i-know-this-is-not-production"],
+        cwd=run.ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     run.run([run.APP_PYTHON, run.BENCH / "generate.py", "--tips", "5000"], cwd=run.ROOT, env=env)
     # Manifest static files, as in production: without them every receipt page is a 500
     # (on a checkout where `make bench` never ran, bench/var/static does not exist).

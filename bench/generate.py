@@ -1,6 +1,6 @@
 """Fill a benchmark database with N tips (default 1,000,000) in minutes, with COPY.
 
-Run with the product's interpreter and settings, after ``migrate`` and ``load_demo``:
+Run with the product's interpreter and settings, after ``migrate``, ``load_content`` and ``load_demo``:
 
     DATABASE_URL=postgres://safeschools@127.0.0.1:5432/safeschools_bench_product \\
         .venv/bin/python bench/generate.py --tips 1000000
@@ -165,7 +165,7 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     categories = list(Category.objects.filter(active=True))
     if not categories:
-        raise SystemExit("No categories: run `manage.py load_demo` first.")
+        raise SystemExit("No categories: run `manage.py load_content` first.")
     schools = list(School.objects.filter(active=True))
     coordinating = Agency.objects.filter(is_coordinating=True).values_list("pk", flat=True).first()
     rules = {c.pk: [routing.Rule(r.agency_id, r.role, c.name) for r in c.routing_rules.all()] for c in categories}

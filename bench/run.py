@@ -137,7 +137,13 @@ def prepare_product(tips: int) -> None:
         psql("postgres", f"CREATE DATABASE {PRODUCT_DB}")
         env = product_env()
         run([APP_PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env)
-        run([APP_PYTHON, "manage.py", "load_demo"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        run([APP_PYTHON, "manage.py", "load_content"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        run(
+            [APP_PYTHON, "manage.py", "load_demo", "--i-know-this-is-not-production"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         started = time.monotonic()
         run([APP_PYTHON, BENCH / "generate.py", "--tips", tips], cwd=ROOT, env=env)
         log(f"dataset loaded in {time.monotonic() - started:.0f} s")

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_otp.admin import OTPAdminSite
 
-from partners.models import Membership
+from partners.models import memberships_of
 
 View = Callable[..., HttpResponse]
 
@@ -30,7 +30,7 @@ def has_staff_access(user) -> bool:
     """Active superusers, and active users who belong to at least one agency."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or Membership.objects.filter(user=user).exists()
+    return user.is_superuser or bool(memberships_of(user))
 
 
 def with_next(url_name: str, next_url: str) -> str:

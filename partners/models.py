@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +44,15 @@ class Agency(models.Model):
         default=False,
         help_text=_("The Partnership's own office. Tips with no school are routed here. Only one agency."),
     )
+    can_act = models.BooleanField(
+        _("can act on tips"),
+        default=True,
+        help_text=_(
+            "Its staff read, acknowledge and follow up the tips routed to it. Turn off for partners "
+            "that cannot (a national hotline, a state department): they can be routed tips for "
+            "information only, and are shown to the student as help they can reach themselves."
+        ),
+    )
     display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
 
     class Meta:
@@ -56,12 +69,32 @@ class Agency(models.Model):
                 condition=Q(kind__in=AgencyKind.values),
                 name="partners_agency_kind_valid",
             ),
+            # Every school's tips go to its district and its police agency, and the tips
+            # nobody else takes go to the coordinators: those must be able to act on them.
+            models.CheckConstraint(
+                condition=Q(can_act=True)
+                | (~Q(kind__in=[AgencyKind.DISTRICT, AgencyKind.POLICE]) & Q(is_coordinating=False)),
+                name="partners_agency_responsible_kinds_can_act",
+                violation_error_message=_("School districts, police agencies and the coordinating agency act on tips."),
+            ),
         ]
+        # The reports app's database triggers also refuse a "cannot act" agency that a
+        # routing rule makes responsible (see reports migration 0002).
 
     def __str__(self) -> str:
         return self.name
 
     def clean(self) -> None:
+        if not self.can_act and (self.kind in (self.Kind.DISTRICT, self.Kind.POLICE) or self.is_coordinating):
+            raise ValidationError(
+                {"can_act": _("School districts, police agencies and the coordinating agency act on tips.")}
+            )
+        # routing_rules is the reports app's reverse relation: read by name, so that this
+        # layer does not import the one above it.
+        if not self.can_act and self.pk and self.routing_rules.filter(role="responsible").exists():
+            raise ValidationError(
+                {"can_act": _("A routing rule makes this agency responsible for tips; make it information only first.")}
+            )
         if self.pk and self.kind:
             previous = Agency.objects.filter(pk=self.pk).values_list("kind", flat=True).first()
             if previous and previous != self.kind:
@@ -174,6 +207,14 @@ class Membership(models.Model):
         default=False,
         help_text=_("Alerted again when a life-safety tip for this agency is not acknowledged in time."),
     )
+    is_safe_schools_designee = models.BooleanField(
+        _("Safe Schools Act designee"),
+        default=False,
+        help_text=_(
+            "Receives and acknowledges Safe Schools Act notices (RSMo 167.115) addressed to this agency: "
+            "the superintendent's designee at a district, the juvenile office's at a court."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -190,6 +231,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.agency}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._forget_users_memberships()
+
+    def delete(self, *args, **kwargs):
+        self._forget_users_memberships()
+        return super().delete(*args, **kwargs)
+
+    def _forget_users_memberships(self) -> None:
+        """The user object this membership was made with may hold ``memberships_of``'s list."""
+        if Membership._meta.get_field("user").is_cached(self):
+            vars(self.user).pop(MEMBERSHIPS_CACHE, None)
 
     def clean(self) -> None:
         if not self.agency_id or not self.role:
@@ -257,6 +311,75 @@ class MobileVerification(models.Model):
 
     def __str__(self) -> str:
         return f"mobile verification of {self.user_id}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OnCallShiftQuerySet(models.QuerySet):
+    def covering(self, moment: datetime) -> OnCallShiftQuerySet:
+        """Shifts that cover ``moment`` in the site's time zone (America/Chicago)."""
+        local = timezone.localtime(moment)
+        return self.filter(weekday=local.weekday(), start_hour__lte=local.hour, end_hour__gt=local.hour)
+
+
+class OnCallShift(models.Model):
+    """One slot of an agency's weekly on-call rota: on this weekday, from ``start_hour`` to
+    ``end_hour`` (local time, America/Chicago), this person is alerted first about a
+    life-safety tip for the agency. A night shift past midnight is two slots."""
+
+    Weekday = Weekday
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="on_call_shifts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="on_call_shifts", verbose_name=_("person")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_hour = models.PositiveSmallIntegerField(
+        _("from (hour)"), validators=[MaxValueValidator(23)], help_text=_("0–23, local time.")
+    )
+    end_hour = models.PositiveSmallIntegerField(
+        _("until (hour)"),
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("1–24, local time; 24 is midnight at the end of the day."),
+    )
+
+    objects = OnCallShiftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency", "weekday", "start_hour", "user"]
+        verbose_name = _("on-call shift")
+        verbose_name_plural = _("on-call rota")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="partners_oncallshift_weekday_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_hour__lt=F("end_hour"), end_hour__lte=24),
+                name="partners_oncallshift_hours_valid",
+                violation_error_message=_("The shift must end after it starts, at hour 24 at the latest."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_hour:02d}:00–{self.end_hour:02d}:00 {self.user}"
+
+    def clean(self) -> None:
+        if self.start_hour is not None and self.end_hour is not None and self.start_hour >= self.end_hour:
+            raise ValidationError({"end_hour": _("The shift must end after it starts.")})
+        if self.agency_id and self.user_id:
+            member = Membership.objects.filter(agency_id=self.agency_id, user_id=self.user_id).exclude(
+                role=Membership.Role.VIEWER
+            )
+            if not member.exists():
+                raise ValidationError({"user": _("Only a member of this agency who can act on tips can be on call.")})
 
 
 class NetworkRange(models.Model):
@@ -466,3 +589,23 @@ class SiteSettings(models.Model):
 
 
 SITE_SETTINGS_CACHE_KEY = "partners:site-settings"
+
+
+MEMBERSHIPS_CACHE = "_partners_memberships"
+
+
+def memberships_of(user) -> list[Membership]:
+    """The user's memberships with their agencies, read once and kept on the user object.
+
+    A staff request asks this many times (may they use the dashboard? are they a
+    coordinator? which agencies may act on this tip?); ``request.user`` is loaded afresh for
+    each request, so the list lives as long as the request, as Django's permission cache
+    does. Saving or deleting a membership through a user object forgets that object's list.
+    """
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return []
+    cached = vars(user).get(MEMBERSHIPS_CACHE)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("agency"))
+        vars(user)[MEMBERSHIPS_CACHE] = cached
+    return cached

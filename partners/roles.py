@@ -1,9 +1,12 @@
 """Django permissions that follow from Partnership roles.
 
 Coordinators run the Partnership in the admin: partners, schools, pages, resources,
-memberships, categories, routing rules, canned replies, the alert outbox, staff accounts
-(view, add, change — not delete, so history keeps its names) and staff authenticator
-devices (to reset a lost phone). Other roles have no admin access at all.
+memberships, categories, routing rules, canned replies, the alert outbox, the Safe Schools
+Act list of offences, staff accounts (view, add, change — not delete, so history keeps its
+names; never superuser, groups or raw permissions: see ``partners.admin.StaffUserAdmin``)
+and a view of staff authenticator devices. A lost phone is reset from the staff account (an
+audited action that makes the person enrol again), not by deleting a device. Other roles
+have no admin access at all.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ def coordinator_group() -> Group:
     group.permissions.set(
         Permission.objects.filter(
             Q(content_type__app_label__in=["partners", "reports"])
+            | Q(content_type__app_label="casework", content_type__model="offence")
             | Q(content_type__app_label="auth", codename__in=["view_user", "add_user", "change_user"])
             | Q(content_type__app_label__in=["otp_totp", "otp_static"], codename__startswith="view_")
-            | Q(content_type__app_label__in=["otp_totp", "otp_static"], codename__startswith="delete_")
         )
     )
     return group

@@ -1,15 +1,17 @@
-"""Workflows across the partners models."""
+"""Workflows across the partners models, and staff accounts."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.text import slugify
 
 from partners.models import Agency, School
+from safeschools import audit
+from safeschools.models import AuditEvent
 
 REQUIRED_COLUMNS = ("name", "district", "grade_band", "police_agency")
 GRADE_BAND_ALIASES = {
@@ -82,7 +84,7 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def import_schools(
-    rows: list[Mapping[str, str]],
+    rows: Sequence[Mapping[str, str]],
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
@@ -150,3 +152,26 @@ def _import_row(
         result.updated += 1
     else:
         result.unchanged += 1
+
+
+@transaction.atomic
+def reset_sign_in(*, user, by, password_set: bool) -> None:
+    """Someone else reset ``user``'s password or authenticator (SECURITY.md 40): whoever
+    did, the person's authenticator and recovery codes go, so that their next sign-in
+    enrols a new authenticator of their own, and the reset is in the audit log. A new
+    password also ends their other sessions (Django checks each session's password hash);
+    without the authenticator, a session still open is no longer verified."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = [TOTPDevice.objects.filter(user=user), StaticDevice.objects.filter(user=user)]
+    removed = sum(d.count() for d in devices)
+    for found in devices:
+        found.delete()
+    audit.record(
+        AuditEvent.Action.ACCOUNT_RESET,
+        actor=by,
+        account=user.get_username(),
+        password_set=password_set,
+        devices_removed=removed,
+    )

@@ -30,6 +30,8 @@ class NotificationAdmin(admin.ModelAdmin):
         "kind",
         "tip_reference",
         "recipient",
+        "address",
+        "reason",
         "agency",
         "channel",
         "urgent",
@@ -41,12 +43,14 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", "urgent", "channel"]
     list_select_related = ["recipient", "agency"]
-    search_fields = ["tip__reference", "recipient__username", "agency__name"]
+    search_fields = ["tip__reference", "recipient__username", "address", "agency__name"]
     date_hierarchy = "created_at"
     fields = [
         "kind",
         "tip_reference",
         "recipient",
+        "address",
+        "reason",
         "agency",
         "channel",
         "urgent",
@@ -122,6 +126,7 @@ class CategoryAdmin(admin.ModelAdmin):
         "default_priority",
         "is_life_safety",
         "escalation_minutes",
+        "on_call_first_minutes",
         "display_order",
         "active",
     ]

@@ -9,7 +9,7 @@ def staff(request: HttpRequest) -> dict[str, object]:
     """``is_coordinator`` for the staff navigation; evaluated only if a template asks."""
 
     def check() -> bool:
-        from reports.triage.access import is_coordinator
+        from reports.triage.permissions import is_coordinator
 
         user = getattr(request, "user", None)
         return bool(user and user.is_authenticated and is_coordinator(user))

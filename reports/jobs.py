@@ -6,11 +6,15 @@
   whose time has come, and any row whose "deliver now" request was lost).
 - ``daily``, at ``settings.DAILY_JOBS_HOUR`` local time: digests, the retention purge, old
   submission tokens, old SMS reply codes and inbound ids, the numbers of texting tipsters
-  whose tips closed more than ``SMS_TIPSTER_GRACE_DAYS`` ago, and old task results.
+  whose tips closed more than ``SMS_TIPSTER_GRACE_DAYS`` ago, expired sessions and old task
+  results.
 
-New alerts do not wait for the tick: ``notifications.delivery.request_delivery`` enqueues
-``deliver_notifications`` when the transaction that wrote them commits. This module is
-imported by ``ReportsConfig.ready`` so that every process knows the chains.
+Alerts a tipster's act causes (a new tip, a message) wait for the next tick, at most 30
+seconds: enqueueing a task at the moment of the act would record that moment in the task
+table (SECURITY.md 37). Alerts a staff action causes go at once
+(``notifications.delivery.request_delivery``). Each chain restarts the other if it has
+stopped. This module is imported by ``ReportsConfig.ready`` so that every process knows the
+chains.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from django_tasks_db.models import DBTaskResult
 
 from reports import retention
 from reports.notifications import alerts, delivery, escalation
-from safeschools.schedule import recurring, schedule, scheduler_lock
+from safeschools import sessions
+from safeschools.schedule import ensure_schedule, recurring, schedule, scheduler_lock
 
 TICK_EVERY = timedelta(seconds=30)
 TASK_RESULTS_KEPT = timedelta(days=7)
@@ -40,10 +45,13 @@ def next_daily_run(now: datetime) -> datetime:
 
 @recurring(first_run=lambda now: now)
 @task(priority=10)
-def tick() -> dict[str, int]:
+def tick() -> None:
+    """Escalations that are due, then the outbox. It returns nothing: its task row keeps
+    its finish time, and what it sent beside that time would date the tips it was about."""
     schedule(tick, timezone.now() + TICK_EVERY)
-    escalated = escalation.escalate_due()
-    return {"escalated": escalated, **delivery.deliver_due().as_dict()}
+    ensure_schedule()
+    escalation.escalate_due()
+    delivery.deliver_due()
 
 
 @recurring(first_run=next_daily_run)
@@ -51,12 +59,14 @@ def tick() -> dict[str, int]:
 def daily() -> dict[str, int]:
     now = timezone.now()
     schedule(daily, next_daily_run(now))
+    ensure_schedule()
     with scheduler_lock("reports.notifications.alerts.queue_daily_digests"):
         digests = alerts.queue_daily_digests(now=now)
     purged = retention.purge_expired(now=now)
     tokens = retention.prune_submission_tokens(now=now)
     sms_records = retention.prune_sms_records(now=now)
     numbers = retention.erase_texting_numbers(now=now)
+    sessions_deleted = sessions.delete_expired()
     results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=now - TASK_RESULTS_KEPT).delete()
     return {
         "digests": len(digests),
@@ -64,5 +74,6 @@ def daily() -> dict[str, int]:
         "tokens_pruned": tokens,
         "sms_records_pruned": sms_records,
         "texting_numbers_erased": numbers,
+        "sessions_deleted": sessions_deleted,
         "task_results_pruned": results,
     }

@@ -5,7 +5,8 @@ staff alerts.
 What the tipster typed is encrypted at rest (``EncryptedTextField``); what the database
 can search and sort on (category, school, status, priority, the hour it arrived) is not
 sensitive on its own. The exact time a tip arrived is not kept: ``received_at`` is
-truncated to the hour (SECURITY.md 1).
+truncated to the hour (SECURITY.md 1), and so is every other time a tipster's act writes:
+``updated_at``, the tipster's messages, and the alerts that follow (SECURITY.md 37).
 """
 
 from __future__ import annotations
@@ -15,17 +16,31 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Agency, Membership, School
+from partners.models import Agency, Membership, School, memberships_of
+from safeschools import hours
 from safeschools.crypto import EncryptedBinaryField, EncryptedTextField
 
 
 def this_hour() -> datetime:
     """Now, truncated to the hour: the only precision kept for anything a tipster does."""
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
+    return hours.this_hour()
+
+
+class HourStampField(models.DateTimeField):
+    """``auto_now`` to the hour: when a row was last saved, no finer. A tip is saved by the
+    tipster's submission, so an exact time here would date it (SECURITY.md 37)."""
+
+    def pre_save(self, model_instance, add):
+        value = this_hour()
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class Priority(models.IntegerChoices):
@@ -51,7 +66,19 @@ class Category(models.Model):
     escalation_minutes = models.PositiveSmallIntegerField(
         _("escalate after (minutes)"),
         default=10,
-        help_text=_("A life-safety tip not acknowledged by a responsible agency within this time escalates."),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Life-safety tips: minutes between the steps of the alert ladder. A responsible agency that "
+            "has not acknowledged within this time is escalated to the next step."
+        ),
+    )
+    on_call_first_minutes = models.PositiveSmallIntegerField(
+        _("on-call person alone first (minutes)"),
+        default=0,
+        help_text=_(
+            "Life-safety tips: minutes the agency's on-call person has to acknowledge before every member "
+            "of the agency is alerted too. 0: the on-call person and every member are alerted at once."
+        ),
     )
     retention_days = models.PositiveIntegerField(
         _("retention after closing (days)"),
@@ -100,6 +127,15 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return f"{self.category} → {self.agency} ({self.get_role_display()})"
 
+    def clean(self) -> None:
+        if self.role == RoutingRole.RESPONSIBLE and self.agency_id and not self.agency.can_act:
+            raise ValidationError(
+                {
+                    "role": _("%(agency)s cannot act on tips: it can receive them for information only.")
+                    % {"agency": self.agency}
+                }
+            )
+
 
 class TipQuerySet(models.QuerySet):
     def visible_to(self, user) -> TipQuerySet:
@@ -107,10 +143,10 @@ class TipQuerySet(models.QuerySet):
         everyone else sees the tips routed to an agency they belong to."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        memberships = Membership.objects.filter(user=user)
-        if memberships.filter(role=Membership.Role.COORDINATOR).exists():
+        memberships = memberships_of(user)
+        if any(m.role == Membership.Role.COORDINATOR for m in memberships):
             return self.all()
-        agency_ids = memberships.values("agency_id")
+        agency_ids = [m.agency_id for m in memberships]
         return self.filter(pk__in=Routing.objects.filter(agency_id__in=agency_ids).values("tip_id"))
 
 
@@ -131,6 +167,9 @@ class Tip(models.Model):
         DATE = "date", _("On a date")
         UPCOMING = "upcoming", _("It is planned for later")
         UNKNOWN = "unknown", _("I am not sure")
+
+    # Statuses that end a tip's escalation: nobody needs waking for it any more.
+    ESCALATION_STOPS = frozenset({Status.UNFOUNDED, Status.CLOSED, Status.DUPLICATE})
 
     # Coarse status the tipster sees (SECURITY: no detail of the investigation).
     TIPSTER_STATUS = {
@@ -171,7 +210,7 @@ class Tip(models.Model):
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
 
     received_at = models.DateTimeField(_("received (hour)"), default=this_hour, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = HourStampField(_("last saved (hour)"), default=this_hour)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: every staff change names the version it saw (SECURITY.md 33).
     version = models.PositiveIntegerField(default=1)
@@ -181,6 +220,9 @@ class Tip(models.Model):
     # "unacknowledged first" is an index scan even at a million tips.
     awaiting_acknowledgement = models.BooleanField(default=True)
     first_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The tipster wrote after the tip was closed: back at the top of the queue until
+    # someone acknowledges the new information.
+    new_info_after_closing = models.BooleanField(default=False)
 
     objects = TipQuerySet.as_manager()
 
@@ -196,6 +238,8 @@ class Tip(models.Model):
                 name="reports_tip_attention",
             ),
             models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
+            # The few tips a tipster wrote on after they were closed, pinned above the queue.
+            models.Index(fields=["-id"], condition=Q(new_info_after_closing=True), name="reports_tip_new_info"),
         ]
         # "Closed needs a disposition" is enforced by the triage service: an encrypted
         # column cannot take part in a CHECK constraint.
@@ -214,8 +258,21 @@ class Tip(models.Model):
         return self.TIPSTER_STATUS[self.Status(self.status)]
 
 
+class LadderRung(models.IntegerChoices):
+    """The steps of a life-safety tip's alert ladder, per responsible agency, in order
+    (reports.notifications.ladder)."""
+
+    ON_CALL = 1, _("On call now")
+    MEMBERS = 2, _("Every member of the agency")
+    CONTACTS = 3, _("Escalation contacts")
+    COORDINATORS = 4, _("Partnership coordinators")
+    FALLBACK = 5, _("24/7 fallback")
+
+
 class Routing(models.Model):
     """One agency a tip is routed to, with its own acknowledgement."""
+
+    Rung = LadderRung
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="routings")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings")
@@ -230,6 +287,14 @@ class Routing(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # Life-safety tips: whether the acknowledgement came before the escalation deadline.
     acknowledged_within_target = models.BooleanField(null=True, blank=True)
+    # A coordinator acknowledged for the agency (after phoning it, say): see the tip's notes.
+    acknowledged_on_behalf = models.BooleanField(default=False)
+    # Life-safety tips: the last step of the alert ladder taken for this agency
+    # (a LadderRung; 0 = none yet).
+    ladder_rung = models.PositiveSmallIntegerField(default=0)
+    # Nobody at the agency could be reached when the tip was routed there: the
+    # coordinators were told instead (SECURITY.md 44).
+    unreachable = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["role", "agency__name"]
@@ -248,20 +313,36 @@ class Routing(models.Model):
     def __str__(self) -> str:
         return f"{self.tip} → {self.agency}"
 
-    def acknowledge(self, *, by) -> bool:
-        """Record that a person at this agency has seen the tip; stops its escalation.
+    def acknowledge(self, *, by, on_behalf: bool = False) -> bool:
+        """Record that a person at this agency has seen the tip (or, ``on_behalf``, that a
+        coordinator has made sure the agency has); stops this agency's escalation.
         Returns False if it was already acknowledged (the first acknowledgement stands)."""
         if self.acknowledged_at is not None:
             return False
         self.acknowledged_at = timezone.now()
         self.acknowledged_by = by
+        self.acknowledged_on_behalf = on_behalf
         if self.escalation_due_at is not None:
-            self.acknowledged_within_target = self.acknowledged_at <= self.escalation_due_at
+            # In time: before the ladder went past the agency's own people.
+            self.acknowledged_within_target = self.ladder_rung <= LadderRung.MEMBERS
         self.escalation_due_at = None
         self.save(
-            update_fields=["acknowledged_at", "acknowledged_by", "escalation_due_at", "acknowledged_within_target"]
+            update_fields=[
+                "acknowledged_at",
+                "acknowledged_by",
+                "acknowledged_on_behalf",
+                "escalation_due_at",
+                "acknowledged_within_target",
+            ]
         )
         return True
+
+    def stop_clock(self) -> None:
+        """This agency's escalation ends without an acknowledgement (the tip was closed,
+        found unfounded or a duplicate, or the agency made information only)."""
+        if self.escalation_due_at is not None:
+            self.escalation_due_at = None
+            self.save(update_fields=["escalation_due_at"])
 
 
 class Message(models.Model):
@@ -278,11 +359,12 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    # Tipster messages carry only the hour; staff messages the exact time.
+    # Tipster messages carry only the hour; staff messages the exact time. So the order of
+    # a conversation is the order of the rows, not of the times.
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["created_at", "id"]
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.tip} {self.direction} {self.pk}"
@@ -352,14 +434,24 @@ class Notification(models.Model):
 
     While a worker holds a row it is ``sending`` and ``next_attempt_at`` is the end of the
     worker's lease: past it, another worker may take the row over (see reports.notifications.delivery).
+
+    An alert about a tip follows a tipster's act, so its times are the hour of that act
+    (SECURITY.md 37): ``created_at`` is the tip's (or the tipster message's) hour, and once
+    the row is settled its ``next_attempt_at`` and ``sent_at`` are that hour too. Only while
+    a worker holds it or waits to retry it does ``next_attempt_at`` carry a real time.
     """
 
     class Kind(models.TextChoices):
         NEW_TIP = "new_tip", _("New tip")
+        REROUTED = "rerouted", _("Re-routed to the agency")
+        UNREACHABLE = "unreachable", _("Nobody reachable at an agency")
         ESCALATION = "escalation", _("Escalation")
         TIPSTER_MESSAGE = "tipster_message", _("Message from a tipster")
         DIGEST = "digest", _("Daily digest")
         TO_TIPSTER = "to_tipster", _("Staff reply texted to a tipster")
+        # Written by casework (rendered by the renderer it registers in notifications.emails).
+        CASE_REMINDER = "case_reminder", _("Case reminder")
+        NOTICE = "notice", _("Safe Schools Act notice")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
@@ -376,33 +468,43 @@ class Notification(models.Model):
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    # A staff member; none for a staff reply texted to a texting tipster (kind TO_TIPSTER).
+    # A staff member, or a plain address (the 24/7 fallback's e-mail or phone number from
+    # the settings: never a tipster's). Exactly one of the two. A staff reply texted to a
+    # texting tipster (kind TO_TIPSTER) names them by their label ("texting tipster #7"):
+    # their number is read when the text is sent, never written here.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
+    address = models.CharField(max_length=254, blank=True)
     # The staff message a TO_TIPSTER row texts.
     message = models.ForeignKey("Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Why this person or address: a step of the ladder, "assignee", "re-routed", …
+    reason = models.CharField(max_length=60, blank=True)
     urgent = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    next_attempt_at = models.DateTimeField(default=this_hour, db_index=True)
     last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=this_hour)
+    sent_at = models.DateTimeField(_("sent (for an alert about a tip: its hour)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="reports_notification_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(recipient__isnull=False) & Q(address="")) | (Q(recipient__isnull=True) & ~Q(address="")),
+                name="reports_notification_recipient_or_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient_label} ({self.status})"
 
     @property
     def recipient_label(self) -> str:
-        """Who the row goes to, as the outbox and the timeline name them."""
-        if self.recipient_id is None:
-            return "the texting tipster"
-        return self.recipient.get_username()
+        """Whom the alert is for, for logs and the audit log: a username or the address."""
+        return self.recipient.get_username() if self.recipient_id else self.address
 
 
 class SmsReplyCode(models.Model):

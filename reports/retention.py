@@ -67,12 +67,13 @@ class PurgeReport:
 
 
 def expired_tips(now: datetime | None = None) -> QuerySet[Tip]:
-    """Closed tips whose retention period has passed at ``now``."""
+    """Closed tips whose retention period has passed at ``now``; not one the tipster wrote
+    on since it closed, until someone has read the new information."""
     now = now or timezone.now()
     expired = Q(category__retention_days__isnull=True, closed_at__lte=now - timedelta(days=settings.TIP_RETENTION_DAYS))
     for category_id, days in Category.objects.filter(retention_days__isnull=False).values_list("pk", "retention_days"):
         expired |= Q(category_id=category_id, closed_at__lte=now - timedelta(days=days))
-    return Tip.objects.filter(closed_at__isnull=False).filter(expired)
+    return Tip.objects.filter(closed_at__isnull=False, new_info_after_closing=False).filter(expired)
 
 
 def _count(tip_ids: list[int]) -> dict[str, int]:

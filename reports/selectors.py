@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from reports.models import Routing, RoutingRole, Tip
@@ -64,3 +64,22 @@ def with_overdue(
     if agency_ids is not None:
         routings = routings.filter(agency_id__in=list(agency_ids))
     return tips.annotate(is_overdue=Exists(routings))
+
+
+def unowned(tips: QuerySet[Tip] | None = None) -> QuerySet[Tip]:
+    """Open tips that no responsible agency has: every responsible routing went to an
+    agency nobody could be reached at, and none has been acknowledged (or acknowledged
+    for). The coordinators' to-do: re-route them or act for the agency."""
+    tips = Tip.objects.all() if tips is None else tips
+    return tips.filter(closed_at__isnull=True).exclude(status__in=Tip.ESCALATION_STOPS).exclude(Exists(_owned()))
+
+
+def with_unowned(tips: QuerySet[Tip]) -> QuerySet[Tip]:
+    """Annotate ``is_unowned`` (see ``unowned``), in the same query."""
+    return tips.annotate(is_unowned=~Exists(_owned()) & Q(closed_at__isnull=True) & ~Q(status__in=Tip.ESCALATION_STOPS))
+
+
+def _owned() -> QuerySet[Routing]:
+    return Routing.objects.filter(tip=OuterRef("pk"), role=RoutingRole.RESPONSIBLE).filter(
+        Q(unreachable=False) | Q(acknowledged_at__isnull=False)
+    )

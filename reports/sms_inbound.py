@@ -19,14 +19,15 @@ do not know each other.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
 from partners import mobiles
 from reports.intake import sms_tips
@@ -62,7 +63,7 @@ def inbound(request: HttpRequest) -> HttpResponse:
     return HttpResponse(str(twiml), content_type="text/xml")
 
 
-def _media(post) -> list[sms_tips.Media]:
+def _media(post: QueryDict) -> list[sms_tips.Media]:
     """The pictures of an MMS: Twilio sends their count and, for each, an address and type."""
     try:
         count = min(int(post.get("NumMedia") or 0), 10)
@@ -74,7 +75,7 @@ def _media(post) -> list[sms_tips.Media]:
     ]
 
 
-def handle(*, message_sid: str, sender: str, body: str, media: list[sms_tips.Media] = ()) -> sms.Reply:
+def handle(*, message_sid: str, sender: str, body: str, media: Sequence[sms_tips.Media] = ()) -> sms.Reply:
     """Act on one inbound text, once per ``message_sid``. Pictures are fetched and cleaned
     before the transaction, so no database lock waits on the network."""
     if InboundSms.objects.filter(message_sid=message_sid).exists():

@@ -1,4 +1,8 @@
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
+from django_otp.plugins.otp_static.apps import DefaultConfig as StaticDeviceConfig
+from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPDeviceConfig
+from django_tasks_db.apps import TasksAppConfig
 
 
 class SafeSchoolsConfig(AppConfig):
@@ -17,3 +21,24 @@ class SafeSchoolsConfig(AppConfig):
         # A deploy (which runs migrate) starts a new generation too: no page rendered from
         # the old templates is served after it.
         post_migrate.connect(deployed, dispatch_uid="public-pages-deployed")
+
+
+# --- Section names in the admin ------------------------------------------------------
+# Installed apps from libraries name their admin sections after their labels ("Otp_Totp").
+# These subclasses change only the name people read; labels, tables and migrations stay.
+
+
+class AuthenticatorAppsConfig(TOTPDeviceConfig):
+    verbose_name = "Authenticator apps"
+
+
+class RecoveryCodesConfig(StaticDeviceConfig):
+    verbose_name = "Recovery codes"
+
+
+class SignInLockoutsConfig(AxesConfig):
+    verbose_name = "Sign-in lockouts"
+
+
+class BackgroundTasksConfig(TasksAppConfig):
+    verbose_name = "Background tasks"

@@ -22,7 +22,7 @@ def record(
     action: str, *, actor=None, tip: Referenced | None = None, at: datetime | None = None, **detail: Any
 ) -> AuditEvent:
     """Append one event. ``at`` defaults to now; events on the tipster's side pass the hour
-    of the tipster's act instead (SECURITY.md 37)."""
+    of the tipster's act instead (``safeschools.hours``, SECURITY.md 37)."""
     return AuditEvent.objects.create(
         at=at or timezone.now(),
         action=action,

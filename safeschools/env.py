@@ -88,6 +88,31 @@ def env_url(
     return value
 
 
+def env_email(name: str, default: str = "", *, environ: Mapping[str, str] | None = None) -> str:
+    """One e-mail address, or ``default`` when unset."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = env_str(name, default, environ=environ)
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ImproperlyConfigured(f"{name} must be one e-mail address, not {value!r}.") from None
+    return value
+
+
+def env_phone_list(name: str, default: list[str], *, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Comma-separated phone numbers in international (E.164) form: ``+13145550100``."""
+    numbers = env_list(name, default, environ=environ)
+    for number in numbers:
+        if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) - 1 <= 15):
+            raise ImproperlyConfigured(
+                f"{name}: {number!r} is not a phone number in international form, e.g. +13145550100."
+            )
+    return numbers
+
+
 class LocalSecrets:
     """Secrets for a local, non-production run, generated once into ``var/secrets.json``.
 

@@ -10,6 +10,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safeschools.hours import is_whole_hour
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes never reach the model's ``save`` and ``delete``: refuse them here with a
+    clear error, before the database's triggers would (SECURITY.md 27)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit events cannot be changed")
+
+    def delete(self):
+        raise PermissionError("audit events cannot be deleted")
+
 
 class AuditEvent(models.Model):
     """Append-only record of staff access and every change (SECURITY.md 27).
@@ -34,10 +47,23 @@ class AuditEvent(models.Model):
         SIGN_IN = "auth.sign_in", _("Signed in")
         SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in failed")
         SIGN_OUT = "auth.sign_out", _("Signed out")
+        ACCOUNT_CREATED = "account.created", _("Staff account created")
+        ACCOUNT_CHANGED = "account.changed", _("Staff account changed")
+        ACCOUNT_RESET = "account.reset", _("Sign-in reset")
         ACCESS_DENIED = "access.denied", _("Access denied")
         NOTIFICATION = "notification", _("Alert")
         ESCALATION = "escalation", _("Escalation")
         STAFF_MOBILE = "staff.mobile", _("Mobile number for alerts")
+        # Casework (threat assessment cases, Safe Schools Act notices, hand-offs): a case or
+        # notice is named by its reference in ``tip_reference``, with no ``tip_id``.
+        CASE_OPENED = "case.opened", _("Case opened")
+        CASE_VIEWED = "case.viewed", _("Case viewed")
+        CASE_CHANGED = "case.changed", _("Case changed")
+        CASE_PURGED = "case.purged", _("Case purged")
+        NOTICE_SENT = "notice.sent", _("Notice sent")
+        NOTICE_VIEWED = "notice.viewed", _("Notice viewed")
+        NOTICE_ACKNOWLEDGED = "notice.acknowledged", _("Notice acknowledged")
+        HANDOFF_RECORDED = "handoff.recorded", _("Hand-off recorded")
         TIPSTER_OPENED = "tip.opened_by_tipster", _("The tipster opened the report with the receipt")
         DECOY_USED = "tip.decoy_used", _("Decoy code used: the tipster may be under pressure")
 
@@ -48,6 +74,8 @@ class AuditEvent(models.Model):
     tip_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     tip_reference = models.CharField(max_length=12, blank=True, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -64,3 +92,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events cannot be deleted")
+
+    @property
+    def hour_only(self) -> bool:
+        """An event on the tipster's side: its time is the hour of the tip or the tipster's
+        message it follows, never the minute (SECURITY.md 37)."""
+        return is_whole_hour(self.at)

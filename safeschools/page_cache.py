@@ -42,7 +42,7 @@ GENERATION_KEY = "public-pages:generation"
 NEVER_CACHED_PREFIXES = ("/staff/", "/admin/", "/static/", "/media/", "/healthz", "/report/")
 # Apps and models whose rows public pages (or the blank tip form) show.
 CONTENT_APPS = {"partners"}
-CONTENT_MODELS = {"reports.category"}
+CONTENT_MODELS = {"reports.category", "casework.figuresquarter"}
 
 
 def generation() -> str:

@@ -2,7 +2,13 @@
 
 SECURITY.md 3: the key is ``HMAC-SHA256(RATELIMIT_KEY_SECRET, hour | address)``. The hour
 in the message rotates every key each hour, so a counter in the cache cannot be tied to an
-address seen in another hour, and counters live no longer than their window.
+address seen in another hour, and counters live no longer than their window. An IPv6
+client is counted by its /64 network: one home or phone gets a whole /64 and may use any
+address in it, so counting single addresses would count nothing.
+
+Counters run in order, per client, then per item (a tip, say), then for the whole site,
+and a request refused by one is not counted by the next: a client past its own limit
+spends nothing of the site-wide budget that everyone else shares.
 
 SECURITY.md 29: when the cache (Redis) is unreachable, ``limited`` answers "not limited"
 and logs a warning: the database alone decides whether a tip is accepted.
@@ -12,12 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import time
 
 from django.conf import settings
-from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
+from django.http import HttpRequest, HttpResponse
+from django_ratelimit.core import get_usage
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +33,8 @@ def client_address(request: HttpRequest) -> str:
     """The client's address as the server sees it, or as a trusted proxy reports it.
 
     Behind nginx, set ``CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP``; the proxy must overwrite
-    that header. Used only to compute the HMAC below, never stored or logged.
+    that header, and gunicorn must be reachable only through the proxy (check --deploy
+    says so, safeschools.W003). Used only to compute the HMAC below, never stored or logged.
     """
     header = settings.CLIENT_ADDRESS_HEADER
     if header:
@@ -34,24 +42,64 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def client_key(group: str, request: HttpRequest) -> str:
+def client_network(address: str) -> str:
+    """What one client is counted as: an IPv4 address, or the /64 of an IPv6 address."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, 64), strict=False))
+
+
+def _hmac(text: str) -> str:
     hour = int(time.time() // 3600)
-    message = f"{hour}|{client_address(request)}".encode()
+    message = f"{hour}|{text}".encode()
     return hmac.new(settings.RATELIMIT_KEY_SECRET.encode(), message, hashlib.sha256).hexdigest()
+
+
+def client_key(group: str, request: HttpRequest) -> str:
+    return _hmac(client_network(client_address(request)))
 
 
 def _everyone(group: str, request: HttpRequest) -> str:
     return "all"
 
 
-def limited(request: HttpRequest, *, group: str, per_client: str, overall: str | None = None) -> bool:
-    """Count this request and say whether it is over a limit (per client, or overall)."""
+def limited(
+    request: HttpRequest,
+    *,
+    group: str,
+    per_client: str,
+    overall: str | None = None,
+    item: str = "",
+    per_item: str | None = None,
+) -> int:
+    """Count this request; the seconds to wait if it is over a limit, else 0.
+
+    ``item`` names what the request acts on (``f"tip:{tip.pk}"``), counted under
+    ``per_item`` whoever sends it; it reaches the cache only as an HMAC, like the address.
+    """
+    counters = [(group, client_key, per_client)]
+    if item and per_item:
+        counters.append((f"{group}:item", lambda g, r: _hmac(item), per_item))
+    if overall:
+        counters.append((f"{group}:all", _everyone, overall))
     try:
-        over_client = is_ratelimited(request, group=group, key=client_key, rate=per_client, increment=True)
-        over_all = bool(overall) and is_ratelimited(
-            request, group=f"{group}:all", key=_everyone, rate=overall, increment=True
-        )
+        for name, key, rate in counters:
+            usage = get_usage(request, group=name, key=key, rate=rate, increment=True)
+            if usage is not None and usage["should_limit"]:
+                return max(1, usage["time_left"])
     except Exception:
         logger.warning("rate-limit cache unavailable for %s; allowing the request", group, exc_info=True)
-        return False
-    return over_client or over_all
+    return 0
+
+
+def too_many(response: HttpResponse, wait: int) -> HttpResponse:
+    """``response`` as a 429 that says when to come back (RFC 9110 ``Retry-After``)."""
+    response.status_code = 429
+    response["Retry-After"] = str(wait)
+    return response

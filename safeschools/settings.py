@@ -17,9 +17,11 @@ from safeschools.env import (
     LocalSecrets,
     email_settings,
     env_bool,
+    env_email,
     env_fernet_keys,
     env_int,
     env_list,
+    env_phone_list,
     env_secret,
     env_str,
     env_url,
@@ -66,14 +68,17 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    # Libraries' apps by our AppConfig subclasses: the same apps, with section names that
+    # read as words in the admin (safeschools/apps.py).
+    "safeschools.apps.AuthenticatorAppsConfig",
+    "safeschools.apps.RecoveryCodesConfig",
+    "safeschools.apps.SignInLockoutsConfig",
     "django_tasks",
-    "django_tasks_db",
+    "safeschools.apps.BackgroundTasksConfig",
     "safeschools.apps.SafeSchoolsConfig",
     "partners",
     "reports",
+    "casework",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +182,10 @@ TIP_SUBMIT_RATE = env_str("TIP_SUBMIT_RATE", "20/10m")
 TIP_SUBMIT_RATE_OVERALL = env_str("TIP_SUBMIT_RATE_OVERALL", "600/m")
 RECEIPT_CHECK_RATE = env_str("RECEIPT_CHECK_RATE", "10/m")
 RECEIPT_CHECK_RATE_OVERALL = env_str("RECEIPT_CHECK_RATE_OVERALL", "300/m")
+# Tipster follow-up messages: per client, per tip (whoever sends them) and site-wide.
+TIPSTER_MESSAGE_RATE = env_str("TIPSTER_MESSAGE_RATE", "10/10m")
+TIPSTER_MESSAGE_RATE_PER_TIP = env_str("TIPSTER_MESSAGE_RATE_PER_TIP", "5/10m")
+TIPSTER_MESSAGE_RATE_OVERALL = env_str("TIPSTER_MESSAGE_RATE_OVERALL", "300/m")
 # The signed form token: a tip sent sooner than this after the form was shown is a robot;
 # a form open longer than this gets a fresh token (the text is kept).
 TIP_FORM_MIN_SECONDS = env_int("TIP_FORM_MIN_SECONDS", 3, minimum=0)
@@ -192,10 +201,29 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # hour; escalations and the outbox are checked every 30 seconds (reports.jobs).
 DAILY_JOBS_HOUR = env_int("DAILY_JOBS_HOUR", 6, minimum=0, maximum=23)
 
+# --- Reaching a person ------------------------------------------------------------------
+# The 24/7 fallback (e.g. the county police dispatch): the last step of every life-safety
+# alert ladder, repeated until a person acknowledges, and alerted at once when nobody at a
+# life-safety tip's agencies can be reached (SECURITY.md 44). Not a user account: alerts
+# go to these addresses. The phone numbers are used once an SMS channel is configured.
+ALERT_FALLBACK_NAME = env_str("ALERT_FALLBACK_NAME", "24/7 fallback")
+ALERT_FALLBACK_EMAIL = env_email("ALERT_FALLBACK_EMAIL")
+ALERT_FALLBACK_PHONES = env_phone_list("ALERT_FALLBACK_PHONES", [])
+# At most one alert per person (or fallback address) per tip in this many minutes, so that
+# a tipster writing again and again cannot flood anyone's phone (SECURITY.md 39). The
+# escalation ladder is never held back. 0 turns coalescing off.
+ALERT_COALESCE_MINUTES = env_int("ALERT_COALESCE_MINUTES", 10, minimum=0, maximum=24 * 60)
+
 # --- Retention --------------------------------------------------------------------------
 # Closed tips are deleted this many days after closing, unless their category sets its own
 # period (Category.retention_days); see `manage.py purge_expired`.
 TIP_RETENTION_DAYS = env_int("TIP_RETENTION_DAYS", 365, minimum=1)
+# Threat assessment cases are deleted this many days after closing (an audit stub stays).
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 3 * 365, minimum=1)
+
+# --- Casework ---------------------------------------------------------------------------
+# A Safe Schools Act notice not acknowledged by a designee within this many days is overdue.
+NOTICE_ACK_DAYS = env_int("NOTICE_ACK_DAYS", 2, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -234,6 +262,8 @@ OTP_TOTP_ISSUER = "Safe Schools Partnership"
 # --- Sessions and cookies -------------------------------------------------------------
 # Nothing persistent on a tipster's device: both cookies end with the browser session.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Database sessions whose stored expiry is a whole hour (a tipster's reply is not dated by it).
+SESSION_ENGINE = "safeschools.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_AGE = None
@@ -303,8 +333,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Text messages (SMS) ----------------------------------------------------------------
 # Off unless SMS_URL (or TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER) is set:
 # SMS_BACKEND is "", "console" (printed, `make run`) or "twilio" (see safeschools.sms).
-for _name, _value in sms_settings().items():
-    globals()[_name] = _value
+_sms = sms_settings()
+SMS_BACKEND = _sms["SMS_BACKEND"]
+TWILIO_ACCOUNT_SID = _sms["TWILIO_ACCOUNT_SID"]
+TWILIO_AUTH_TOKEN = _sms["TWILIO_AUTH_TOKEN"]
+SMS_FROM_NUMBER = _sms["SMS_FROM_NUMBER"]
 # Longest wait for Twilio's API per request; a slower answer is a failed attempt, retried.
 SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
 # Text-a-tip (reports.intake.sms_tips): a text to the site's number from anyone who is not
@@ -355,6 +388,14 @@ TIP_IMAGE_MAX_COUNT = 5
 TIP_IMAGE_MAX_PIXELS = 40_000_000
 # Longest side kept; larger images are scaled down to save space (evidence stays legible).
 TIP_IMAGE_MAX_DIMENSION = 4096
+# The decoding budget (SECURITY.md 41), checked from each header before decoding: pixels
+# one request may decode in all (five 16-megapixel phone photos), pixels decoded at once by
+# one process's threads (and how long a request waits for room), seconds of decoding per
+# request. Past a budget, the next picture is refused with a message, the report kept.
+TIP_IMAGE_REQUEST_PIXELS = 80_000_000
+TIP_IMAGE_PROCESS_PIXELS = 120_000_000
+TIP_IMAGE_BUSY_SECONDS = 5
+TIP_IMAGE_DECODE_SECONDS = 8
 # Uploads never touch the disk in plain form: this handler keeps files in memory and stops
 # the upload once the files of one request pass FILE_UPLOAD_MAX_MEMORY_SIZE (Django's own
 # memory handler would instead hand a bigger file to the temporary-file handler). It serves

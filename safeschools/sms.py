@@ -145,7 +145,7 @@ def fetch_media(url: str, *, max_bytes: int) -> tuple[bytes, str]:
         raise SmsRejected("Not an address of this account's media on Twilio's API.")
     final = []
 
-    def keep(response, *args, **kwargs):
+    def keep(response: requests.Response, *args: object, **kwargs: object) -> None:
         # A response hook runs before the body is read: refuse a big one unread, and make
         # the SDK's text decoding of the (binary) body cheap.
         if response.is_redirect:

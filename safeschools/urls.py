@@ -14,9 +14,11 @@ admin.site.site_title = "Safe Schools Partnership"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/account/", include("partners.urls_account")),
+    path("staff/casework/", include("casework.urls_staff")),
     path("staff/", include("reports.urls_staff")),
     path("sms/", include("reports.urls_sms")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 # Public pages: English at /, Spanish at /es/. The prefix remembers the language, so no
@@ -24,8 +26,10 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("partners.urls")),
     path("", include("reports.urls")),
+    path("", include("casework.urls")),
     prefix_default_language=False,
 )
 
+handler403 = "safeschools.views.permission_denied"
 handler404 = "safeschools.views.page_not_found"
 handler500 = "safeschools.views.server_error"

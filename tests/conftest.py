@@ -29,6 +29,35 @@ def pytest_configure(config) -> None:
     from django.core.signals import setting_changed
 
     setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
+    _lift_audit_triggers_around_flush()
+
+
+def _lift_audit_triggers_around_flush() -> None:
+    """Transactional tests end with a flush, which on SQLite empties each table with DELETE;
+    the audit log's append-only triggers refuse that (as they should anywhere else). Lift
+    them for the flush alone. (PostgreSQL flushes with TRUNCATE, which row triggers ignore.)"""
+    from importlib import import_module
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    DatabaseOperations = type(connection.ops)  # noqa: N806 -- the class being patched
+    guard = import_module("safeschools.migrations.0005_security_audit_append_only_sqlite")
+    flush = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list) -> None:
+        with self.connection.cursor() as cursor:
+            for statement in guard.BACKWARD:
+                cursor.execute(statement)
+        try:
+            flush(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                for statement in guard.FORWARD:
+                    cursor.execute(statement)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -266,6 +295,24 @@ def tip_post(categories, clayton_high, form_token):
     return data
 
 
+# --- The demo, as `make run` loads it ------------------------------------------------
+
+
+@pytest.fixture
+def demo_loaded(db, settings) -> str:
+    """``load_content`` then ``load_demo`` on a local run (DEBUG on); load_demo's output."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("load_content", stdout=StringIO())
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    settings.DEBUG = False
+    return out.getvalue()
+
+
 # --- Signing staff in with both factors ---------------------------------------------
 
 
@@ -308,6 +355,17 @@ def login_verified(totp_device):
         return device
 
     return login
+
+
+@pytest.fixture
+def staff_client(client, login_verified):
+    """``staff_client(user)`` → the test client, signed in with both factors."""
+
+    def sign_in(user):
+        login_verified(client, user)
+        return client
+
+    return sign_in
 
 
 # --- Text messages ------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Imports point down only: ``safeschools`` ← ``partners`` ← ``reports`` (DESIGN.md), and
+"""Imports point down only: ``safeschools`` ← ``partners`` ← ``reports`` ← ``casework``
+(DESIGN.md), and
 inside ``reports`` the notifications layer sits below intake and triage, which do not
 import each other. The project's composition root (settings, root URLconf, WSGI) names
 the apps by necessity and is left out.
@@ -37,6 +38,8 @@ LEVELS = {
     "reports.context_processors": 5,
     "reports.management": 5,
     "reports.templatetags": 5,
+    # Casework (threat assessment, Safe Schools Act notices, state report) sits on top.
+    "casework": 6,
 }
 # Siblings at one level that must not import each other.
 SIBLINGS = [("reports.intake", "reports.triage")]
@@ -49,7 +52,7 @@ def _layer(module: str) -> str | None:
 
 def _modules() -> list[tuple[str, Path]]:
     found = []
-    for package in ("safeschools", "partners", "reports"):
+    for package in ("safeschools", "partners", "reports", "casework"):
         for path in (ROOT / package).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
@@ -97,6 +100,9 @@ def test_the_check_catches_an_upward_import(tmp_path):
         "reports.models",
         "reports.models.Tip",
     ]
+    casework = tmp_path / "models.py"
+    casework.write_text("from casework.models import ThreatCase\n")
+    assert upward_imports("reports.models", casework) == ["casework.models", "casework.models.ThreatCase"]
     sibling = tmp_path / "views.py"
     sibling.write_text("from reports.intake import services\n")
     assert upward_imports("reports.triage.views", sibling) == ["reports.intake", "reports.intake.services"]

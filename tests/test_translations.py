@@ -26,9 +26,11 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale" / "es" / "LC_MESSAGES"
 PUBLIC_TEMPLATES = [
-    ROOT / "templates" / name for name in ("base.html", "404.html", "500.html", "403_csrf.html")
+    ROOT / "templates" / name for name in ("base.html", "403.html", "404.html", "500.html", "403_csrf.html")
 ] + sorted(
-    path for folder in ("partners", "reports", "partials") for path in (ROOT / "templates" / folder).rglob("*.html")
+    path
+    for folder in ("partners", "reports", "partials", "casework/public")
+    for path in (ROOT / "templates" / folder).rglob("*.html")
 )
 PUBLIC_PYTHON = [
     "reports/intake/forms.py",
@@ -158,6 +160,7 @@ def test_committed_mo_is_the_compiled_po(tmp_path):
         "/es/contact/",
         "/es/report/",
         "/es/report/check/",
+        "/es/figures/",
         "/es/no-such-page/",
     ],
 )

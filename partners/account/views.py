@@ -46,6 +46,9 @@ def login(request: HttpRequest) -> HttpResponse:
     form = StaffAuthenticationForm(request, data=request.POST if request.method == "POST" else None)
     if form.is_bound:
         if form.is_valid():
+            # A shared browser: nothing a tipster left in this session comes along into the
+            # staff session (SECURITY.md 42). auth.login alone would keep it under a new key.
+            request.session.flush()
             auth.login(request, form.get_user())
             mark_signed_in(request)
             return redirect(with_next("account:verify", next_url))

@@ -31,7 +31,7 @@ def url_in_language(context, language: str) -> str:
 
 
 @register.inclusion_tag("partials/school_network_notice.html", takes_context=True)
-def school_network_notice(context) -> dict[str, bool]:
+def school_network_notice(context: template.Context) -> dict[str, bool]:
     """The calm "school networks may be monitored" notice, for a visitor on a district's
     network (partners.networks). Only the yes/no reaches the template."""
     request = context.get("request")

@@ -29,8 +29,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -93,14 +95,17 @@ def take(receipt: str) -> str | None:
         return None
     code = code_for(symbols)
     tip_id = Tip.objects.filter(receipt_hash=receipts.receipt_hash(symbols)).values_list("pk", flat=True).first()
-    if tip_id is not None:
-        DecoyCode.objects.get_or_create(tip_id=tip_id, defaults={"code_hash": receipts.receipt_hash(code)})
+    code_hash = receipts.receipt_hash(code)
+    if tip_id is not None and code_hash is not None:
+        DecoyCode.objects.get_or_create(tip_id=tip_id, defaults={"code_hash": code_hash})
     return code
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Reference:
-    pk: int
+    """A tip as the audit log names it (``audit.Referenced``), without loading the tip."""
+
+    pk: Any
     reference: str
 
 
@@ -128,7 +133,9 @@ class Conversation:
     check_soon: bool = False
 
 
-def conversation(decoy_id: int, *, written: list[tuple[str, str]] = (), now: datetime | None = None) -> Conversation:
+def conversation(
+    decoy_id: int, *, written: Sequence[tuple[str, str]] = (), now: datetime | None = None
+) -> Conversation:
     """The harmless conversation a decoy code opens. ``written``: what was written in it
     during this session (text, ISO time), kept only in the session."""
     now = now or timezone.now()

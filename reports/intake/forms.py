@@ -1,12 +1,23 @@
-"""Forms for the tipster's side. They validate and clean; the services save."""
+"""Forms for the tipster's side. They validate and clean; the services save. Each lays
+itself out (crispy-forms with crispy-bootstrap5, ``self.helper``): the templates say only
+``{% crispy form %}``. Django's own field rendering names each control's help text and
+error in ``aria-describedby`` and sets ``aria-invalid``; crispy keeps both."""
 
 from __future__ import annotations
 
 from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
+from crispy_forms.bootstrap import InlineRadios, StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Layout, LayoutObject
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
 from django.conf import settings
+from django.template import Context
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +25,9 @@ from partners.models import School
 from reports.models import Category, Tip
 from safeschools import page_cache
 from safeschools.cache import cached
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NOT_SURE = "none"
 
@@ -49,6 +63,52 @@ def _school_choices() -> list[tuple[str, object]]:
     # shared cache until a school or district changes (a new public-content generation).
     grouped = cached(f"tip-form:schools:{page_cache.local_generation()}", _schools_by_district)
     return [("", _("Choose a school")), (NOT_SURE, _("Not sure, or somewhere else")), *grouped]
+
+
+class Step(Div):
+    """One step of the tip form: a section with its heading. On a phone, report.js shows
+    one step at a time; without JavaScript they are one page."""
+
+    def __init__(self, number: int, title: StrOrPromise, *fields: str | LayoutObject) -> None:
+        super().__init__(*fields)
+        self.number, self.title = number, title
+
+    def render(
+        self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+    ) -> SafeString:
+        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        return format_html(
+            '<section class="tip-step" data-step="{n}" aria-labelledby="step-{n}-title">\n'
+            '<h2 class="h4" id="step-{n}-title">{title}</h2>\n{fields}</section>\n',
+            n=self.number,
+            title=self.title,
+            fields=fields,
+        )
+
+
+def choice_cards(name: str) -> InlineRadios:
+    """Radio choices as large tappable cards (``.choice-cards`` in site.css, which stacks
+    them). Crispy's inline radios, because they put the error message after the choices;
+    its stacked radios put it inside the last one."""
+    return InlineRadios(name, wrapper_class="choice-cards")
+
+
+def include(template: str) -> HTML:
+    """Markup with no field in it, kept in a template so its words are translated there."""
+    return HTML(f'{{% include "{template}" %}}')
+
+
+def identify_check(fields: str) -> HTML:
+    """ "Could this identify you?" for the text fields with these ids (reports.intake.identifying)."""
+    return HTML(f'{{% load identify %}}{{% identify_check "{fields}" %}}')
+
+
+def _helper(*, form_tag: bool = False, **attrs: object) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    helper.label_class = "fw-semibold"
+    helper.attrs = {"novalidate": True, **attrs}
+    return helper
 
 
 class TipForm(forms.Form):
@@ -133,7 +193,11 @@ class TipForm(forms.Form):
         super().__init__(*args, **kwargs)
         language = get_language() or "en"
         self.fields["category"].queryset = Category.objects.filter(active=True)
-        self.fields["category"].label_from_instance = lambda c: c.localized_name(language)
+        self.fields["category"].label_from_instance = lambda c: format_html(
+            '{}<span class="d-block small text-body-secondary">{}</span>',
+            c.localized_name(language),
+            c.localized_description(language),
+        )
         # A callable: the schools are read only when the field is rendered or validated (the
         # blank form's fields usually come from the cache; see reports.intake.views).
         self.fields["school"].choices = _school_choices
@@ -141,10 +205,40 @@ class TipForm(forms.Form):
         self.fields["extra_notes"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.fields["contact_details"].widget.attrs.update({"autocomplete": "off"})
 
-    @property
-    def category_descriptions(self) -> list[tuple[str, str]]:
-        language = get_language() or "en"
-        return [(str(c.pk), c.localized_description(language)) for c in self.fields["category"].queryset]
+        # The <form> tag, its tokens and the error summary are in reports/form.html: the
+        # blank fields rendered here are cached (reports.intake.views._blank_fields).
+        self.helper = _helper()
+        self.helper.layout = Layout(
+            include("reports/partials/tip_form/progress.html"),
+            Step(
+                1,
+                _("First, is anyone in danger?"),
+                choice_cards("danger_now"),
+                include("reports/partials/tip_form/call_911.html"),
+                choice_cards("category"),
+            ),
+            Step(2, _("Which school?"), include("reports/partials/tip_form/school_filter.html"), "school"),
+            Step(
+                3,
+                _("What is happening?"),
+                "description",
+                choice_cards("when"),
+                Field("when_date", wrapper_class="when-date"),
+                "location",
+                "people_involved",
+            ),
+            Step(
+                4,
+                _("Pictures and staying anonymous"),
+                "images",
+                choice_cards("contact_choice"),
+                Field("contact_details", wrapper_class="contact-details"),
+                Div("extra_notes", css_class="honeypot", aria_hidden="true"),
+                identify_check("id_description id_location"),
+                include("reports/partials/tip_form/send.html"),
+            ),
+            include("reports/partials/tip_form/step_nav.html"),
+        )
 
     def clean_school(self) -> School | None:
         value = self.cleaned_data["school"]
@@ -187,6 +281,13 @@ class ReceiptForm(forms.Form):
         error_messages={"required": _("Type your receipt.")},
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(form_tag=True)
+        self.helper.layout = Layout(
+            "receipt", StrictButton(_("Open my report"), type="submit", css_class="btn btn-primary")
+        )
+
 
 class TipsterMessageForm(forms.Form):
     body = forms.CharField(
@@ -201,6 +302,13 @@ class TipsterMessageForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
+        self.helper = _helper(form_tag=True)
+        self.helper.layout = Layout(
+            "body",
+            "images",
+            identify_check("id_body"),
+            StrictButton(_("Send"), type="submit", css_class="btn btn-primary"),
+        )

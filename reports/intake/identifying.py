@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -97,7 +98,7 @@ def find(*texts: str) -> list[Finding]:
     return found
 
 
-def browser_data() -> dict:
+def browser_data() -> dict[str, Any]:
     """The patterns and the words of the check, for the browser module (as JSON)."""
     return {
         "patterns": [

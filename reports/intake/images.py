@@ -7,14 +7,26 @@ copied into a new image that has no metadata to carry (EXIF and its GPS position
 profile, comments, PNG text chunks), scaled down if huge and encoded afresh. Anything Pillow
 cannot read becomes ``ImageRejected`` with a message for the tipster, never a server error.
 
-Pure: no database. The intake form calls ``sanitize_all`` with the uploaded files.
+Decoding is the expensive part, and it is cheap to ask for: a flat 40-megapixel PNG is a
+few hundred kilobytes to send and a second of work and 120 MB of memory to decode. So
+decoding has a budget (SECURITY.md 41), checked from each file's header before any pixel
+is decoded: per request, ``TIP_IMAGE_REQUEST_PIXELS`` in all and ``TIP_IMAGE_DECODE_SECONDS``
+of decoding; per process, ``TIP_IMAGE_PROCESS_PIXELS`` decoding at once across its threads
+(a request waits up to ``TIP_IMAGE_BUSY_SECONDS`` for room). A file past a budget is refused
+with a message and the rest of the form is kept; the tipster can send it again or send
+fewer.
+
+No database. The intake form calls ``sanitize_all`` with the uploaded files.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from io import BytesIO
 
 from django.conf import settings
@@ -46,15 +58,75 @@ class ImageRejected(ValueError):
     file."""
 
 
-def sanitize(data: bytes, *, name: str) -> CleanImage:
+# --- The decoding budget (SECURITY.md 41) -----------------------------------------------
+
+_clock = time.monotonic
+
+
+class _PixelsInFlight:
+    """Pixels being decoded at this moment by the threads of this process."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.pixels = 0
+
+    def acquire(self, pixels: int, *, limit: int, wait: float) -> bool:
+        deadline = _clock() + wait
+        with self._changed:
+            while self.pixels and self.pixels + pixels > limit:
+                remaining = deadline - _clock()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            self.pixels += pixels
+            return True
+
+    def release(self, pixels: int) -> None:
+        with self._changed:
+            self.pixels -= pixels
+            self._changed.notify_all()
+
+
+IN_FLIGHT = _PixelsInFlight()
+
+
+class DecodeBudget:
+    """What one request may still decode: pixels and seconds."""
+
+    def __init__(self) -> None:
+        self.pixels = settings.TIP_IMAGE_REQUEST_PIXELS
+        self.seconds = float(settings.TIP_IMAGE_DECODE_SECONDS)
+
+    @contextmanager
+    def decoding(self, pixels: int, *, name: str) -> Iterator[None]:
+        """Room for ``pixels`` in this request and in the process, or ``ImageRejected``
+        before anything is decoded; the time taken is counted."""
+        if pixels > self.pixels:
+            raise _rejected("together", name, None)
+        if self.seconds <= 0:
+            raise _rejected("slow", name, None)
+        limit, wait = settings.TIP_IMAGE_PROCESS_PIXELS, settings.TIP_IMAGE_BUSY_SECONDS
+        if not IN_FLIGHT.acquire(pixels, limit=limit, wait=wait):
+            raise _rejected("busy", name, None)
+        started = _clock()
+        try:
+            yield
+        finally:
+            IN_FLIGHT.release(pixels)
+            self.pixels -= pixels
+            self.seconds -= _clock() - started
+
+
+def sanitize(data: bytes, *, name: str, budget: DecodeBudget | None = None) -> CleanImage:
     """Decode ``data`` as JPEG, PNG or WebP and return only its pixels, re-encoded."""
     _check_size(data, name=name)
     image = _open(data, name=name)
     try:
         fmt, content_type = OUTPUT[image.format]
         _check_no_trailing_data(data, image.format, name=name)
-        clean = _clean_pixels(image, fmt)
-        content = _encode(clean, fmt)
+        with (budget or DecodeBudget()).decoding(image.width * image.height, name=name):
+            clean = _clean_pixels(image, fmt)
+            content = _encode(clean, fmt)
     except ImageRejected:
         raise
     except Exception as exc:
@@ -72,6 +144,7 @@ def sanitize_all(files: Iterable[UploadedFile]) -> tuple[list[CleanImage], list[
     refused file, so the form can show every problem at once and keep the rest."""
     images: list[CleanImage] = []
     errors: list[str] = []
+    budget = DecodeBudget()
     limit = settings.TIP_IMAGE_MAX_COUNT
     for index, upload in enumerate(files):
         name = upload.name or _("file")
@@ -83,7 +156,7 @@ def sanitize_all(files: Iterable[UploadedFile]) -> tuple[list[CleanImage], list[
         try:
             # Refuse by the recorded size first, so an oversized file is not copied again.
             _check_size_number(upload.size or 0, name=name)
-            images.append(sanitize(b"".join(upload.chunks()), name=name))
+            images.append(sanitize(b"".join(upload.chunks()), name=name, budget=budget))
         except ImageRejected as exc:
             errors.append(str(exc))
     return images, errors
@@ -218,6 +291,11 @@ def _rejected(reason: str, name: str, exc: BaseException | None) -> ImageRejecte
         "damaged": _("%(name)s is damaged or incomplete and could not be read."),
         "pixels": _("%(name)s has too many pixels (the limit is %(megapixels)d megapixels)."),
         "trailing": _("%(name)s has extra data hidden after the picture, so it was not accepted."),
+        "together": _(
+            "%(name)s was not added: together, the pictures are too large to process. Send fewer or smaller pictures."
+        ),
+        "slow": _("%(name)s was not added: the pictures took too long to process. Send fewer or smaller pictures."),
+        "busy": _("%(name)s was not added because the site is busy. Send it again in a minute."),
     }
     megapixels = settings.TIP_IMAGE_MAX_PIXELS // 1_000_000
     return ImageRejected(messages[reason] % {"name": name, "megapixels": megapixels})

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from partners.models import Agency, School
 from reports import search
@@ -112,15 +111,16 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     _save_with_unique_reference(tip)
     claim.tip = tip
     claim.save(update_fields=["tip"])
-    _create_routings(tip)
+    routings = _create_routings(tip)
     # A new tip has no index rows yet: add its words without reading or deleting any.
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
         _attach(tip, image)
-    alerts.queue_new_tip_alerts(tip)
+    alerts.alert_routed(tip=tip, routings=routings, by_tipster=True)
     audit.record(
         AuditEvent.Action.TIP_SUBMITTED,
         tip=tip,
+        at=tip.received_at,
         category=category.name,
         life_safety=is_life_safety,
         images=len(report.images),
@@ -147,24 +147,22 @@ def _create_routings(tip: Tip) -> list[Routing]:
     school = tip.school
     coordinating = Agency.objects.filter(is_coordinating=True).values_list("pk", flat=True).first()
     rules = [
-        routing.Rule(agency_id=r.agency_id, role=r.role, category_name=tip.category.name)
-        for r in tip.category.routing_rules.all()
+        # An agency that cannot act is routed for information only, whatever an old rule says.
+        routing.Rule(
+            agency_id=r.agency_id,
+            role=r.role if r.agency.can_act else RoutingRole.INFO_ONLY,
+            category_name=tip.category.name,
+        )
+        for r in tip.category.routing_rules.select_related("agency")
     ]
     routes = routing.route(
         school=routing.SchoolFacts(school.district_id, school.police_agency_id) if school else None,
         rules=rules,
         coordinating_agency_id=coordinating,
     )
-    due = timezone.now() + timedelta(minutes=tip.category.escalation_minutes) if tip.is_life_safety else None
+    # The alert ladder sets each responsible routing's escalation clock (alerts.alert_routed).
     return Routing.objects.bulk_create(
-        Routing(
-            tip=tip,
-            agency_id=r.agency_id,
-            role=r.role,
-            reason=r.reason,
-            escalation_due_at=due if r.role == RoutingRole.RESPONSIBLE else None,
-        )
-        for r in routes
+        Routing(tip=tip, agency_id=r.agency_id, role=r.role, reason=r.reason) for r in routes
     )
 
 
@@ -191,14 +189,27 @@ def find_tip_by_receipt(receipt: str) -> Tip | None:
 @transaction.atomic
 def add_tipster_message(*, tip: Tip, body: str, images: list[CleanImage] = ()) -> Message:
     """The tipster writes back or adds information (with more images) from the follow-up
-    page. Staff see it as unread; an alert is queued for the assigned staff member."""
+    page. Staff see it as unread and someone is alerted (``alerts.alert_tipster_message``);
+    on a closed tip it is new information after closing, back at the top of the queue
+    until someone acknowledges it."""
     message = Message.objects.create(
         tip=tip, direction=Message.Direction.FROM_TIPSTER, body=body, created_at=this_hour()
     )
     for image in images:
         _attach(tip, image, message)
     search.add_words(tip, body)
-    Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=F("unread_tipster_messages") + 1)
-    alerts.queue_tipster_message_alert(tip)
-    audit.record(AuditEvent.Action.MESSAGE_FROM_TIPSTER, tip=tip, images=len(images))
+    changes = {"unread_tipster_messages": F("unread_tipster_messages") + 1}
+    after_closing = tip.status == Tip.Status.CLOSED
+    if after_closing:
+        changes |= {"new_info_after_closing": True, "awaiting_acknowledgement": True}
+    Tip.objects.filter(pk=tip.pk).update(**changes)
+    alerts.alert_tipster_message(tip, at=message.created_at)
+    audit.record(
+        AuditEvent.Action.MESSAGE_FROM_TIPSTER,
+        tip=tip,
+        at=message.created_at,
+        message_id=message.pk,
+        images=len(images),
+        after_closing=after_closing,
+    )
     return message

@@ -29,6 +29,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -198,7 +199,7 @@ def _category() -> Category:
 
 def _waiting_language(index: str) -> str:
     try:
-        return cache.get(f"sms-tipster-language:{index}") or "en"
+        return str(cache.get(f"sms-tipster-language:{index}") or "en")
     except Exception:
         logger.warning("cache unavailable reading a texting tipster's language", exc_info=True)
         return "en"
@@ -214,7 +215,7 @@ def _remember_language(index: str, language: str) -> None:
 # --- What is texted back (in the thread's language) ------------------------------------
 
 
-def _in(language: str, compose, *args) -> str:
+def _in(language: str, compose: Callable[..., str], *args: Pictures) -> str:
     with translation.override(language):
         return compose(SiteSettings.current(), *args)
 

@@ -9,15 +9,17 @@ limit. No view here calls ``authenticate()``, so django-axes never records a tip
 from __future__ import annotations
 
 import logging
-import time
+import secrets
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
+from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -26,25 +28,33 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.intake import decoy, follow_up, identifying, images, receipts, tokens
 from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
-from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
+from reports.intake.services import TipReport, add_tipster_message, submit_tip
+from reports.intake.told import Told, who_was_told
 from reports.models import Tip, this_hour
 from safeschools import page_cache
 from safeschools.cache import cached
-from safeschools.ratelimit import limited
+from safeschools.ratelimit import limited, too_many
 from safeschools.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
 SESSION_TIP = "tipster_tip_id"
+# A decoy code opened a harmless conversation (reports.intake.decoy): its id, and what was
+# written in it (kept in the session only).
 SESSION_DECOY = "tipster_decoy_id"
 SESSION_DECOY_WRITTEN = "tipster_decoy_written"
-SESSION_SEEN = "tipster_seen_at"
+# The tipster's idle clock (SECURITY.md 37): a signed, session-only cookie whose signature
+# carries the time of their last request, so the server stores no time for it. Its value
+# matches a random tag in the session, so it cannot outlive or cross into another session.
+SESSION_TAG = "tipster_tag"
+IDLE_COOKIE = "tipster_active"
+IDLE_SALT = "reports.tipster-idle"
 
 
-def tip_page(view):
+def tip_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Headers for every tipster page: never cached, never indexed, no POST in reports."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store, max-age=0"
         response["X-Robots-Tag"] = "noindex, nofollow"
@@ -79,9 +89,7 @@ def _blank_fields(request: HttpRequest, form: TipForm) -> str:
     generation of public content and kept in the shared cache (the signed form token and
     the CSRF token are rendered outside them, fresh for each request)."""
     key = f"tip-form-fields:{get_language()}:{page_cache.local_generation()}"
-    return cached(
-        key, lambda: render_to_string("reports/partials/tip_form_fields.html", {"form": form}, request=request)
-    )
+    return cached(key, lambda: render_crispy_form(form, context={"request": request}))
 
 
 @tip_page
@@ -90,10 +98,11 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = _fresh_form()
         return render(request, "reports/form.html", {"form": form, "blank_fields": _blank_fields(request, form)})
-    if limited(
+    wait = limited(
         request, group="tip-submit", per_client=settings.TIP_SUBMIT_RATE, overall=settings.TIP_SUBMIT_RATE_OVERALL
-    ):
-        return _crisis_page(request, status=429, text=request.POST.get("description", ""))
+    )
+    if wait:
+        return too_many(_crisis_page(request, status=429, text=request.POST.get("description", "")), wait)
     try:
         return _submit(request)
     except DatabaseError:
@@ -137,7 +146,10 @@ def _submit(request: HttpRequest) -> HttpResponse:
         receipt=token.receipt,
         form_token=token.value,
     )
-    return _receipt_page(request, submitted.receipt, submitted.tip)
+    tip = submitted.tip
+    return _receipt_page(
+        request, submitted.receipt, danger_now=tip.danger_now, check_soon=tip.is_life_safety, told=who_was_told(tip)
+    )
 
 
 def _identifying(request: HttpRequest, *texts: str, skip: bool = False) -> list[identifying.Finding]:
@@ -150,15 +162,26 @@ def _identifying(request: HttpRequest, *texts: str, skip: bool = False) -> list[
     return identifying.find(*texts)
 
 
-def _receipt_page(request: HttpRequest, receipt: str, tip: Tip, **extra) -> HttpResponse:
+def _receipt_page(
+    request: HttpRequest,
+    receipt: str,
+    *,
+    danger_now: bool,
+    check_soon: bool,
+    told: Told | None = None,
+    **extra,
+) -> HttpResponse:
+    """The receipt, and (right after the submission only) who was told: the confirmation
+    step looks nothing up, so it cannot say it again (SECURITY.md 11). ``check_soon``:
+    after a life-safety report, "check again in an hour" rather than "in a day or two"."""
     context = {
         "receipt": receipt,
         "receipt_groups": receipt.split("-"),
-        "danger_now": tip.danger_now,
-        # After a life-safety report: "check again in an hour", not "in a day or two".
-        "check_soon": tip.is_life_safety,
-        **extra,
+        "danger_now": danger_now,
+        "check_soon": check_soon,
+        "told": told,
     }
+    context |= extra
     return render(request, "reports/receipt.html", context)
 
 
@@ -191,27 +214,58 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", {"fallback": settings.FALLBACK_CONTACT}, status=403)
 
 
-@tip_page
-@require_POST
-def confirm_receipt(request: HttpRequest) -> HttpResponse:
-    """The 'I saved my receipt' step, which works without JavaScript: unconfirmed, the
-    receipt is shown again (only if it opens a tip, so this page reflects nothing else)."""
-    receipt = request.POST.get("receipt", "")
-    tip = find_tip_by_receipt(receipt)
-    if tip is None:
-        return redirect("reports:check")
-    if request.POST.get("saved") != "yes":
-        return _receipt_page(request, receipts.format_receipt(receipts.normalize(receipt)), tip, confirm_error=True)
-    return render(request, "reports/thanks.html", {"check_soon": tip.is_life_safety})
-
-
-def _receipt_throttled(request: HttpRequest) -> bool:
-    """Receipt checks and decoy codes taken share one count (SECURITY.md 11)."""
+def _receipt_throttle(request: HttpRequest) -> int:
+    """Receipt checks and receipt confirmations share one count (SECURITY.md 11)."""
     return limited(
         request,
         group="receipt-check",
         per_client=settings.RECEIPT_CHECK_RATE,
         overall=settings.RECEIPT_CHECK_RATE_OVERALL,
+    )
+
+
+def _throttled_check(request: HttpRequest, wait: int) -> HttpResponse:
+    return too_many(render(request, "reports/check.html", {"form": ReceiptForm(), "throttled": True}), wait)
+
+
+@tip_page
+@require_POST
+def confirm_receipt(request: HttpRequest) -> HttpResponse:
+    """The 'I saved my receipt' step, which works without JavaScript: unconfirmed, the
+    receipt is shown again. It looks nothing up, so it answers a real, a wrong and a purged
+    receipt alike and cannot be used to test receipts; it is throttled with the check."""
+    wait = _receipt_throttle(request)
+    if wait:
+        return _throttled_check(request, wait)
+    symbols = receipts.normalize(request.POST.get("receipt", ""))
+    if symbols is None:  # not even the shape of a receipt: nothing to show again
+        return redirect("reports:check")
+    danger_now, check_soon = request.POST.get("danger_now") == "yes", request.POST.get("check_soon") == "yes"
+    if request.POST.get("saved") != "yes":
+        shown = receipts.format_receipt(symbols)
+        return _receipt_page(request, shown, danger_now=danger_now, check_soon=check_soon, confirm_error=True)
+    return render(request, "reports/thanks.html", {"check_soon": check_soon})
+
+
+@tip_page
+@require_POST
+def take_decoy(request: HttpRequest) -> HttpResponse:
+    """The receipt page's "decoy code" button: the receipt page again, with the code. It
+    answers a receipt that opens nothing the same way (see ``decoy.take``), and is
+    throttled with the receipt check."""
+    wait = _receipt_throttle(request)
+    if wait:
+        return _throttled_check(request, wait)
+    code = decoy.take(request.POST.get("receipt", ""))
+    if code is None:
+        return redirect("reports:check")
+    return _receipt_page(
+        request,
+        receipts.format_receipt(receipts.normalize(request.POST["receipt"]) or ""),
+        danger_now=request.POST.get("danger_now") == "yes",
+        check_soon=request.POST.get("check_soon") == "yes",
+        decoy_code=code,
+        decoy_code_groups=code.split("-"),
     )
 
 
@@ -223,55 +277,53 @@ def check(request: HttpRequest) -> HttpResponse:
     receipts get one answer."""
     form = ReceiptForm(request.POST or None)
     if request.method == "POST":
-        if _receipt_throttled(request):
-            return render(request, "reports/check.html", {"form": ReceiptForm(), "throttled": True}, status=429)
+        wait = _receipt_throttle(request)
+        if wait:
+            return _throttled_check(request, wait)
         if form.is_valid():
             opened = decoy.open_with(form.cleaned_data["receipt"])
             if opened is not None:
-                # A fresh session: nothing from before (another report, a decoy) comes along.
-                request.session.flush()
-                request.session[SESSION_TIP] = opened.tip_id
-                request.session[SESSION_DECOY] = opened.decoy_id
-                request.session[SESSION_SEEN] = int(time.time())
-                request.session.set_expiry(0)  # a cookie that ends with the browser
-                return redirect("reports:conversation")
+                return _keep_alive(request, redirect("reports:conversation"), opened=opened)
             form.add_error(
                 "receipt", _("We could not open a report with that receipt. Check each character and try again.")
             )
     return render(request, "reports/check.html", {"form": form})
 
 
-@tip_page
-@require_POST
-def take_decoy(request: HttpRequest) -> HttpResponse:
-    """The receipt page's "decoy code" button: the receipt page again, with the code."""
-    if _receipt_throttled(request):
-        return render(request, "reports/check.html", {"form": ReceiptForm(), "throttled": True}, status=429)
-    receipt = request.POST.get("receipt", "")
-    code = decoy.take(receipt)
-    if code is None:
-        return redirect("reports:check")
-    shown = receipts.format_receipt(receipts.normalize(receipt))
-    context = {
-        "receipt": shown,
-        "receipt_groups": shown.split("-"),
-        "decoy_code": code,
-        "decoy_code_groups": code.split("-"),
-        "danger_now": request.POST.get("danger_now") == "yes",
-        "check_soon": request.POST.get("check_soon") == "yes",
-    }
-    return render(request, "reports/receipt.html", context)
+def _keep_alive(request: HttpRequest, response: HttpResponse, *, opened: decoy.Opened | None = None) -> HttpResponse:
+    """Start (with what a code ``opened``: a tip, or a decoy conversation) or continue the
+    tipster's follow-up session and its idle clock.
+
+    A new one starts from an empty session (SECURITY.md 42): whatever the browser held
+    before, a staff sign-in, another tip or a decoy, does not come along. The session cookie
+    ends with the browser; the idle clock is the signed cookie's own timestamp."""
+    if opened is not None:
+        request.session.flush()
+        request.session[SESSION_TIP] = opened.tip_id
+        request.session[SESSION_DECOY] = opened.decoy_id
+        request.session[SESSION_TAG] = secrets.token_urlsafe(16)
+        request.session.set_expiry(0)  # a cookie that ends with the browser
+    response.set_signed_cookie(
+        IDLE_COOKIE,
+        request.session[SESSION_TAG],
+        salt=IDLE_SALT,
+        httponly=True,
+        samesite="Strict",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def _end_follow_up(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    request.session.flush()
+    response.delete_cookie(IDLE_COOKIE, samesite="Strict")
+    return response
 
 
 def _still_active(request: HttpRequest) -> bool:
-    """Whether this browser's follow-up session is still within its idle limit (and then
-    keep it alive); an idle one is ended."""
-    seen = request.session.get(SESSION_SEEN, 0)
-    if time.time() - seen > settings.TIPSTER_IDLE_SECONDS:
-        request.session.flush()
-        return False
-    request.session[SESSION_SEEN] = int(time.time())
-    return True
+    """Whether this browser's follow-up session is within its idle limit."""
+    tag = request.get_signed_cookie(IDLE_COOKIE, None, salt=IDLE_SALT, max_age=settings.TIPSTER_IDLE_SECONDS)
+    return tag is not None and secrets.compare_digest(tag, request.session.get(SESSION_TAG, ""))
 
 
 def _tipster_tip(request: HttpRequest) -> Tip | None:
@@ -282,15 +334,22 @@ def _tipster_tip(request: HttpRequest) -> Tip | None:
     return Tip.objects.filter(pk=tip_id).first()
 
 
-def _conversation_page(request: HttpRequest, *, status, entries, check_soon: bool, form, found=()) -> HttpResponse:
-    context = {
-        "status": status,
-        "entries": entries,
-        "check_soon": check_soon,
-        "form": form,
-        "identify_findings": found,
-    }
-    return render(request, "reports/conversation.html", context)
+def _conversation_page(
+    request: HttpRequest, *, form: TipsterMessageForm, wait: int = 0, **context: Any
+) -> HttpResponse:
+    """The follow-up page, for a real report or a decoy alike (SECURITY.md 46)."""
+    page = render(request, "reports/conversation.html", {"form": form, **context})
+    return _keep_alive(request, too_many(page, wait) if wait else page)
+
+
+def _too_many_messages(form: TipsterMessageForm) -> None:
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "You have sent several messages in a short time. Wait a few minutes, then send this one: what you wrote is still here."
+        ),
+    )
 
 
 @tip_page
@@ -301,53 +360,100 @@ def conversation(request: HttpRequest) -> HttpResponse:
     tip = _tipster_tip(request)
     if tip is None:
         messages.info(request, _("For your privacy, enter your receipt again."))
-        return redirect("reports:check")
+        return _end_follow_up(request, redirect("reports:check"))
     form = TipsterMessageForm(request.POST or None, request.FILES or None)
-    found = []
-    if request.method == "POST" and upload_refused(request):
-        form.is_valid()
-        form.add_error("images", _too_big_message())
-    elif request.method == "POST" and form.is_valid():
-        found = _identifying(request, form.cleaned_data["body"])
-        clean_images, image_errors = ([], []) if found else images.sanitize_all(form.cleaned_data["images"])
-        if not found and not image_errors:
-            add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)
-            messages.success(request, _("Sent. Staff will see your message."))
-            return redirect("reports:conversation")
-        for error in image_errors:
-            form.add_error("images", error)
-    entries = follow_up.entries(tip)
-    check_soon = tip.is_life_safety and tip.status != Tip.Status.CLOSED
+    wait = _message_throttle(request, f"tip:{tip.pk}") if request.method == "POST" else 0
+    found: list[identifying.Finding] = []
+    if wait:
+        _too_many_messages(form)
+    elif request.method == "POST":
+        sent, found = _reply(request, tip, form)
+        if sent is not None:
+            return _keep_alive(request, sent)
     return _conversation_page(
-        request, status=follow_up.status(tip), entries=entries, check_soon=check_soon, form=form, found=found
+        request,
+        form=form,
+        wait=wait,
+        status=follow_up.status(tip),
+        entries=follow_up.entries(tip),
+        check_soon=tip.is_life_safety and tip.status != Tip.Status.CLOSED,
+        identify_findings=found,
     )
 
 
 def _decoy_conversation(request: HttpRequest) -> HttpResponse:
-    """What a decoy code opens: to whoever holds the phone, an ordinary report. What is
-    written here is kept in this browser's session only, and shown back as sent."""
+    """What a decoy code opens: to whoever holds the phone, an ordinary report, through the
+    same steps as a real one. What is written here stays in this browser's session."""
     if not _still_active(request):
         messages.info(request, _("For your privacy, enter your receipt again."))
-        return redirect("reports:check")
+        return _end_follow_up(request, redirect("reports:check"))
+    decoy_id = request.session[SESSION_DECOY]
     form = TipsterMessageForm(request.POST or None, request.FILES or None)
-    valid = request.method == "POST" and not upload_refused(request) and form.is_valid()
-    found = _identifying(request, form.cleaned_data["body"]) if valid else []
-    if valid and not found:
-        written = request.session.get(SESSION_DECOY_WRITTEN, [])[-4:]
-        request.session[SESSION_DECOY_WRITTEN] = [*written, (form.cleaned_data["body"], this_hour().isoformat())]
-        messages.success(request, _("Sent. Staff will see your message."))
-        return redirect("reports:conversation")
-    shown = decoy.conversation(
-        request.session[SESSION_DECOY], written=[tuple(w) for w in request.session.get(SESSION_DECOY_WRITTEN, [])]
-    )
+    wait = _message_throttle(request, f"decoy:{decoy_id}") if request.method == "POST" else 0
+    found: list[identifying.Finding] = []
+    if wait:
+        _too_many_messages(form)
+    elif request.method == "POST" and not upload_refused(request) and form.is_valid():
+        found = _identifying(request, form.cleaned_data["body"])
+        if not found:
+            written = request.session.get(SESSION_DECOY_WRITTEN, [])[-4:]
+            request.session[SESSION_DECOY_WRITTEN] = [*written, (form.cleaned_data["body"], this_hour().isoformat())]
+            messages.success(request, _("Sent. Staff will see your message."))
+            return _keep_alive(request, redirect("reports:conversation"))
+    written = [tuple(w) for w in request.session.get(SESSION_DECOY_WRITTEN, [])]
+    shown = decoy.conversation(decoy_id, written=written)
     return _conversation_page(
-        request, status=shown.status, entries=shown.entries, check_soon=False, form=form, found=found
+        request,
+        form=form,
+        wait=wait,
+        status=shown.status,
+        entries=shown.entries,
+        check_soon=False,
+        identify_findings=found,
     )
+
+
+def _message_throttle(request: HttpRequest, item: str) -> int:
+    """Follow-ups are limited per client and per tip (SECURITY.md 39): one receipt cannot
+    flood the staff handling the tip, from one browser or from many."""
+    return limited(
+        request,
+        group="tipster-message",
+        per_client=settings.TIPSTER_MESSAGE_RATE,
+        overall=settings.TIPSTER_MESSAGE_RATE_OVERALL,
+        item=item,
+        per_item=settings.TIPSTER_MESSAGE_RATE_PER_TIP,
+    )
+
+
+def _reply(
+    request: HttpRequest, tip: Tip, form: TipsterMessageForm
+) -> tuple[HttpResponse | None, list[identifying.Finding]]:
+    """Store the tipster's message and redirect; or leave the reasons on ``form``, or what
+    could identify them (a browser without JavaScript), and return no response."""
+    if upload_refused(request):
+        form.is_valid()
+        form.add_error("images", _too_big_message())
+        return None, []
+    if not form.is_valid():
+        return None, []
+    found = _identifying(request, form.cleaned_data["body"])
+    if found:
+        return None, found
+    clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
+    for error in image_errors:
+        form.add_error("images", error)
+    if image_errors:
+        return None, []
+    add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)
+    messages.success(request, _("Sent. Staff will see your message."))
+    return redirect("reports:conversation"), []
 
 
 @tip_page
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
-    request.session.flush()
+    """End the follow-up: the whole session goes (SECURITY.md 42), the idle cookie with it."""
+    response = _end_follow_up(request, redirect("reports:check"))
     messages.info(request, _("You have left your report. Use your receipt to come back."))
-    return redirect("reports:check")
+    return response

@@ -31,6 +31,14 @@ twice. SMTP has no way to ask "did you already accept this?", so no design can c
 window; between a lost life-safety alert and a duplicate one, we choose the duplicate.
 Every message carries a Message-ID derived from its row, so a second copy is recognisable
 (and dropped by mail systems that de-duplicate).
+
+Times
+-----
+The moment a worker sends an alert about a tip is seconds after the tipster's act, so it
+is not kept (SECURITY.md 37): a settled row's ``next_attempt_at`` and ``sent_at``, and the
+audit event of its outcome, carry the row's ``created_at``, the hour of the act. A failed
+attempt's retry time is real until the row settles. Success lines go to the debug log only,
+and failure lines name no alert: a log's own timestamps would date the tip otherwise.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -106,7 +114,7 @@ class EmailChannel(Channel):
     """E-mail through Django's mail backend: SMTP in production (``EMAIL_URL``)."""
 
     def send(self, notification: Notification) -> None:
-        if not notification.recipient.email:
+        if notification.recipient_id is not None and not notification.recipient.email:
             raise PermanentDeliveryError(f"{notification.recipient.get_username()} has no e-mail address.")
         emails.build_message(notification).send(fail_silently=False)
 
@@ -178,7 +186,12 @@ def claim_next() -> Notification | None:
 
 
 def _finish(notification: Notification, **changes) -> bool:
-    """Write the outcome if this worker still holds the row."""
+    """Write the outcome if this worker still holds the row. A settled row's times are the
+    hour it was created (see Times, above)."""
+    if changes.get("status") != Notification.Status.PENDING:
+        changes["next_attempt_at"] = notification.created_at
+        if "sent_at" in changes and notification.tip_id is not None:
+            changes["sent_at"] = notification.created_at
     updated = Notification.objects.filter(
         pk=notification.pk, status=Notification.Status.SENDING, attempts=notification.attempts
     ).update(**changes)
@@ -205,6 +218,7 @@ def _audit(notification: Notification, outcome: str, **detail) -> None:
     audit.record(
         AuditEvent.Action.NOTIFICATION,
         tip=tip,
+        at=notification.created_at,
         outcome=outcome,
         kind=notification.kind,
         recipient=notification.recipient_label,
@@ -215,16 +229,21 @@ def _audit(notification: Notification, outcome: str, **detail) -> None:
     )
 
 
-def _acknowledged(notification: Notification) -> bool:
-    return Routing.objects.filter(
-        tip_id=notification.tip_id, role=RoutingRole.RESPONSIBLE, acknowledged_at__isnull=False
+def _escalation_over(notification: Notification) -> bool:
+    """The escalation has ended since the alert was queued: the tip is closed, unfounded or
+    a duplicate, or every responsible agency has acknowledged (or been acknowledged for)."""
+    status = Tip.objects.filter(pk=notification.tip_id).values_list("status", flat=True).first()
+    if status is None or status in Tip.ESCALATION_STOPS:
+        return True
+    return not Routing.objects.filter(
+        tip_id=notification.tip_id, role=RoutingRole.RESPONSIBLE, acknowledged_at__isnull=True
     ).exists()
 
 
 def deliver(notification: Notification) -> str:
     """Send one claimed row and record what happened: "sent", "retrying", "failed" or
-    "cancelled" (an escalation whose tip was acknowledged meanwhile)."""
-    if notification.kind == Notification.Kind.ESCALATION and _acknowledged(notification):
+    "cancelled" (an escalation whose reason is gone: see ``_escalation_over``)."""
+    if notification.kind == Notification.Kind.ESCALATION and _escalation_over(notification):
         with transaction.atomic():
             if _finish(notification, status=Notification.Status.CANCELLED, last_error=""):
                 _audit(notification, "cancelled", reason="acknowledged")
@@ -239,13 +258,7 @@ def deliver(notification: Notification) -> str:
     with transaction.atomic():
         if _finish(notification, status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""):
             _audit(notification, "sent")
-    logger.info(
-        "Alert %s sent: %s to %s by %s",
-        notification.pk,
-        notification.kind,
-        notification.recipient_label,
-        notification.channel,
-    )
+    logger.debug("Alert %s sent: %s by %s", notification.pk, notification.kind, notification.channel)
     return "sent"
 
 
@@ -256,13 +269,11 @@ def _record_failure(notification: Notification, exc: Exception) -> str:
         with transaction.atomic():
             if _finish(notification, status=Notification.Status.FAILED, last_error=error):
                 _audit(notification, "failed", error=error)
-        logger.error("Alert %s failed after %s attempts: %s", notification.pk, notification.attempts, error)
+        logger.error("An alert failed for good; coordinators see it in Tips > Notifications: %s", error)
         return "failed"
     retry_at = timezone.now() + retry_delay(notification.attempts)
     _finish(notification, status=Notification.Status.PENDING, next_attempt_at=retry_at, last_error=error)
-    logger.warning(
-        "Alert %s attempt %s failed, retrying at %s: %s", notification.pk, notification.attempts, retry_at, error
-    )
+    logger.warning("An alert could not be sent and will be retried: %s", error)
     return "retrying"
 
 
@@ -272,6 +283,7 @@ def _fail_abandoned() -> int:
         status=Notification.Status.SENDING, next_attempt_at__lte=timezone.now(), attempts__gte=MAX_ATTEMPTS
     ).update(
         status=Notification.Status.FAILED,
+        next_attempt_at=F("created_at"),
         last_error="The worker stopped during the last attempt; the alert may not have been sent.",
     )
 
@@ -300,11 +312,13 @@ def request_delivery() -> None:
 
 
 @task(priority=10)
-def deliver_notifications() -> dict[str, int]:
-    """Drain the outbox now (enqueued when new alerts are committed). It also restarts any
-    recurring chain that has stopped, so one drain heals a lost schedule."""
+def deliver_notifications() -> None:
+    """Drain the outbox now (enqueued when a staff action queues alerts). It also restarts
+    any recurring chain that has stopped, so one drain heals a lost schedule. It returns
+    nothing: a task result keeps its finish time, and counts of alerts sent beside it would
+    date the tips they were about (SECURITY.md 37)."""
     ensure_schedule()
-    return deliver_due().as_dict()
+    deliver_due()
 
 
 @transaction.atomic

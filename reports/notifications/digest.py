@@ -5,6 +5,8 @@ A digest lists tips by reference, with a link: never their content (SECURITY.md 
 - New tips: routed in the digest's day to an agency where the member chose "daily digest".
 - Overdue tips: unacknowledged for a business day at an agency where the member gets new-tip
   alerts at all ("immediately" or "digest"); members who chose "none" get no digest.
+- Unowned tips, for coordinators: open tips no responsible agency can be reached for
+  (``selectors.unowned``), however old, until someone takes them.
 The day is the 24 hours before the digest was queued, on whole hours: ``received_at`` is
 kept to the hour, so consecutive digests neither miss nor repeat a tip.
 """
@@ -17,8 +19,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.models import Routing
-from reports.selectors import overdue_routings
+from reports.models import Routing, RoutingRole
+from reports.selectors import overdue_routings, unowned
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,10 @@ class Digest:
     window_end: datetime
     new: list[DigestEntry] = field(default_factory=list)
     overdue: list[DigestEntry] = field(default_factory=list)
+    unowned: list[DigestEntry] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.new or self.overdue)
+        return bool(self.new or self.overdue or self.unowned)
 
 
 def digest_window(queued_at: datetime) -> tuple[datetime, datetime]:
@@ -63,8 +66,10 @@ def _entries(routings) -> list[DigestEntry]:
 def digest_for(user_id: int, *, queued_at: datetime, now: datetime | None = None) -> Digest:
     """The digest of ``user_id`` for the day ending at ``queued_at`` (overdue as of ``now``)."""
     start, end = digest_window(queued_at)
-    prefs = dict(
-        Membership.objects.filter(user_id=user_id, user__is_active=True).values_list("agency_id", "new_tip_alerts")
+    memberships = Membership.objects.filter(user_id=user_id, user__is_active=True)
+    prefs = dict(memberships.values_list("agency_id", "new_tip_alerts"))
+    coordinator = memberships.filter(role=Membership.Role.COORDINATOR).exclude(
+        new_tip_alerts=Membership.NewTipAlerts.NONE
     )
     digest_agencies = [a for a, pref in prefs.items() if pref == Membership.NewTipAlerts.DAILY_DIGEST]
     alerted_agencies = [a for a, pref in prefs.items() if pref != Membership.NewTipAlerts.NONE]
@@ -73,4 +78,9 @@ def digest_for(user_id: int, *, queued_at: datetime, now: datetime | None = None
     new_entries = _entries(new)
     listed = {entry.tip_id for entry in new_entries}
     overdue_entries = [entry for entry in _entries(overdue) if entry.tip_id not in listed]
-    return Digest(window_start=start, window_end=end, new=new_entries, overdue=overdue_entries)
+    listed |= {entry.tip_id for entry in overdue_entries}
+    unowned_entries = []
+    if coordinator.exists():
+        responsible = Routing.objects.filter(role=RoutingRole.RESPONSIBLE, tip__in=unowned())
+        unowned_entries = [entry for entry in _entries(responsible) if entry.tip_id not in listed]
+    return Digest(window_start=start, window_end=end, new=new_entries, overdue=overdue_entries, unowned=unowned_entries)

@@ -1,38 +1,42 @@
-"""Escalation of life-safety tips that nobody has acknowledged (SECURITY.md 34).
+"""The clock of the alert ladder (SECURITY.md 34; the steps are in ``ladder``).
 
-Say Something's call tree goes from person to person until someone confirms; P3 lets a
-life-safety tip override everyone's opt-outs. Here:
+Each responsible routing of a life-safety tip has its own clock, ``escalation_due_at``,
+set when the tip is routed there (``alerts.alert_routed``, at intake or on a re-route).
+When it passes and the agency has not acknowledged, the worker's tick takes the agency's
+next step (``ladder.next_step``) and sets the clock again; at the top, the top step
+repeats. Each step writes an ``ESCALATION`` audit event, which is how it appears on the
+tip's timeline, and its alerts name every agency still silent (``emails``).
 
-1. At intake, every member of every routed agency is alerted at once
-   (``alerts.queue_new_tip_alerts``) and each responsible routing gets
-   ``escalation_due_at`` = now + the category's ``escalation_minutes`` (default 10).
-2. When that time passes and nobody at a responsible agency has acknowledged the tip, level
-   1: the escalation contacts of every silent responsible agency are alerted. If none of
-   those agencies has an escalation contact, the coordinators are alerted at once instead
-   of taking a silent step.
-3. Every ``escalation_minutes`` after that, the next level: the agencies' escalation
-   contacts again and the coordinators, until someone acknowledges.
+The clock of one agency stops when that agency acknowledges, or a coordinator
+acknowledges for it (``Routing.acknowledge``), or it is removed from the tip or made
+information only (``reports.triage.actions.reroute``). Every clock of a tip stops when the
+tip is marked unfounded, a duplicate, or closed (``stop``). Escalation alerts still in the
+outbox when their reason is gone are cancelled at delivery (``delivery.deliver``).
 
-Each step writes an ``ESCALATION`` audit event per silent agency (``{level, agency, …}``),
-which is how it appears on the tip's timeline. One acknowledgement at any responsible
-agency stops the tip's escalation: ``Routing.acknowledge`` clears its own due time, and
-this module re-reads every routing of the tip under a row lock before each step and clears
-the others. A closed tip stops escalating too. Escalation alerts still in the outbox when
-someone acknowledges are cancelled at delivery (``delivery.deliver``).
+Several workers may tick at once: each tip's routings are locked while it is handled, and
+a step moves the clock forward before the lock is released.
+
+Times (SECURITY.md 37): an escalation deadline is the one exact time kept about a tip,
+and only while its agency has not acknowledged; ``stand_down`` clears it. Everything an
+escalation writes otherwise (its alerts, its audit events) carries the tip's hour, like the
+tip itself: an escalation step's own time, a fixed delay after the tip, would date it. For
+the same reason a step asks no task to be queued: the tick that takes the step sends its
+alerts right after (``reports.jobs.tick``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from partners.models import Agency, Membership
 from reports.models import Notification, Routing, RoutingRole, Tip
-from reports.notifications.channels import alert_rows
-from reports.notifications.delivery import request_delivery
+from reports.notifications import ladder
+from reports.notifications.alerts import AlertBatch
 from safeschools import audit
 from safeschools.models import AuditEvent
 
@@ -40,9 +44,7 @@ logger = logging.getLogger(__name__)
 
 
 def escalate_due(*, now: datetime | None = None) -> int:
-    """Take every escalation step that is due; returns how many agencies were escalated.
-    Safe to run in several workers at once: each tip's routings are locked while it is
-    handled, and a step moves the due time forward before the lock is released."""
+    """Take every ladder step that is due; returns how many agencies were escalated."""
     now = now or timezone.now()
     tip_ids = list(
         Routing.objects.filter(escalation_due_at__lte=now).order_by().values_list("tip_id", flat=True).distinct()
@@ -50,73 +52,103 @@ def escalate_due(*, now: datetime | None = None) -> int:
     return sum(_escalate_tip(tip_id, now) for tip_id in tip_ids)
 
 
-def coordinator_ids() -> list[int]:
-    return list(
-        Membership.objects.filter(role=Membership.Role.COORDINATOR, user__is_active=True)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+def stop(tip: Tip) -> int:
+    """Stop every escalation clock of the tip (it is closed, unfounded or a duplicate)."""
+    return stand_down(tip.pk)
+
+
+def stopped(tip_id: int) -> bool:
+    """Whether the tip's escalation has ended: its status ends it, or no responsible
+    agency is still silent."""
+    status = Tip.objects.filter(pk=tip_id).values_list("status", flat=True).first()
+    if status is None or status in Tip.ESCALATION_STOPS:
+        return True
+    return not Routing.objects.filter(tip_id=tip_id, role=RoutingRole.RESPONSIBLE, acknowledged_at=None).exists()
 
 
 @transaction.atomic
 def _escalate_tip(tip_id: int, now: datetime) -> int:
-    # Lock every responsible routing of the tip (in id order, so two workers cannot
-    # deadlock) and decide from what is committed now, not from what the caller saw.
+    # Lock the tip's responsible routings (in id order, so two workers cannot deadlock) and
+    # decide from what is committed now, not from what the caller saw.
     routings = list(
-        Routing.objects.select_for_update().filter(tip_id=tip_id, role=RoutingRole.RESPONSIBLE).order_by("pk")
+        Routing.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .filter(tip_id=tip_id, role=RoutingRole.RESPONSIBLE)
+        .order_by("pk")
     )
-    if not routings:
-        return 0
     tip = (
         Tip.objects.select_related("category")
-        .only("reference", "status", "closed_at", "category__escalation_minutes")
+        .only(
+            "reference",
+            "status",
+            "closed_at",
+            "received_at",
+            "is_life_safety",
+            "category__escalation_minutes",
+            "category__on_call_first_minutes",
+        )
         .get(pk=tip_id)
     )
-    silent = [r for r in routings if r.acknowledged_at is None]
-    if len(silent) < len(routings) or tip.closed_at is not None or tip.status == Tip.Status.CLOSED:
-        Routing.objects.filter(pk__in=[r.pk for r in routings], escalation_due_at__isnull=False).update(
-            escalation_due_at=None
-        )
-        return 0
-    due = [r for r in silent if r.escalation_due_at is not None and r.escalation_due_at <= now]
+    ended = tip.status in Tip.ESCALATION_STOPS or tip.closed_at is not None
+    finished = [r for r in routings if r.escalation_due_at and (ended or r.acknowledged_at)]
+    if finished:
+        stand_down(tip_id, agency_ids=[r.agency_id for r in finished])
+    due = [r for r in routings if r not in finished and r.escalation_due_at and r.escalation_due_at <= now]
     if not due:
         return 0
 
-    level = max(r.escalation_level for r in due) + 1
-    agencies = Agency.objects.in_bulk([r.agency_id for r in due])
-    recipients: dict[int, int] = {}  # user → the silent agency their alert names
-    contacts = Membership.objects.filter(
-        agency_id__in=agencies, is_escalation_contact=True, user__is_active=True
-    ).order_by("agency_id", "user_id")
-    for user_id, agency_id in contacts.values_list("user_id", "agency_id"):
-        recipients.setdefault(user_id, agency_id)
-    with_coordinators = level >= 2 or not recipients
-    if with_coordinators:
-        for user_id in coordinator_ids():
-            recipients.setdefault(user_id, due[0].agency_id)
-    Notification.objects.bulk_create(
-        alert_rows(kind=Notification.Kind.ESCALATION, recipients=recipients, urgent=True, tip_id=tip_id)
-    )
-
-    next_due = now + timedelta(minutes=max(1, tip.category.escalation_minutes))
+    anyone_acknowledged = any(r.acknowledged_at for r in routings)
+    silent = [r.agency.name for r in routings if r.acknowledged_at is None]
+    reach = ladder.Reach.load([r.agency_id for r in due], now=now)
+    batch = AlertBatch(tip, Notification.Kind.ESCALATION, at=tip.received_at, deliver=False)
     for routing in due:
-        routing.escalation_level = level
-        routing.escalation_due_at = next_due
-        routing.save(update_fields=["escalation_level", "escalation_due_at"])
+        rung = ladder.next_step(reach, routing, with_fallback=not anyone_acknowledged)
+        if rung is None:
+            logger.error(
+                "Tip %s: nobody to escalate %s to (no coordinators, no fallback).", tip.reference, routing.agency
+            )
+            routing.escalation_due_at = now + timedelta(minutes=max(1, tip.category.escalation_minutes))
+            routing.save(update_fields=["escalation_due_at"])
+            continue
+        notified = batch.send(
+            reach.recipients(rung, routing.agency_id), agency_id=routing.agency_id, reason=ladder.REASON[rung]
+        )
+        routing.escalation_level += 1
+        routing.ladder_rung = rung
+        routing.escalation_due_at = now + ladder.wait_after(rung, reach, routing.agency_id, tip.category)
+        routing.save(update_fields=["escalation_level", "ladder_rung", "escalation_due_at"])
         audit.record(
             AuditEvent.Action.ESCALATION,
             tip=tip,
-            level=level,
-            agency=agencies[routing.agency_id].name,
-            notified=len(recipients),
-            coordinators=with_coordinators,
+            at=tip.received_at,
+            level=routing.escalation_level,
+            step=str(rung.label),
+            agency=routing.agency.name,
+            notified=notified,
+            silent=silent,
         )
-    if not recipients:
-        logger.error(
-            "Tip %s escalation level %s: nobody to alert (no escalation contacts, no coordinators).",
-            tip.reference,
-            level,
-        )
-    request_delivery()
+    batch.done()
     return len(due)
+
+
+def stand_down(tip_id: int, *, agency_ids: Iterable[int] | None = None) -> int:
+    """End the escalation of the tip's agencies ``agency_ids`` (all, if None): they
+    acknowledged, or the tip was closed. Their routings keep no deadline and their waiting
+    alerts are settled (``settle_waiting``). Returns how many clocks stopped."""
+    routings = Routing.objects.filter(tip_id=tip_id, escalation_due_at__isnull=False)
+    if agency_ids is not None:
+        routings = routings.filter(agency_id__in=agency_ids)
+    settle_waiting(tip_id, agency_ids=agency_ids)
+    return routings.update(escalation_due_at=None)
+
+
+def settle_waiting(tip_id: int, *, agency_ids: Iterable[int] | None = None) -> None:
+    """An escalation alert about ``agency_ids`` (all, if None) waiting for a retry is due at
+    once, at the tip's hour, so that the next drain settles it: no exact time about the
+    tip is left behind once its escalation is over (SECURITY.md 37)."""
+    waiting = Notification.objects.filter(
+        tip_id=tip_id, kind=Notification.Kind.ESCALATION, status=Notification.Status.PENDING
+    )
+    if agency_ids is not None:
+        waiting = waiting.filter(agency_id__in=agency_ids)
+    waiting.update(next_attempt_at=F("created_at"))

@@ -15,9 +15,11 @@ another tip. Replies are handled by ``reports.triage.sms_replies``.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,6 +35,7 @@ CODE_DAYS = 30
 # the e-mails still go, and the dashboard shows every message.
 TIPSTER_MESSAGE_TEXT_EVERY = timedelta(minutes=30)
 SENDER = "Safe Schools alert"
+logger = logging.getLogger(__name__)
 
 
 class PermanentSmsFailure(Exception):
@@ -86,28 +89,50 @@ def render(notification: Notification) -> str:
         text = f"{SENDER}, {priority}: new tip {reference} for {agency}. {link}"
     elif kind == Notification.Kind.ESCALATION:
         text = f"{SENDER}, {URGENT}: tip {reference} is not acknowledged yet ({agency}). {link}"
+    elif kind == Notification.Kind.REROUTED:
+        priority = URGENT if notification.urgent else NORMAL
+        text = f"{SENDER}, {priority}: tip {reference} was re-routed to {agency}. {link}"
+    elif kind == Notification.Kind.UNREACHABLE:
+        priority = URGENT if notification.urgent else NORMAL
+        return f"{SENDER}, {priority}: tip {reference} reaches no one at {agency}; please act or phone them. {link}"
     else:
         priority = URGENT if notification.urgent else NORMAL
         return f"{SENDER}, {priority}: the tipster wrote on {reference} ({agency}). {link}"
-    if can_acknowledge(user_id=notification.recipient_id, tip_id=notification.tip_id):
+    # The 24/7 fallback (an address, no account) cannot acknowledge by reply: it has the link.
+    if notification.recipient_id is not None and can_acknowledge(
+        user_id=notification.recipient_id, tip_id=notification.tip_id
+    ):
         code = reply_code(recipient_id=notification.recipient_id, tip_id=notification.tip_id)
         text += f" Reply ACK {code} to acknowledge."
     return text
 
 
+def _text_window_key(notification: Notification) -> str:
+    return f"sms-tipster-text:{notification.tip_id}:{notification.recipient_id}"
+
+
 def _coalesced(notification: Notification) -> bool:
-    return (
-        Notification.objects.filter(
-            kind=Notification.Kind.TIPSTER_MESSAGE,
-            channel=Notification.Channel.SMS,
-            tip_id=notification.tip_id,
-            recipient_id=notification.recipient_id,
-            status=Notification.Status.SENT,
-            sent_at__gte=timezone.now() - TIPSTER_MESSAGE_TEXT_EVERY,
-        )
-        .exclude(pk=notification.pk)
-        .exists()
-    )
+    """Whether a text about this tip's messages went to this person in the last
+    ``TIPSTER_MESSAGE_TEXT_EVERY``. Kept in the shared cache (set once a text has gone),
+    not read from ``sent_at``, which keeps only the hour of the tipster's act
+    (SECURITY.md 37). The entry holds when the text went, read against our own clock (as
+    ``alerts._first_in_window`` does: cache expiry follows the cache server's clock). A
+    cache failure lets the text through: a text too many, never a lost one."""
+    try:
+        texted = cache.get(_text_window_key(notification))
+    except Exception:
+        logger.warning("cache unavailable: tipster-message texts not coalesced", exc_info=True)
+        return False
+    window = TIPSTER_MESSAGE_TEXT_EVERY.total_seconds()
+    return texted is not None and timezone.now().timestamp() - float(texted) < window
+
+
+def _texted(notification: Notification) -> None:
+    window = int(TIPSTER_MESSAGE_TEXT_EVERY.total_seconds())
+    try:
+        cache.set(_text_window_key(notification), timezone.now().timestamp(), window)
+    except Exception:
+        logger.warning("cache unavailable: tipster-message texts not coalesced", exc_info=True)
 
 
 def send_alert(notification: Notification) -> str:
@@ -122,6 +147,13 @@ def send_alert(notification: Notification) -> str:
             return tipster_texts.send(notification)
         except tipster_texts.TextRefused as exc:
             raise PermanentSmsFailure(str(exc)) from None
+    if notification.recipient_id is None:  # the 24/7 fallback's own number
+        if not notification.address:
+            raise PermanentSmsFailure("no number to text")
+        try:
+            return sms.send(to=notification.address, body=render(notification))
+        except sms.SmsRejected as exc:
+            raise PermanentSmsFailure(str(exc)) from None
     mobile = StaffMobile.objects.textable().filter(user_id=notification.recipient_id).first()
     if mobile is None:
         raise NothingToSend("the recipient has no mobile to text now (removed, or replied STOP)")
@@ -129,8 +161,11 @@ def send_alert(notification: Notification) -> str:
         raise NothingToSend("a text about this tip's messages went to this person a moment ago")
     body = render(notification)
     try:
-        return sms.send(to=mobile.number, body=body)
+        provider_id = sms.send(to=mobile.number, body=body)
     except sms.SmsRejected as exc:
         if exc.code == sms.UNSUBSCRIBED:
             mobiles.stop(mobile, how="at the provider (the phone replied STOP)")
         raise PermanentSmsFailure(str(exc)) from None
+    if notification.kind == Notification.Kind.TIPSTER_MESSAGE:
+        _texted(notification)
+    return provider_id

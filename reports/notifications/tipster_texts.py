@@ -44,12 +44,12 @@ def textable_thread(tip_id: int) -> TextingTipster | None:
 
 def send(notification: Notification) -> str:
     """Text the staff message of one outbox row to the tip's texting tipster."""
-    thread = TextingTipster.objects.filter(tip_id=notification.tip_id).first()
+    thread = TextingTipster.objects.filter(tip_id=notification.tip_id).first() if notification.tip_id else None
     if thread is None or not thread.number:
         raise NothingToSend("the texting tipster's number has been erased")
     if thread.stopped:
         raise NothingToSend("the texting tipster texted STOP")
-    message = Message.objects.filter(pk=notification.message_id).first()
+    message = Message.objects.filter(pk=notification.message_id).first() if notification.message_id else None
     if message is None:
         raise NothingToSend("the message no longer exists")
     try:

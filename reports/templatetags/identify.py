@@ -5,6 +5,8 @@ what it found."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from reports.intake import identifying
@@ -13,7 +15,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("reports/partials/identify_check.html", takes_context=True)
-def identify_check(context, fields: str) -> dict:
+def identify_check(context: template.Context, fields: str) -> dict[str, Any]:
     data = identifying.browser_data()
     findings = context.get("identify_findings") or []
     return {

@@ -1,6 +1,7 @@
-"""Who may see and do what with a tip. The one door for staff views is ``get_visible_tip``
-(SECURITY.md 18-20): a tip not routed to one of the user's agencies is a 404, exactly as if
-it did not exist, and the attempt is audited."""
+"""The door to a tip for staff views, and the enforcement of the decisions in
+``reports.triage.permissions``. ``get_visible_tip`` (SECURITY.md 18-20): a tip not routed to
+one of the user's agencies is a 404, exactly as if it did not exist, and the attempt is
+audited; ``require_actor``: a 403 for read-only staff."""
 
 from __future__ import annotations
 
@@ -9,18 +10,15 @@ from django.http import Http404
 
 from partners.models import Agency, Membership
 from reports.models import Routing, Tip
+from reports.triage import permissions
 from safeschools import audit
 from safeschools.models import AuditEvent
-
-
-def is_coordinator(user) -> bool:
-    return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
 
 
 def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
     tip = (
         Tip.objects.visible_to(user)
-        .select_related("category", "school__district", "assigned_to")
+        .select_related("category", "school__district", "assigned_to", "duplicate_of")
         .filter(pk=tip_id)
         .first()
     )
@@ -30,19 +28,10 @@ def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
     return tip
 
 
-def acting_memberships(user, tip: Tip) -> list[Membership]:
-    """The user's memberships that let them change this tip: a non-viewer role in a routed
-    agency, or a coordinator membership."""
-    routed = Routing.objects.filter(tip=tip).values("agency_id")
-    memberships = Membership.objects.filter(user=user).exclude(role=Membership.Role.VIEWER).select_related("agency")
-    return list(memberships.filter(agency_id__in=routed)) + list(
-        memberships.filter(role=Membership.Role.COORDINATOR).exclude(agency_id__in=routed)
-    )
-
-
-def require_actor(user, tip: Tip) -> list[Membership]:
-    """Memberships to act with, or 403 for viewers and other read-only staff."""
-    memberships = acting_memberships(user, tip)
+def require_actor(user, tip: Tip, *, routed: set[int] | None = None) -> list[Membership]:
+    """Memberships to act with (``permissions.acting_memberships``: there are some exactly
+    when ``permissions.may_act``), or 403 for viewers and other read-only staff."""
+    memberships = permissions.acting_memberships(user, tip, routed=routed)
     if not memberships:
         raise PermissionDenied("read-only access")
     return memberships
@@ -50,20 +39,20 @@ def require_actor(user, tip: Tip) -> list[Membership]:
 
 def assignable_users(tip: Tip, memberships: list[Membership]):
     """Whom the actor may assign the tip to: members (not viewers) of the routed agencies
-    the actor belongs to; coordinators may choose among every routed agency's members."""
+    the actor belongs to; coordinators may choose among every routed agency's members.
+    One query, when the list is read."""
     from django.contrib.auth import get_user_model
+    from django.db.models import Q
 
-    routed_ids = set(Routing.objects.filter(tip=tip).values_list("agency_id", flat=True))
-    if any(m.role == Membership.Role.COORDINATOR for m in memberships):
-        agency_ids = routed_ids
-    else:
-        agency_ids = routed_ids & {m.agency_id for m in memberships}
-    # One filter() call: both conditions hold for the same membership row.
+    agencies = Q(memberships__agency_id__in=Routing.objects.filter(tip=tip).values("agency_id"))
+    if not any(m.role == Membership.Role.COORDINATOR for m in memberships):
+        agencies &= Q(memberships__agency_id__in=[m.agency_id for m in memberships])
+    # One filter() call: every condition holds for the same membership row.
     return (
         get_user_model()
         .objects.filter(
+            agencies,
             is_active=True,
-            memberships__agency_id__in=agency_ids,
             memberships__role__in=[r for r in Membership.Role.values if r != Membership.Role.VIEWER],
         )
         .distinct()

@@ -1,21 +1,49 @@
 """Forms of the staff dashboard. Each lists its fields: routing, receipt and agency fields
 cannot be written by posting extra data (SECURITY.md 21). Every form that changes the tip
-carries the version the staff member saw."""
+carries the version the staff member saw. Each lays itself out (crispy-forms,
+``self.helper``): a form on the tip page posts to its own action with its own button, and
+the templates say only ``{% crispy form %}``."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Layout
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from partners import mobiles
 from partners.models import Agency, Membership, School
 from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
+from reports.notifications.coverage import State
 from reports.triage.actions import NEXT_STATUSES
 from reports.triage.queue import SORT_LABELS, Filters
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Dates staff may filter on: wide enough for any tip, narrow enough that a day's end is
+# still a date (9999-12-31 plus one day is not).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def _plausible_day(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s."), params={"first": FIRST_DAY, "last": LAST_DAY}
+        )
+
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", _("Any status"))] + list(Tip.Status.choices), required=False)
+    # Chosen with the status tabs above the form; the form carries it along.
+    status = forms.ChoiceField(
+        choices=[("", _("Any status"))] + list(Tip.Status.choices), required=False, widget=forms.HiddenInput
+    )
     category = forms.ModelChoiceField(Category.objects.all(), required=False, empty_label=_("Any category"))
     school = forms.ModelChoiceField(
         School.objects.select_related("district").order_by("name"), required=False, empty_label=_("Any school")
@@ -25,13 +53,46 @@ class QueueFilterForm(forms.Form):
     )
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     unacknowledged = forms.BooleanField(label=_("Not yet acknowledged"), required=False)
+    unowned = forms.BooleanField(label=_("Unowned: nobody at its agencies can be reached"), required=False)
     received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received from"),
+        required=False,
+        validators=[_plausible_day],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    received_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(label=_("Search words"), required=False, max_length=200)
+    received_to = forms.DateField(
+        label=_("to"), required=False, validators=[_plausible_day], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(
+        label=_("Search words"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
     sort = forms.ChoiceField(choices=list(SORT_LABELS.items()), required=False)
-    size = forms.TypedChoiceField(choices=[(25, 25), (50, 50), (100, 100)], coerce=int, required=False, empty_value=50)
+    size = forms.TypedChoiceField(
+        choices=[(25, 25), (50, 50), (100, 100)], coerce=int, required=False, empty_value=50, initial=50
+    )
+
+    # The filters laid out in columns; status comes from the tabs, the two checkboxes share one.
+    CHOSEN = ("q", "category", "school", "priority", "received_from", "received_to", "sort", "size")
+
+    def __init__(self, *args: Any, coordinator: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        column = "col-sm-6 col-lg-3"
+        checkboxes = ("mine", "unacknowledged", "unowned") if coordinator else ("mine", "unacknowledged")
+        if not coordinator:  # only coordinators have tips that nobody can take
+            del self.fields["unowned"]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row g-2 mt-1 align-items-end queue-filters"
+        self.helper.layout = Layout(
+            "status",
+            *(Div(name, css_class=column) for name in self.CHOSEN),
+            Div(*checkboxes, css_class=column),
+            Div(
+                StrictButton(_("Apply"), type="submit", css_class="btn btn-primary"),
+                HTML('<a class="btn btn-link" href="{% url \'dashboard:queue\' %}">Clear</a>'),
+                css_class="col-12 d-flex gap-2",
+            ),
+        )
 
     def filters(self) -> Filters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -42,6 +103,7 @@ class QueueFilterForm(forms.Form):
             priority=data.get("priority"),
             assigned_to_me=bool(data.get("mine")),
             unacknowledged=bool(data.get("unacknowledged")),
+            unowned=bool(data.get("unowned")),
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
             query=data.get("q") or "",
@@ -56,16 +118,101 @@ class QueueFilterForm(forms.Form):
         return (self.cleaned_data.get("size") if self.is_valid() else None) or 50
 
 
-class VersionedForm(forms.Form):
+class AuditFilterForm(forms.Form):
+    """The audit log's filters. A value that is not valid is dropped, not an error: the log
+    shows without that filter."""
+
+    action = forms.ChoiceField(label=_("Action"), choices=[("", _("Any"))], required=False)
+    actor = forms.CharField(label=_("Staff user name"), required=False, max_length=150)
+    tip = forms.CharField(label=_("Tip reference"), required=False, max_length=12)
+    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from safeschools.models import AuditEvent
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Any")), *AuditEvent.Action.choices]
+        self.helper = FormHelper(self)
+        self.helper.form_method = "get"
+        self.helper.form_class = "row g-2 align-items-end mb-3"
+        column = "col-sm-4 col-lg-3"
+        self.helper.layout = Layout(
+            Div("action", css_class=column),
+            Div("actor", css_class=column),
+            Div("tip", css_class=column),
+            "before",
+            Div(
+                StrictButton(_("Filter"), type="submit", css_class="btn btn-primary"),
+                HTML('<a class="btn btn-link" href="{% url \'dashboard:audit\' %}">Clear</a>'),
+                css_class="col-12 col-lg-3 d-flex gap-2",
+            ),
+        )
+
+    def value(self, name: str):
+        self.is_valid()
+        return self.cleaned_data.get(name) or None
+
+
+class TipActionForm(forms.Form):
+    """A form of the tip page: posts to its own action (``url_name``) with its own button."""
+
+    url_name: ClassVar[str]
+    submit_label: ClassVar[StrOrPromise]
+    submit_css: ClassVar[str] = "btn btn-outline-primary btn-sm"
+    form_css: ClassVar[str] = "mb-3"
+
+    def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)  # every field, in order
+        self.helper.form_action = reverse(self.url_name, args=[tip.pk])
+        self.helper.form_class = self.form_css
+        self.helper.layout.append(StrictButton(self.submit_label, type="submit", css_class=self.submit_css))
+
+
+class VersionedForm(TipActionForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class AcknowledgeForm(VersionedForm):
     prefix = "ack"
+    url_name = "dashboard:tip-acknowledge"
+    submit_label = _("Acknowledge for my agency")
+    submit_css = "btn btn-warning"
+    form_css = ""
+
+    def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
+        if tip.new_info_after_closing:  # what the button acknowledges then
+            self.submit_label = _("Acknowledge the new information")
+        super().__init__(*args, tip=tip, **kwargs)
+
+
+class AcknowledgeForForm(VersionedForm):
+    """A coordinator acknowledges for a responsible agency that has not, after reaching it."""
+
+    prefix = "ackfor"
+    url_name = "dashboard:tip-acknowledge-for"
+    submit_label = _("Acknowledge for this agency")
+    submit_css = "btn btn-warning btn-sm"
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("For"), empty_label=None)
+    note = forms.CharField(
+        label=_("Whom you reached, and how"),
+        help_text=_("For example: phoned their dispatch at 14:05, Sgt. Diaz is sending a car. On the timeline."),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
+        super().__init__(*args, tip=tip, **kwargs)
+        silent = Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None)
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=silent.values("agency_id"))
+        # Most often the agency nobody could be reached at: chosen already.
+        self.fields["agency"].initial = silent.filter(unreachable=True).values_list("agency_id", flat=True).first()
 
 
 class AssignForm(VersionedForm):
     prefix = "assign"
+    url_name = "dashboard:tip-assign"
+    submit_label = _("Save assignment")
     assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Nobody"), label=_("Assign to"))
 
     def __init__(self, *args, assignable, **kwargs) -> None:
@@ -76,11 +223,16 @@ class AssignForm(VersionedForm):
 
 class PriorityForm(VersionedForm):
     prefix = "priority"
+    url_name = "dashboard:tip-priority"
+    submit_label = _("Save priority")
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, label=_("Priority"))
 
 
 class StatusForm(VersionedForm):
     prefix = "status"
+    url_name = "dashboard:tip-status"
+    submit_label = _("Change status")
+    submit_css = "btn btn-primary btn-sm"
     status = forms.ChoiceField(label=_("New status"))
     disposition = forms.CharField(
         label=_("Disposition note"),
@@ -91,24 +243,38 @@ class StatusForm(VersionedForm):
     )
 
     def __init__(self, *args, tip: Tip, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, tip=tip, **kwargs)
         allowed = NEXT_STATUSES.get(tip.status, set())
         self.fields["status"].choices = [(v, label) for v, label in Tip.Status.choices if v in allowed]
 
 
-class NoteForm(forms.Form):
+class NoteForm(TipActionForm):
     prefix = "note"
+    url_name = "dashboard:tip-note"
+    submit_label = _("Add note")
+    form_css = ""
     body = forms.CharField(label=_("Internal note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MessageForm(forms.Form):
+class MessageForm(TipActionForm):
     prefix = "message"
+    url_name = "dashboard:tip-message"
+    submit_label = _("Send to tipster")
+    submit_css = "btn btn-primary"
+    form_css = ""
     canned = forms.ModelChoiceField(
         CannedReply.objects.filter(active=True), required=False, empty_label=_("Write my own"), label=_("Start from")
     )
     body = forms.CharField(
         label=_("Message to the tipster"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args, canned: list[CannedReply] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if canned is not None:  # already read for the page: choices without a second query
+            self.fields["canned"].choices = [("", self.fields["canned"].empty_label)] + [
+                (str(reply.pk), reply.title) for reply in canned
+            ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -123,6 +289,9 @@ class MessageForm(forms.Form):
 
 class LinkForm(VersionedForm):
     prefix = "link"
+    url_name = "dashboard:tip-link"
+    submit_label = _("Link tips")
+    form_css = ""
     reference = forms.CharField(label=_("Other tip's reference"), max_length=12)
     kind = forms.ChoiceField(
         choices=[("duplicate", _("This tip is a duplicate of it")), ("related", _("Related to it"))], label=_("Link")
@@ -131,6 +300,9 @@ class LinkForm(VersionedForm):
 
 class RerouteForm(VersionedForm):
     prefix = "reroute"
+    url_name = "dashboard:tip-reroute"
+    submit_label = _("Change routing")
+    form_css = "mt-2"
     add_agency = forms.ModelChoiceField(
         Agency.objects.all(), required=False, empty_label=_("Add no agency"), label=_("Add agency")
     )
@@ -141,18 +313,33 @@ class RerouteForm(VersionedForm):
         queryset=Agency.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Remove")
     )
 
-    def __init__(self, *args, tip: Tip, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, tip: Tip, reach: dict | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, tip=tip, **kwargs)
         self.fields["remove"].queryset = Agency.objects.filter(
             pk__in=Routing.objects.filter(tip=tip).values("agency_id")
         )
+        if reach is not None:
+            # The coverage check, as the coordinator chooses: who a tip sent there would reach.
+            self.fields["add_agency"].label_from_instance = lambda agency: _agency_with_reach(agency, reach)
 
     def clean(self) -> dict:
         data = super().clean()
         if not data.get("add_agency") and not data.get("remove"):
             raise forms.ValidationError(_("Choose an agency to add or remove."))
         data["role"] = data.get("role") or RoutingRole.RESPONSIBLE
+        agency = data.get("add_agency")
+        if agency and not agency.can_act and data["role"] == RoutingRole.RESPONSIBLE:
+            self.add_error(
+                "role", _("%(agency)s cannot act on tips: add it for information only.") % {"agency": agency}
+            )
         return data
+
+
+def _agency_with_reach(agency: Agency, reach: dict) -> str:
+    target = reach.get(agency.pk)
+    if target is None or target.state == State.GREEN:
+        return agency.name
+    return f"{agency.name} ({target.state}: {', '.join(target.reasons)})"
 
 
 class ExportForm(QueueFilterForm):
@@ -160,7 +347,8 @@ class ExportForm(QueueFilterForm):
 
 
 class AlertPreferencesForm(forms.Form):
-    """One staff member's alert choices for one of their agencies."""
+    """One staff member's alert choices for one of their agencies. Several share one <form>
+    on the page (one per membership), so each renders its fields only."""
 
     new_tip_alerts = forms.ChoiceField(
         choices=Membership.NewTipAlerts.choices, label=_("New tips routed to this agency"), widget=forms.RadioSelect
@@ -168,6 +356,12 @@ class AlertPreferencesForm(forms.Form):
     tipster_message_alerts = forms.BooleanField(
         required=False, label=_("E-mail me when a tipster writes on a tip assigned to me")
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
 
 class MobileNumberForm(forms.Form):
@@ -186,6 +380,12 @@ class MobileNumberForm(forms.Form):
         except mobiles.MobileError as error:
             raise forms.ValidationError(str(error)) from None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
 
 class MobileCodeForm(forms.Form):
     code = forms.RegexField(
@@ -195,6 +395,12 @@ class MobileCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "10"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
 
 class MobileOptionsForm(forms.Form):
     sms_for_all_alerts = forms.BooleanField(
@@ -202,3 +408,9 @@ class MobileOptionsForm(forms.Form):
         label=_("Text me every alert I get, not only urgent ones"),
         help_text=_("Urgent alerts (life-safety tips and escalations) always come by text and e-mail."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

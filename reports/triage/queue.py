@@ -11,16 +11,16 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 
 from partners.models import Membership
-from reports import search
+from reports import search, selectors
 from reports.models import Routing, Tip
+from safeschools.rows import RowComparison
 
 # name → [(field, descending)]
 ORDERINGS: dict[str, list[tuple[str, bool]]] = {
@@ -45,6 +45,7 @@ class Filters:
     priority: int | None = None
     assigned_to_me: bool = False
     unacknowledged: bool = False
+    unowned: bool = False
     received_from: date | None = None
     received_to: date | None = None
     query: str = ""
@@ -64,6 +65,8 @@ def filtered(user, filters: Filters, *, include_status: bool = True) -> QuerySet
         tips = tips.filter(assigned_to=user)
     if filters.unacknowledged:
         tips = tips.filter(_unacknowledged_by(user))
+    if filters.unowned:
+        tips = selectors.unowned(tips)
     if filters.received_from:
         tips = tips.filter(received_at__gte=_start_of(filters.received_from))
     if filters.received_to:
@@ -138,36 +141,52 @@ def _encode(values: list, direction: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+BIGINT = 2**63 - 1
+CURSOR_MAX_LENGTH = 1000
+
+
 def _decode(cursor: str, ordering: list[tuple[str, bool]]) -> tuple[str, list] | None:
+    """The direction and sort values of a cursor, or None for anything that is not one this
+    module made: a hand-edited cursor must give the first page, never a server error."""
+    if len(cursor) > CURSOR_MAX_LENGTH:
+        return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         direction, values = data["d"], data["v"]
         if direction not in {"after", "before"} or len(values) != len(ordering):
             return None
-        parsed = []
-        for (field, _), value in zip(ordering, values, strict=True):
-            if field == "received_at":
-                value = datetime.fromisoformat(value)
-            elif field in {"awaiting_acknowledgement", "is_life_safety"}:
-                value = bool(value)
-            else:
-                value = int(value)
-            parsed.append(value)
+        parsed = [_value(field, value) for (field, _), value in zip(ordering, values, strict=True)]
         return direction, parsed
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
         return None
 
 
-def _after(ordering: list[tuple[str, bool]], values: list):
+def _value(field: str, value):
+    """One sort value, within what the database column can hold."""
+    if field == "received_at":
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor time carries its offset")
+        return moment.astimezone(UTC)  # raises OverflowError past year 9999
+    if field in {"awaiting_acknowledgement", "is_life_safety"}:
+        if not isinstance(value, bool):
+            raise ValueError("not a flag")
+        return value
+    number = int(value)
+    if not -BIGINT <= number <= BIGINT:
+        raise ValueError("out of range")
+    return number
+
+
+def _after(ordering: list[tuple[str, bool]], values: list) -> RowComparison:
     """Rows strictly after ``values`` in ``ordering``, as one row comparison,
     ``(a, b, c, id) < (x, y, z, n)``, which the database answers by starting its index scan
     at the cursor. (Spelled out as ``a < x OR (a = x AND …)`` it would read every row before
     the cursor first.) Every ordering here runs in one direction, as a row comparison needs."""
     directions = {descending for _, descending in ordering}
     assert len(directions) == 1, "a keyset ordering must run in one direction"
-    columns = Tuple(*(F(field) for field, _ in ordering))
-    return TupleLessThan(columns, list(values)) if directions.pop() else TupleGreaterThan(columns, list(values))
+    return RowComparison([field for field, _ in ordering], values, before=directions.pop())
 
 
 def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:
@@ -201,3 +220,21 @@ def page(tips: QuerySet[Tip], *, sort: str, cursor: str = "", size: int = 50) ->
 
 def _key(tip: Tip, ordering: list[tuple[str, bool]]) -> list:
     return [getattr(tip, field) for field, _ in ordering]
+
+
+def new_info_after_closing(user, *, limit: int = 20) -> list[Tip]:
+    """Closed tips the tipster has written on since, pinned above the queue until someone
+    acknowledges the new information (a partial index keeps this cheap)."""
+    return list(Tip.objects.visible_to(user).filter(new_info_after_closing=True).order_by("-id")[:limit])
+
+
+RED_TARGETS_TTL = 30
+
+
+def cached_red_targets() -> list[str]:
+    """Names of the agencies nobody can be reached at that are responsible for an open tip
+    (the coordinators' banner), from the shared cache for ``RED_TARGETS_TTL`` seconds."""
+    from reports.notifications.coverage import red_targets_of_open_tips
+    from safeschools.cache import cached
+
+    return cached("queue-red-targets", lambda: [a.name for a in red_targets_of_open_tips()], RED_TARGETS_TTL)

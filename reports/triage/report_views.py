@@ -6,31 +6,18 @@ from __future__ import annotations
 import csv
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from partners.models import Membership
-from reports.triage import queue, stats
-from reports.triage.access import is_coordinator
-from reports.triage.forms import ExportForm, QueueFilterForm
+from reports.models import Routing
+from reports.notifications import coverage
+from reports.triage import export, permissions, queue, stats
+from reports.triage.forms import AuditFilterForm, ExportForm, QueueFilterForm
 from reports.triage.views import staff_page
 from safeschools import audit
 from safeschools.models import AuditEvent
-
-CONTACT_ROLES = {Membership.Role.OFFICER, Membership.Role.COORDINATOR}
-EXPORT_COLUMNS = [
-    "reference",
-    "received (hour)",
-    "category",
-    "school",
-    "status",
-    "priority",
-    "life safety",
-    "awaiting acknowledgement",
-    "assigned to",
-    "routed to",
-]
 
 
 class _Echo:
@@ -41,18 +28,21 @@ class _Echo:
 @staff_page
 @require_safe
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    staff = permissions.Staff.of(request.user)
+    if not permissions.may_export(staff):
+        raise PermissionDenied("no agency")
     form = ExportForm(request.GET or None)
     filters = form.filters()
-    with_contact = (
-        bool(form.is_valid() and form.cleaned_data.get("include_contact"))
-        and Membership.objects.filter(user=request.user, role__in=CONTACT_ROLES).exists()
-    )
+    with_contact = bool(form.is_valid() and form.cleaned_data.get("include_contact"))
     tips = (
         queue.filtered(request.user, filters)
         .select_related("category", "school", "assigned_to")
-        .prefetch_related("routings__agency")
+        .prefetch_related(Prefetch("routings", queryset=Routing.objects.select_related("agency")))
+        .defer("description", "location", "people_involved", "disposition")
         .order_by("-received_at", "-id")
     )
+    if not with_contact:
+        tips = tips.defer("contact_details")
     audit.record(
         AuditEvent.Action.EXPORT,
         actor=request.user,
@@ -61,25 +51,8 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
         filters={k: str(v) for k, v in filters.__dict__.items() if v},
     )
     writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(EXPORT_COLUMNS + (["contact details"] if with_contact else []))
-        for tip in tips.iterator(chunk_size=1000):
-            row = [
-                tip.reference,
-                tip.received_at.isoformat(),
-                tip.category.name,
-                tip.school.name if tip.school else "",
-                tip.status,
-                tip.priority,
-                tip.is_life_safety,
-                tip.awaiting_acknowledgement,
-                tip.assigned_to.get_username() if tip.assigned_to else "",
-                "; ".join(f"{r.agency.name} ({r.role})" for r in tip.routings.all()),
-            ]
-            yield writer.writerow(row + ([tip.contact_details] if with_contact else []))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    lines = (writer.writerow(row) for row in export.rows(tips, staff=staff, with_contact=with_contact))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tips.csv"'
     response["Cache-Control"] = "no-store"
     return response
@@ -106,19 +79,19 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
-    if not is_coordinator(request.user):
+    if not permissions.may_read_audit_log(permissions.Staff.of(request.user)):
         raise PermissionDenied("coordinators only")
+    form = AuditFilterForm(request.GET)
+    action, actor, reference, before = (form.value(k) for k in ("action", "actor", "tip", "before"))
     events = AuditEvent.objects.all()
-    action, actor, reference = (request.GET.get(k, "").strip() for k in ("action", "actor", "tip"))
     if action:
         events = events.filter(action=action)
     if actor:
         events = events.filter(actor_label__iexact=actor)
     if reference:
         events = events.filter(tip_reference__iexact=reference)
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        events = events.filter(id__lt=int(before))
+    if before:
+        events = events.filter(id__lt=before)
     page = list(events.order_by("-id")[:101])
     query = request.GET.copy()
     query.pop("before", None)
@@ -126,10 +99,17 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "events": page[:100],
         "more": len(page) > 100,
         "oldest": page[99].pk if len(page) > 100 else None,
-        "actions": AuditEvent.Action.choices,
-        "action": action,
-        "actor": actor,
-        "reference": reference,
+        "form": AuditFilterForm(query),  # the filters shown again, without the page
         "query": query.urlencode(),
     }
     return render(request, "dashboard/audit.html", context)
+
+
+@staff_page
+@require_safe
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """Coordinators: every agency and school, and whether a life-safety tip sent there now
+    would reach a person who can act."""
+    if not permissions.is_coordinator(request.user):
+        raise PermissionDenied("coordinators only")
+    return render(request, "dashboard/coverage.html", {"coverage": coverage.coverage()})

@@ -27,7 +27,7 @@ from reports.models import SmsReplyCode, Tip, this_hour
 from reports.notifications.emails import tip_dashboard_url
 from reports.notifications.sms import CODE_DAYS
 from reports.triage import actions
-from reports.triage.access import acting_memberships
+from reports.triage.permissions import acting_memberships
 from safeschools.sms import HELP_WORDS, START_WORDS, STOP_WORDS, Reply, keyword
 
 Answer = Reply

@@ -15,14 +15,3 @@ def clayton_tip(make_tip, clayton_high):
 @pytest.fixture
 def kirkwood_tip(make_tip, kirkwood_high):
     return make_tip(school=kirkwood_high, description="Fight planned at the bus loop.").tip
-
-
-@pytest.fixture
-def staff_client(client, login_verified):
-    """``staff_client(user)`` → the test client, signed in with both factors."""
-
-    def sign_in(user):
-        login_verified(client, user)
-        return client
-
-    return sign_in

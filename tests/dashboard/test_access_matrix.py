@@ -18,10 +18,22 @@ ROUTES = {
     "export": ("get", False, None),
     "stats": ("get", False, None),
     "audit": ("get", False, None),  # coordinators only: tested separately
+    "coverage": ("get", False, None),  # coordinators only: tested separately
     "preferences": ("get", False, None),  # only the user's own memberships
     "tip-detail": ("get", True, None),
     "tip-image": ("get", True, None),
+    "tip-image-file": ("get", True, None),
     "tip-acknowledge": ("post", True, lambda tip: {"ack-version": tip.version}),
+    "tip-acknowledge-for": (
+        "post",
+        True,
+        lambda tip: {
+            "ackfor-version": tip.version,
+            "ackfor-agency": tip.routings.first().agency_id,
+            "ackfor-note": "Phoned their front desk.",
+        },
+    ),
+    "tip-mark-read": ("post", True, lambda tip: {}),
     "tip-assign": ("post", True, lambda tip: {"assign-version": tip.version, "assign-assignee": ""}),
     "tip-priority": ("post", True, lambda tip: {"priority-version": tip.version, "priority-priority": 3}),
     "tip-status": ("post", True, lambda tip: {"status-version": tip.version, "status-status": "investigating"}),
@@ -51,7 +63,7 @@ def test_every_dashboard_route_is_in_the_matrix():
 
 
 def url_for(name: str, tip: Tip | None) -> str:
-    if name == "tip-image":
+    if name in ("tip-image", "tip-image-file"):
         attachment = tip.attachments.first()
         return reverse(f"dashboard:{name}", args=[tip.pk, attachment.public_id])
     return reverse(f"dashboard:{name}", args=[tip.pk] if ROUTES[name][1] else [])
@@ -88,7 +100,7 @@ def test_officer_of_routed_agency_is_allowed(staff_client, officer_olsen, tip_wi
     method, _, data = ROUTES[name]
     url = url_for(name, tip_with_image)
     response = client.post(url, data(tip_with_image)) if method == "post" else client.get(url)
-    if name == "tip-reroute":
+    if name in ("tip-reroute", "tip-acknowledge-for"):
         assert response.status_code == 403  # coordinators only
     elif name == "tip-link":
         assert response.status_code == 400 and b"No tip you can see has that reference" in response.content
@@ -141,10 +153,11 @@ def test_password_only_session_is_sent_to_the_second_factor(client, officer_olse
 
 
 @pytest.mark.django_db
-def test_audit_log_is_for_coordinators_only(staff_client, officer_olsen, coordinator_cole, client):
-    assert staff_client(officer_olsen).get(reverse("dashboard:audit")).status_code == 403
+@pytest.mark.parametrize("name", ["audit", "coverage"])
+def test_coordinator_pages_are_for_coordinators_only(staff_client, officer_olsen, coordinator_cole, client, name):
+    assert staff_client(officer_olsen).get(reverse(f"dashboard:{name}")).status_code == 403
     client.logout()
-    assert staff_client(coordinator_cole).get(reverse("dashboard:audit")).status_code == 200
+    assert staff_client(coordinator_cole).get(reverse(f"dashboard:{name}")).status_code == 200
 
 
 @pytest.mark.django_db

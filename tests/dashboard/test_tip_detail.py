@@ -34,37 +34,118 @@ def test_each_view_is_audited(staff_client, officer_olsen, clayton_tip):
 
 
 @pytest.mark.django_db
-def test_viewing_clears_the_unread_badge(staff_client, officer_olsen, clayton_tip):
+def test_reading_leaves_the_unread_badge_and_a_post_clears_it(staff_client, officer_olsen, clayton_tip):
+    """SECURITY.md 22: a GET (or HEAD, or a browser's prefetch) changes nothing."""
     add_tipster_message(tip=clayton_tip, body="More: it was a folding knife.")
+    client = staff_client(officer_olsen)
+    body = client.get(detail(clayton_tip)).content.decode()
+    client.head(detail(clayton_tip))
+    assert "More: it was a folding knife." in body and "1 unread from the tipster" in body
     assert Tip.objects.get(pk=clayton_tip.pk).unread_tipster_messages == 1
-    body = staff_client(officer_olsen).get(detail(clayton_tip)).content.decode()
-    assert "More: it was a folding knife." in body
+    response = client.post(reverse("dashboard:tip-mark-read", args=[clayton_tip.pk]))
+    assert response.status_code == 302
+    assert Tip.objects.get(pk=clayton_tip.pk).unread_tipster_messages == 0
+    event = AuditEvent.objects.get(action="tip.updated", tip_id=clayton_tip.pk)
+    assert event.actor_label == "olsen" and event.detail == {"field": "tipster_messages_read", "value": 1}
+
+
+@pytest.mark.django_db
+def test_replying_marks_the_tipster_messages_read(staff_client, officer_olsen, clayton_tip):
+    add_tipster_message(tip=clayton_tip, body="Are you there?")
+    staff_client(officer_olsen).post(
+        reverse("dashboard:tip-message", args=[clayton_tip.pk]), {"message-body": "Yes. Which gym door?"}
+    )
     assert Tip.objects.get(pk=clayton_tip.pk).unread_tipster_messages == 0
 
 
 @pytest.mark.django_db
-def test_image_view_is_an_audited_safe_download(staff_client, officer_olsen, categories, clayton_high):
+def test_linked_tips_show_only_those_the_viewer_may_open(
+    staff_client, officer_olsen, coordinator_cole, clayton_tip, kirkwood_tip, make_tip, clayton_high, client
+):
+    from reports.triage import actions
+
+    other_clayton = make_tip(school=clayton_high).tip
+    actions.link(tip=clayton_tip, actor=coordinator_cole, other=kirkwood_tip, kind="duplicate", version=1)
+    actions.link(tip=clayton_tip, actor=coordinator_cole, other=other_clayton, kind="related", version=2)
+    actions.link(tip=clayton_tip, actor=coordinator_cole, other=kirkwood_tip, kind="related", version=3)
+    body = staff_client(officer_olsen).get(detail(clayton_tip)).content.decode()
+    assert kirkwood_tip.reference not in body  # not in the links, not in the timeline
+    assert other_clayton.reference in body
+    assert "a tip you cannot open" in body
+    client.logout()
+    body = staff_client(coordinator_cole).get(detail(clayton_tip)).content.decode()
+    assert f'Duplicate of <a href="{detail(kirkwood_tip)}">{kirkwood_tip.reference}</a>' in body
+
+
+@pytest.mark.django_db
+def test_the_timeline_keeps_the_order_of_a_conversation(staff_client, officer_olsen, clayton_tip):
+    """The tipster's reply keeps only its hour; it still shows after the question it answers."""
+    import time_machine
+
+    from reports.triage.actions import message_tipster
+
+    start = clayton_tip.received_at
+    with time_machine.travel(start.replace(minute=20), tick=False):
+        message_tipster(tip=clayton_tip, author=officer_olsen, agency=None, body="Which gym door?")
+    with time_machine.travel(start.replace(minute=40), tick=False):
+        add_tipster_message(tip=clayton_tip, body="The one by the parking lot.")
+    body = staff_client(officer_olsen).get(detail(clayton_tip)).content.decode()
+    assert body.index("Which gym door?") < body.index("The one by the parking lot.")
+
+
+@pytest.fixture
+def tip_with_picture(categories, clayton_high):
     from reports.intake import receipts
     from reports.intake.services import CleanImage, TipReport, submit_tip
     from tests.reports.test_report_form import _jpeg_with_gps
 
     image = CleanImage(content=_jpeg_with_gps(), content_type="image/jpeg", width=40, height=30)
-    tip = submit_tip(
+    return submit_tip(
         report=TipReport(category=categories["weapons"], school=clayton_high, description="pic", images=[image]),
         receipt=receipts.generate(),
         form_token="img",
     ).tip
-    attachment = tip.attachments.get()
+
+
+@pytest.mark.django_db
+def test_the_file_is_always_an_audited_download(staff_client, officer_olsen, tip_with_picture):
+    """SECURITY.md 25: the file itself never opens in the site's origin, with or without
+    ``?download=1``."""
+    attachment = tip_with_picture.attachments.get()
     client = staff_client(officer_olsen)
-    response = client.get(reverse("dashboard:tip-image", args=[tip.pk, attachment.public_id]), {"download": "1"})
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/jpeg"
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "sandbox" in response["Content-Security-Policy"]
-    assert response.content == attachment.content
+    for query in ({}, {"download": "0"}, {"download": "1"}):
+        response = client.get(
+            reverse("dashboard:tip-image-file", args=[tip_with_picture.pk, attachment.public_id]), query
+        )
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"].startswith("sandbox;")
+        assert response.content == attachment.content
+    events = AuditEvent.objects.filter(action="attachment.viewed")
+    assert [e.detail for e in events] == [{"attachment": str(attachment.public_id), "download": True}] * 3
+
+
+@pytest.mark.django_db
+def test_the_picture_is_viewed_in_a_sandboxed_page(staff_client, officer_olsen, tip_with_picture):
+    import base64
+
+    attachment = tip_with_picture.attachments.get()
+    response = staff_client(officer_olsen).get(
+        reverse("dashboard:tip-image", args=[tip_with_picture.pk, attachment.public_id])
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    policy = response["Content-Security-Policy"]
+    assert policy.startswith("sandbox allow-downloads;") and "script-src" not in policy
+    assert "default-src 'none'" in policy and "img-src data:" in policy
+    assert "Content-Disposition" not in response
+    body = response.content.decode()
+    assert f'src="data:image/jpeg;base64,{base64.b64encode(attachment.content).decode()}"' in body
+    assert "<script" not in body
+    assert reverse("dashboard:tip-image-file", args=[tip_with_picture.pk, attachment.public_id]) in body
     event = AuditEvent.objects.get(action="attachment.viewed")
-    assert event.detail == {"attachment": str(attachment.public_id), "download": True}
+    assert event.detail == {"attachment": str(attachment.public_id), "download": False}
 
 
 @pytest.mark.django_db
@@ -89,3 +170,46 @@ def test_detail_query_count_is_fixed(staff_client, officer_olsen, clayton_tip):
         return [q for q in queries if "SAVEPOINT" not in q["sql"]]
 
     assert len(real(after)) == len(real(before))
+
+
+@pytest.mark.django_db
+def test_the_alert_ladder_is_shown_with_who_and_when(
+    time_machine, settings, staff_client, officer_olsen, coordinator_cole, make_tip, clayton_high
+):
+    from datetime import timedelta
+
+    from partners.models import Membership, OnCallShift
+    from reports.notifications.escalation import escalate_due
+    from tests.reports.conftest import TUESDAY_10AM
+
+    settings.ALERT_FALLBACK_NAME = "County dispatch"
+    settings.ALERT_FALLBACK_EMAIL = "dispatch@example.org"
+    Membership.objects.filter(user=officer_olsen).update(is_escalation_contact=True)
+    OnCallShift.objects.create(
+        agency=clayton_high.police_agency, user=officer_olsen, weekday=1, start_hour=8, end_hour=18
+    )
+    time_machine.move_to(TUESDAY_10AM, tick=False)
+    tip = make_tip(school=clayton_high, danger_now=True).tip
+    time_machine.move_to(TUESDAY_10AM + timedelta(minutes=10), tick=False)
+    escalate_due()
+
+    page = staff_client(coordinator_cole).get(detail(tip)).content.decode()
+    ladder = page.split('id="ladder"')[1].split("</section>")[0]
+    police = ladder.split("Clayton Police Department")[1].split("</ol>")[0]
+    steps = [" ".join(step.split()) for step in police.split('class="ladder-step')[1:]]
+    assert "✓ Alerted</span> <strong>On call now</strong>: Oliver Olsen" in steps[0]
+    assert "✓ Alerted</span> <strong>Every member of the agency</strong>: Oliver Olsen" in steps[1]
+    assert "✓ Alerted</span> <strong>Escalation contacts</strong>: Oliver Olsen" in steps[2]
+    assert "Next, 10:20 AM</span> <strong>Partnership coordinators</strong>: Casey Cole" in steps[3]
+    assert "10:30 AM</span> <strong>24/7 fallback</strong>: dispatch@example.org" in steps[4]
+    assert "repeats every 10 min" in steps[4]
+    district = " ".join(ladder.split("Clayton School District")[1].split())
+    assert "✓ Alerted</span> <strong>Partnership coordinators</strong>: Casey Cole" in district
+    # Nobody has acknowledged the tip, so the district went on to the fallback at 10:10.
+    assert "✓ Alerted, again 10:20 AM</span> <strong>24/7 fallback</strong>: dispatch@example.org" in district
+
+
+@pytest.mark.django_db
+def test_a_routine_tip_has_no_ladder(staff_client, officer_olsen, make_tip, clayton_high):
+    tip = make_tip(school=clayton_high).tip
+    assert 'id="ladder"' not in staff_client(officer_olsen).get(detail(tip)).content.decode()

@@ -22,6 +22,8 @@ def test_acknowledge_for_my_agency_stops_the_clock(staff_client, officer_olsen, 
     district = Routing.objects.get(tip=tip, agency__name="Clayton School District")
     assert police.acknowledged_by == officer_olsen and police.escalation_due_at is None
     assert police.acknowledged_within_target is True
+    # Each agency has its own clock (the alert ladder): the district's runs on until someone
+    # there acknowledges; its deadline is the one exact time kept (SECURITY.md 34, 37).
     assert district.acknowledged_at is None and district.escalation_due_at is not None
     tip.refresh_from_db()
     assert tip.status == "acknowledged" and not tip.awaiting_acknowledgement and tip.version == 2

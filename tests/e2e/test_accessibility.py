@@ -104,3 +104,28 @@ def test_staff_pages(live_server, county, make_tip, officer_olsen, laptop, totp_
     page.goto(f"{live_server.url}/staff/stats/")
     problems += audit(page, "stats")
     assert not problems, "\n".join(problems)
+
+
+def test_coordinator_reach_pages(live_server, county, make_tip, officer_olsen, coordinator_cole, laptop, sign_in):
+    """The coverage page, the queue with its banner and the "new information after closing"
+    list, and a life-safety tip with its alert ladder and the acknowledge-for form."""
+    from reports.intake.services import add_tipster_message
+    from reports.models import Tip
+
+    urgent = make_tip(school=county["clayton_high"], danger_now=True).tip
+    closed = make_tip(school=county["clayton_high"]).tip
+    Tip.objects.filter(pk=closed.pk).update(status=Tip.Status.CLOSED)
+    add_tipster_message(tip=Tip.objects.get(pk=closed.pk), body="It started again.")
+    page = laptop
+    sign_in(page, coordinator_cole)
+    expect(page.locator("#coverage-banner")).to_contain_text("Clayton School District")
+    expect(page.locator("#reopened")).to_contain_text(closed.reference)
+    problems = audit(page, "queue (coordinator)")
+    page.goto(f"{live_server.url}/staff/tips/{urgent.pk}/")
+    expect(page.locator("#ladder")).to_contain_text("Every member of the agency")
+    page.get_by_text("Acknowledge for an agency (coordinators)").click()
+    problems += audit(page, "tip with ladder")
+    page.goto(f"{live_server.url}/staff/coverage/")
+    expect(page.locator("#coverage-agencies")).to_contain_text("no one enrolled")
+    problems += audit(page, "coverage")
+    assert not problems, "\n".join(problems)

@@ -92,7 +92,7 @@ def test_after_a_life_safety_report_the_student_is_told_to_check_again_in_an_hou
     page.get_by_label("I have written down or saved my receipt.").check()
     page.get_by_role("button", name="Done").tap()
 
-    expect(page.get_by_text(re.compile("Check again in an hour"))).to_be_visible()
+    expect(page.get_by_text(re.compile("check again in an hour", re.IGNORECASE))).to_be_visible()
     problems = audited(page, "thank you, life safety")
     assert Tip.objects.get().is_life_safety
     assert not problems, "\n".join(problems)

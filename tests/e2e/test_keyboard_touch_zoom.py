@@ -117,7 +117,7 @@ def _small_targets(page: Page, selector: str) -> list[str]:
 
 def test_touch_targets_on_a_phone_are_at_least_44_pixels(live_server, county, phone):
     page = phone
-    targets = ".tip-choice, .btn, .quick-exit"
+    targets = ".choice-cards .form-check, .btn, .quick-exit"
     page.goto(f"{live_server.url}/report/")
     page.get_by_role("radio", name="Yes", exact=True).check()  # shows the Call 911 button too
     page.get_by_role("radio", name="Bullying").check()

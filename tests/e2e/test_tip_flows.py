@@ -87,6 +87,41 @@ def test_officer_signs_in_acknowledges_and_replies(live_server, county, make_tip
     assert reply.direction == "to_tipster" and reply.author == officer_olsen
 
 
+def test_officer_sees_a_picture_in_a_sandboxed_page_and_downloads_the_file(
+    live_server, county, categories, officer_olsen, laptop, sign_in, tmp_path
+):
+    """SECURITY.md 25: the picture shows in a page that runs nothing; the file downloads."""
+    from io import BytesIO
+
+    from reports.intake import receipts
+    from reports.intake.services import CleanImage, TipReport, submit_tip
+
+    out = BytesIO()
+    Image.new("RGB", (640, 480), (40, 90, 160)).save(out, "JPEG", quality=80)
+    image = CleanImage(content=out.getvalue(), content_type="image/jpeg", width=640, height=480)
+    report = TipReport(category=categories["bullying"], school=county["clayton_high"], description="See the photo.")
+    tip = submit_tip(
+        report=TipReport(**{**report.__dict__, "images": [image]}), receipt=receipts.generate(), form_token="e2e-pic"
+    ).tip
+    page = laptop
+    sign_in(page, officer_olsen)
+    page.goto(f"{live_server.url}/staff/tips/{tip.pk}/")
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="Open").click()
+    viewer = popup.value
+    viewer.wait_for_load_state()
+    picture = viewer.get_by_role("img", name=re.compile("Picture sent by the tipster"))
+    expect(picture).to_be_visible()
+    assert picture.evaluate("img => img.naturalWidth") == 640
+    assert picture.evaluate("img => getComputedStyle(img).maxWidth") == "100%"  # the site's CSS applies
+    assert viewer.evaluate("() => window.origin") == "null"  # sandboxed: an origin of its own
+    with viewer.expect_download() as download:
+        viewer.get_by_role("link", name="Download the file").click()
+    saved = tmp_path / "download.jpg"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == tip.attachments.get().content
+
+
 def test_student_returns_with_the_receipt_reads_the_reply_and_answers(
     live_server, county, make_tip, officer_olsen, phone
 ):
@@ -130,7 +165,8 @@ def test_coordinator_reroutes_the_tip(live_server, county, make_tip, coordinator
     page.goto(f"{live_server.url}/staff/tips/{tip.pk}/")
 
     page.get_by_text("Re-route (coordinators)").click()
-    page.get_by_label("Add agency").select_option(label="Kirkwood Police Department")
+    # The choice shows each agency's coverage: nobody is enrolled at Kirkwood PD here.
+    page.get_by_label("Add agency").select_option(label="Kirkwood Police Department (red: no one enrolled)")
     page.get_by_role("button", name="Change routing").click()
 
     routed = page.get_by_role("region", name="Routed to").get_by_role("listitem")

@@ -12,11 +12,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from partners.demo import DEMO_PASSWORD
 
 
-@pytest.fixture
-def demo_loaded(db):
-    call_command("load_demo", stdout=StringIO())
-
-
 @pytest.mark.django_db
 def test_printed_code_signs_the_demo_officer_in(client, demo_loaded):
     with time_machine.travel(datetime(2025, 3, 4, 12, 0, 5, tzinfo=UTC), tick=False):

@@ -54,10 +54,10 @@ def test_the_staff_dashboard_has_no_quick_exit(client, pages, officer_olsen, log
 
 
 @pytest.mark.django_db
-def test_the_demo_content_has_the_safety_page_and_the_network_advice(db):
-    from partners import demo
+def test_the_content_has_the_safety_page_and_the_network_advice(db):
+    from partners import content
 
-    pages = {page["slug"]: page for page in demo.PAGES}
+    pages = {page["slug"]: page for page in content.PAGES}
     assert "School Wi-Fi" in pages["how-reporting-works"]["body"]
     assert "wifi" in pages["how-reporting-works"]["body_es"]
     safe = pages["staying-safe"]

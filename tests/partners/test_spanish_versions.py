@@ -1,6 +1,8 @@
 """Coordinators can give pages and resources a Spanish version; the Spanish site shows it
 where it is written and the English where it is not."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -60,10 +62,10 @@ def test_home_intro_and_resources_in_spanish(client, site_settings):
 
 
 @pytest.mark.django_db
-def test_load_demo_fills_empty_spanish_fields_and_keeps_edits():
+def test_load_content_fills_empty_spanish_fields_and_keeps_edits():
     Page.objects.create(slug="about", title="About us", body="Ours.", title_es="Nuestro título")
     Page.objects.create(slug="contact", title="Contact", body="Write to us.")
-    call_command("load_demo", verbosity=0, stdout=None)
+    call_command("load_content", verbosity=0, stdout=StringIO())
 
     about = Page.objects.get(slug="about")
     assert (about.title, about.body, about.title_es) == ("About us", "Ours.", "Nuestro título")

@@ -59,18 +59,26 @@ def test_other_agencies_and_inactive_staff_are_not_alerted(make_tip, clayton_hig
 
 
 @pytest.mark.django_db
-def test_tipster_message_alerts_the_assignee_who_asked_for_it(make_tip, clayton_high, officer_olsen, principal_park):
+def test_tipster_message_alerts_the_assignee_who_asked_for_it_else_the_immediate_members(
+    clock, settings, make_tip, clayton_high, officer_olsen, principal_park
+):
     tip = make_tip(school=clayton_high).tip
     Notification.objects.all().delete()
     tip.assigned_to = officer_olsen
     tip.save()
+    after_the_window = timedelta(minutes=settings.ALERT_COALESCE_MINUTES, seconds=1)
 
+    clock.shift(after_the_window)
     add_tipster_message(tip=tip, body="I remembered something else.")
     Membership.objects.filter(user=officer_olsen).update(tipster_message_alerts=False)
+    clock.shift(after_the_window)
     add_tipster_message(tip=tip, body="And one more thing.")
 
-    (alert,) = Notification.objects.all()
-    assert (alert.kind, alert.recipient, alert.urgent) == ("tipster_message", officer_olsen, False)
+    rows = Notification.objects.order_by("id").values_list("kind", "recipient__username", "reason", "urgent")
+    assert list(rows) == [
+        ("tipster_message", "olsen", "assignee", False),
+        ("tipster_message", "park", "immediate", False),
+    ]
 
 
 @pytest.mark.django_db

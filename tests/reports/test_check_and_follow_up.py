@@ -80,6 +80,7 @@ def test_receipt_checks_are_throttled_softly(client, sent_tip, settings):
         open_tip(client, "ABCDE-FGHJK-MNPQR-STVWX-YZ012")
     response = open_tip(client, sent_tip.receipt)
     assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
     assert "Wait a minute" in response.content.decode()
     with time_machine.travel(time.time() + 120):
         assert open_tip(client, sent_tip.receipt).status_code == 302  # no lockout of the holder
@@ -148,6 +149,91 @@ def test_tipster_adds_a_picture_later(client, sent_tip):
 
 
 @pytest.mark.django_db
+def test_follow_ups_are_limited_per_client(client, sent_tip, settings, mailoutbox):
+    """SECURITY.md 39: one browser cannot flood the staff member handling the tip."""
+    settings.TIPSTER_MESSAGE_RATE = "3/10m"
+    open_tip(client, sent_tip.receipt)
+    answers = [client.post(CONVERSATION, {"body": f"Detail number {n}"}) for n in range(6)]
+    assert [a.status_code for a in answers] == [302, 302, 302, 429, 429, 429]
+    refused = answers[-1]
+    assert int(refused["Retry-After"]) > 0
+    body = refused.content.decode()
+    assert "Wait a few minutes" in body and "Detail number 5" in body  # the text is kept
+    assert Message.objects.filter(tip=sent_tip.tip).count() == 3
+
+
+@pytest.mark.django_db
+def test_follow_ups_are_limited_per_tip_whoever_sends_them(sent_tip, settings):
+    """Many browsers (or addresses) holding one receipt share the tip's limit."""
+    from django.test import Client
+
+    settings.TIPSTER_MESSAGE_RATE_PER_TIP = "4/10m"
+    statuses = []
+    for n in range(6):
+        browser = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        open_tip(browser, sent_tip.receipt)
+        statuses.append(browser.post(CONVERSATION, {"body": f"Message {n}"}).status_code)
+    assert statuses == [302, 302, 302, 302, 429, 429]
+    assert Message.objects.filter(tip=sent_tip.tip).count() == 4
+
+
+@pytest.mark.django_db
+def test_a_staff_sign_in_flushes_the_tipster_state(client, sent_tip, officer_olsen):
+    """SECURITY.md 42: a shared browser; the next person signs in as staff."""
+    open_tip(client, sent_tip.receipt)
+    assert client.get(CONVERSATION).status_code == 200
+    client.post(reverse("account:login"), {"username": "olsen", "password": "correct horse battery staple"})
+    assert "_auth_user_id" in client.session
+    assert "tipster_tip_id" not in client.session
+    assert client.get(CONVERSATION).status_code == 302
+
+
+@pytest.mark.django_db
+def test_opening_a_tip_starts_from_an_empty_session(client, sent_tip, officer_olsen, make_tip, clayton_high):
+    """The converse: a staff session (or another tip) does not come along into a tipster's."""
+    client.force_login(officer_olsen)
+    open_tip(client, sent_tip.receipt)
+    assert "_auth_user_id" not in client.session
+    other = make_tip(school=clayton_high)
+    open_tip(client, other.receipt)
+    assert client.session["tipster_tip_id"] == other.tip.pk
+
+
+@pytest.mark.django_db
+def test_leave_flushes_everything(client, sent_tip):
+    open_tip(client, sent_tip.receipt)
+    response = client.post(reverse("reports:leave"))
+    assert dict(client.session) == {}
+    assert response.cookies["tipster_active"].value == ""
+
+
+@pytest.mark.django_db
+def test_the_session_keeps_no_time(client, sent_tip):
+    """SECURITY.md 37: the idle clock is the signed cookie's own timestamp, so the session
+    row holds no time of the tipster's visits."""
+    open_tip(client, sent_tip.receipt)
+    client.post(CONVERSATION, {"body": "One more thing."})
+    client.get(CONVERSATION)
+    session = dict(client.session)
+    assert session.pop("_session_expiry") == 0  # "ends with the browser", not a time
+    # The same keys whether a receipt or a decoy code opened it (SECURITY.md 46).
+    assert set(session) == {"tipster_tip_id", "tipster_decoy_id", "tipster_tag"}
+    assert session["tipster_decoy_id"] is None
+    cookie = client.cookies["tipster_active"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["expires"] == ""
+
+
+@pytest.mark.django_db
+def test_an_idle_cookie_from_another_session_opens_nothing(client, sent_tip, make_tip, clayton_high):
+    from django.test import Client
+
+    open_tip(client, sent_tip.receipt)
+    other = Client()
+    open_tip(other, make_tip(school=clayton_high).receipt)
+    client.cookies["tipster_active"] = other.cookies["tipster_active"].value
+    assert client.get(CONVERSATION).status_code == 302
+
+
 def test_a_receipt_issued_before_the_short_form_still_opens_its_tip(client, categories, clayton_high):
     from reports.intake.services import TipReport, submit_tip
 

@@ -40,29 +40,43 @@ def test_due_alerts_are_sent_once_and_marked_sent(make_tip, clayton_high, office
 
 
 @pytest.mark.django_db
-def test_committing_a_tip_asks_a_worker_to_deliver_at_once(
-    make_tip, clayton_high, officer_olsen, django_capture_on_commit_callbacks
+def test_a_tip_enqueues_no_task_and_the_next_tick_sends_its_alerts(
+    settings, make_tip, clayton_high, officer_olsen, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    """SECURITY.md 37: a task row records its enqueue time to the microsecond, so a tip
+    enqueues none; the worker's tick (every 30 s) sends its alerts."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         tip = make_tip(school=clayton_high, danger_now=True).tip
 
-    # The immediate task backend of the tests ran deliver_notifications on commit.
+    assert callbacks == [] and not DBTaskResult.objects.exists()
+    assert deliver_due().sent == 1  # what the tick does
     assert [m.to for m in mail.outbox] == [["olsen@example.org"]]
     assert Notification.objects.get(tip=tip).status == Notification.Status.SENT
 
 
 @pytest.mark.django_db
-def test_a_tip_is_kept_when_the_task_queue_fails(
-    make_tip, clayton_high, officer_olsen, django_capture_on_commit_callbacks, monkeypatch, caplog
+def test_a_staff_retry_asks_a_worker_at_once_and_survives_a_failing_queue(
+    make_tip, clayton_high, officer_olsen, coordinator_cole, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
     from reports.notifications.delivery import deliver_notifications
+
+    tip = make_tip(school=clayton_high).tip
+    Notification.objects.filter(tip=tip).update(status=Notification.Status.FAILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.retry_failed(Notification.objects.filter(tip=tip), by=coordinator_cole)
+    # The immediate task backend of the tests ran deliver_notifications on commit.
+    assert [m.to for m in mail.outbox] == [["olsen@example.org"]]
 
     def broken_enqueue(*args, **kwargs):
         raise RuntimeError("queue table unavailable")
 
+    Notification.objects.filter(tip=tip).update(status=Notification.Status.FAILED)
     monkeypatch.setattr(type(deliver_notifications), "enqueue", broken_enqueue)
     with django_capture_on_commit_callbacks(execute=True):
-        tip = make_tip(school=clayton_high).tip
+        delivery.retry_failed(Notification.objects.filter(tip=tip), by=coordinator_cole)
 
     assert Notification.objects.get(tip=tip).status == Notification.Status.PENDING
     assert "queue table unavailable" in caplog.text
@@ -133,9 +147,9 @@ def test_a_channel_without_a_backend_fails_at_once(officer_olsen):
 
 @pytest.mark.django_db
 def test_a_recipient_without_an_address_fails_at_once(make_tip, clayton_high, officer_olsen, smtp):
-    officer_olsen.email = ""
-    officer_olsen.save()
     make_tip(school=clayton_high)
+    officer_olsen.email = ""  # removed after the alert was queued
+    officer_olsen.save()
 
     assert deliver_due().failed == 1
     assert Notification.objects.get().last_error == "PermanentDeliveryError: olsen has no e-mail address."

@@ -1,95 +1,169 @@
-"""Escalation of unacknowledged life-safety tips (SECURITY.md 34): the agencies' escalation
-contacts, then the coordinators too, again and again until someone acknowledges; each step
-on the tip's timeline."""
+"""The alert ladder of unacknowledged life-safety tips (SECURITY.md 34): per responsible
+agency, on call → every member → escalation contacts → coordinators → the 24/7 fallback,
+repeating, each step on the tip's timeline; and when it stops."""
 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
-from reports.models import Notification, Routing
+from partners.models import Membership, OnCallShift
+from reports.models import Notification, Routing, Tip
 from reports.notifications.delivery import deliver_due
 from reports.notifications.escalation import escalate_due
+from reports.triage import actions
+from safeschools import audit
 from safeschools.models import AuditEvent
 from tests.reports.conftest import TUESDAY_10AM
 
 PD = "Clayton Police Department"
 DISTRICT = "Clayton School District"
+DISPATCH = "dispatch@county.example.org"
 
 
-def _timeline(tip) -> list[tuple[int, str, int]]:
-    """(level, agency, minutes after the tip) of each escalation step, in order."""
-    events = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("at", "id")
-    return [(e.detail["level"], e.detail["agency"], int((e.at - TUESDAY_10AM).total_seconds() // 60)) for e in events]
+# When each escalation event was written, by its id: the events themselves carry the tip's
+# hour, not the step's own time (SECURITY.md 37), so the tests' clock is read as they are.
+WRITTEN_AT: dict[int, datetime] = {}
 
 
-def _escalated_to(tip) -> list[set[str]]:
-    """Who each step alerted, step by step."""
-    rows = Notification.objects.filter(tip=tip, kind=Notification.Kind.ESCALATION).order_by("created_at", "id")
-    steps: dict = {}
-    for created_at, username in rows.values_list("created_at", "recipient__username"):
-        steps.setdefault(created_at, set()).add(username)
-    return list(steps.values())
+@pytest.fixture(autouse=True)
+def _remember_when_steps_are_written(monkeypatch):
+    real = audit.record
+
+    def record(*args, **kwargs):
+        event = real(*args, **kwargs)
+        WRITTEN_AT[event.pk] = timezone.now()
+        return event
+
+    WRITTEN_AT.clear()
+    monkeypatch.setattr(audit, "record", record)
+
+
+def _timeline(tip) -> list[tuple[int, str, str, int]]:
+    """(level, agency, step, minutes after the tip) of each escalation step, in order."""
+    events = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("id")
+    received = Tip.objects.get(pk=tip.pk).received_at
+    steps = sorted((WRITTEN_AT[e.pk], e.pk, e) for e in events if "step" in e.detail)
+    assert {e.at for _, _, e in steps} <= {received}  # the tip's hour, never the step's minute
+    return [
+        (e.detail["level"], e.detail["agency"], e.detail["step"], int((at - TUESDAY_10AM).total_seconds() // 60))
+        for at, _, e in steps
+    ]
+
+
+def _alerted(tip, **filters) -> set[str]:
+    rows = Notification.objects.filter(tip=tip, **filters).values_list("recipient__username", "address")
+    return {username or address for username, address in rows}
+
+
+def _tick_for(clock, minutes: int) -> None:
+    """The worker's tick every 30 seconds, for ``minutes``."""
+    for _ in range(minutes * 2):
+        clock.shift(timedelta(seconds=30))
+        escalate_due()
 
 
 @pytest.fixture
-def clayton_staff(officer_olsen, principal_park, sergeant_stone, superintendent_shaw, coordinator_cole):
-    return None
+def clayton_staff(settings, officer_olsen, principal_park, sergeant_stone, superintendent_shaw, coordinator_cole):
+    """Olsen is on call at Clayton PD around the clock; Stone and Shaw are the escalation
+    contacts of Clayton PD and the district; the fallback is the county's dispatch."""
+    settings.ALERT_FALLBACK_EMAIL = DISPATCH
+    clayton_pd = Membership.objects.get(user=officer_olsen).agency
+    OnCallShift.objects.bulk_create(
+        OnCallShift(agency=clayton_pd, user=officer_olsen, weekday=day, start_hour=0, end_hour=24) for day in range(7)
+    )
 
 
 @pytest.mark.django_db
-def test_unacknowledged_life_safety_tip_escalates_to_contacts_then_coordinators_repeatedly(
-    clock, make_tip, clayton_high, clayton_staff
+def test_the_ladder_climbs_step_by_step_until_the_fallback_then_repeats(
+    clock, make_tip, clayton_high, clayton_staff, categories
 ):
-    tip = make_tip(school=clayton_high, category="weapons").tip  # escalates after 10 minutes
-    clock.shift(timedelta(minutes=9, seconds=59))
-    assert escalate_due() == 0
+    categories["weapons"].on_call_first_minutes = 5
+    categories["weapons"].save()
+    tip = make_tip(school=clayton_high, category="weapons").tip
+    # At once: the person on call at Clayton PD alone (five minutes first), and every
+    # member of the district, which has no rota.
+    assert _alerted(tip) == {"olsen", "park", "shaw"}
+    assert {r.agency.name: r.ladder_rung for r in tip.routings.all()} == {PD: 1, DISTRICT: 2}
 
-    for _ in range(4):  # the worker's tick, over 40 minutes
-        clock.shift(timedelta(seconds=1))
-        escalate_due()
-        clock.shift(timedelta(minutes=9, seconds=59))
-        escalate_due()
+    _tick_for(clock, 45)
 
     assert _timeline(tip) == [
-        (1, DISTRICT, 10),
-        (1, PD, 10),
-        (2, DISTRICT, 20),
-        (2, PD, 20),
-        (3, DISTRICT, 30),
-        (3, PD, 30),
-        (4, DISTRICT, 40),
-        (4, PD, 40),
+        (1, PD, "Every member of the agency", 5),
+        (1, DISTRICT, "Escalation contacts", 10),
+        (2, PD, "Escalation contacts", 15),
+        (2, DISTRICT, "Partnership coordinators", 20),
+        (3, PD, "Partnership coordinators", 25),
+        (3, DISTRICT, "24/7 fallback", 30),
+        (4, PD, "24/7 fallback", 35),
+        (4, DISTRICT, "24/7 fallback", 40),  # the last step repeats
+        (5, PD, "24/7 fallback", 45),
     ]
-    contacts = {"stone", "shaw"}
-    assert _escalated_to(tip) == [contacts, contacts | {"cole"}, contacts | {"cole"}, contacts | {"cole"}]
-    assert set(Notification.objects.filter(kind="escalation").values_list("urgent", flat=True)) == {True}
+    escalations = Notification.objects.filter(tip=tip, kind="escalation")
+    assert _alerted(tip, kind="escalation", reason="members") == {"olsen", "stone"}
+    assert _alerted(tip, kind="escalation", reason="contacts") == {"stone", "shaw"}
+    assert _alerted(tip, kind="escalation", reason="coordinators") == {"cole"}
+    assert escalations.filter(address=DISPATCH).count() == 4
+    assert set(escalations.values_list("urgent", flat=True)) == {True}
 
 
 @pytest.mark.django_db
-def test_acknowledgement_stops_escalation_and_cancels_alerts_not_yet_sent(
+def test_a_step_with_nobody_is_skipped_and_the_next_takes_its_time(clock, make_tip, clayton_high, officer_olsen):
+    """No rota, no escalation contacts, no coordinators, no fallback: every member at once,
+    then the members again at each step (the top of what there is), never a silent step."""
+    tip = make_tip(school=clayton_high, danger_now=True).tip
+    _tick_for(clock, 20)
+
+    assert [(level, agency, step) for level, agency, step, _ in _timeline(tip) if agency == PD] == [
+        (1, PD, "Every member of the agency"),
+        (2, PD, "Every member of the agency"),
+    ]
+
+
+@pytest.mark.django_db
+def test_each_agency_stops_when_it_acknowledges_and_the_fallback_is_left_out_once_a_person_has(
     clock, make_tip, clayton_high, clayton_staff, officer_olsen, smtp
 ):
     tip = make_tip(school=clayton_high, category="weapons").tip
+    _tick_for(clock, 10)  # both agencies at their escalation contacts
+    Routing.objects.get(tip=tip, agency__name=PD).acknowledge(by=officer_olsen)
+
+    _tick_for(clock, 30)
+
+    after = [(level, agency, step) for level, agency, step, minutes in _timeline(tip) if minutes > 10]
+    # Clayton PD stopped; the district climbs to the coordinators and repeats them: a person
+    # has confirmed the tip, so the county's dispatch is not woken for it.
+    assert after == [
+        (2, DISTRICT, "Partnership coordinators"),
+        (3, DISTRICT, "Partnership coordinators"),
+        (4, DISTRICT, "Partnership coordinators"),
+    ]
+    assert not Notification.objects.filter(tip=tip, address=DISPATCH).exists()
+    assert Routing.objects.get(tip=tip, agency__name=PD).escalation_due_at is None
+
+
+@pytest.mark.django_db
+def test_every_agency_acknowledging_stops_it_and_cancels_alerts_not_yet_sent(
+    clock, make_tip, clayton_high, clayton_staff, officer_olsen, principal_park, smtp
+):
+    tip = make_tip(school=clayton_high, category="weapons").tip
     deliver_due()
-    clock.shift(timedelta(minutes=10))
-    escalate_due()  # level 1 queued; the mail server is slow to take it
+    _tick_for(clock, 10)  # the first escalations are queued; the mail server is slow to take them
     smtp.down = True
     deliver_due()
     smtp.down = False
 
-    # Officer Olsen acknowledges from the dashboard (another process, another instance).
     Routing.objects.get(tip=tip, agency__name=PD).acknowledge(by=officer_olsen)
+    Routing.objects.get(tip=tip, agency__name=DISTRICT).acknowledge(by=principal_park)
     clock.shift(timedelta(minutes=30))
     assert escalate_due() == 0
     deliver_due()
 
-    assert _timeline(tip) == [(1, DISTRICT, 10), (1, PD, 10)]
-    # The district's own due time is cleared too: one acknowledgement is enough.
     assert list(tip.routings.values_list("escalation_due_at", flat=True)) == [None, None]
     escalations = Notification.objects.filter(tip=tip, kind=Notification.Kind.ESCALATION)
     assert set(escalations.values_list("status", flat=True)) == {"cancelled"}
@@ -97,31 +171,68 @@ def test_acknowledgement_stops_escalation_and_cancels_alerts_not_yet_sent(
 
 
 @pytest.mark.django_db
-def test_acknowledgement_between_ticks_is_seen_by_the_next_check(clock, make_tip, clayton_high, clayton_staff):
+@pytest.mark.parametrize("status", [Tip.Status.UNFOUNDED, Tip.Status.DUPLICATE, Tip.Status.CLOSED])
+def test_an_unfounded_duplicate_or_closed_tip_stops_escalating(
+    clock, make_tip, clayton_high, clayton_staff, coordinator_cole, smtp, status
+):
     tip = make_tip(school=clayton_high, category="weapons").tip
-    clock.shift(timedelta(minutes=10))
-    escalate_due()
-    # An acknowledgement that leaves the due time in place (as a racing write would):
-    # the check decides from acknowledged_at, read under lock, not from the due time.
-    Routing.objects.filter(tip=tip, agency__name=DISTRICT).update(acknowledged_at=TUESDAY_10AM + timedelta(minutes=11))
-    clock.shift(timedelta(minutes=10))
+    original = make_tip(school=clayton_high).tip
+    _tick_for(clock, 10)
+    tip.duplicate_of = original
+    tip.save()
+    if status == Tip.Status.CLOSED:
+        actions.set_status(
+            tip=tip,
+            actor=coordinator_cole,
+            status=Tip.Status.UNFOUNDED,
+            disposition="",
+            version=tip.version,
+            coordinator=True,
+        )
+    actions.set_status(
+        tip=tip,
+        actor=coordinator_cole,
+        status=status,
+        disposition="Spoke to both students.",
+        version=tip.version,
+        coordinator=True,
+    )
+    steps_so_far = len(_timeline(tip))
 
-    assert escalate_due() == 0
-    assert len(_timeline(tip)) == 2
+    _tick_for(clock, 30)
+    deliver_due()
+
+    assert len(_timeline(tip)) == steps_so_far
     assert not tip.routings.filter(escalation_due_at__isnull=False).exists()
+    assert not Notification.objects.filter(tip=tip, kind="escalation", status="sent").exists()
+    assert AuditEvent.objects.filter(tip_id=tip.pk, action="escalation", detail__stopped=True).exists()
 
 
 @pytest.mark.django_db
-def test_without_escalation_contacts_the_coordinators_are_alerted_at_the_first_step(
-    clock, make_tip, clayton_high, officer_olsen, coordinator_cole
-):
-    tip = make_tip(school=clayton_high, danger_now=True).tip
+def test_each_escalation_alert_names_every_silent_agency(clock, make_tip, clayton_high, clayton_staff, smtp):
+    tip = make_tip(school=clayton_high, category="weapons").tip
+    deliver_due()
+    mail.outbox.clear()
+    _tick_for(clock, 10)
+    deliver_due()
+
+    stone = next(m for m in mail.outbox if m.to == ["stone@example.org"])
+    assert stone.subject == f"URGENT: tip {tip.reference} is not acknowledged yet ({PD})"
+    for body in (stone.body, stone.alternatives[0].content):
+        assert "Not acknowledged yet by:" in body and PD in body and DISTRICT in body
+
+
+@pytest.mark.django_db
+def test_acknowledgement_between_ticks_is_seen_by_the_next_check(clock, make_tip, clayton_high, clayton_staff):
+    tip = make_tip(school=clayton_high, category="weapons").tip
+    _tick_for(clock, 10)
+    # Acknowledgements that leave the due times in place (as a racing write would): the
+    # check decides from acknowledged_at, read under lock, not from the due time.
+    Routing.objects.filter(tip=tip).update(acknowledged_at=TUESDAY_10AM + timedelta(minutes=11))
     clock.shift(timedelta(minutes=10))
 
-    escalate_due()
-
-    assert _escalated_to(tip) == [{"cole"}]
-    assert {e.detail["coordinators"] for e in AuditEvent.objects.filter(action="escalation")} == {True}
+    assert escalate_due() == 0
+    assert not tip.routings.filter(escalation_due_at__isnull=False).exists()
 
 
 @pytest.mark.django_db
@@ -130,12 +241,9 @@ def test_escalation_waits_the_categorys_minutes(clock, make_tip, clayton_high, c
     categories["self_harm"].save()
     tip = make_tip(school=clayton_high, category="self_harm").tip
 
-    clock.shift(timedelta(minutes=3))
-    escalate_due()
-    clock.shift(timedelta(minutes=3))
-    escalate_due()
+    _tick_for(clock, 6)
 
-    assert [(level, minutes) for level, _, minutes in _timeline(tip)] == [(1, 3), (1, 3), (2, 6), (2, 6)]
+    assert [(level, minutes) for level, _, _, minutes in _timeline(tip)] == [(1, 3), (1, 3), (2, 6), (2, 6)]
 
 
 @pytest.mark.django_db
@@ -160,11 +268,10 @@ def test_info_only_agencies_do_not_escalate(clock, make_tip, clayton_high, clayt
     crisis = Agency.objects.create(name="Crisis Line", slug="crisis", kind=Agency.Kind.MENTAL_HEALTH)
     RoutingRule.objects.create(category=categories["self_harm"], agency=crisis, role="info_only")
     tip = make_tip(school=clayton_high, category="self_harm").tip
-    clock.shift(timedelta(minutes=10))
 
-    escalate_due()
+    _tick_for(clock, 10)
 
-    assert {agency for _, agency, _ in _timeline(tip)} == {PD, DISTRICT}
+    assert {agency for _, agency, _, _ in _timeline(tip)} == {PD, DISTRICT}
 
 
 @pytest.mark.postgres
@@ -192,5 +299,5 @@ def test_two_workers_checking_at_once_take_one_step(settings, clock, make_tip, c
         thread.join(timeout=30)
 
     assert errors == []
-    assert _timeline(tip) == [(1, DISTRICT, 10), (1, PD, 10)]
-    assert _escalated_to(tip) == [{"stone", "shaw"}]
+    assert [(level, agency) for level, agency, _, _ in _timeline(tip)] == [(1, DISTRICT), (1, PD)]
+    assert Notification.objects.filter(tip=tip, kind="escalation").count() == 2  # Stone and Shaw, once each

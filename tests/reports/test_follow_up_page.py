@@ -86,8 +86,12 @@ def test_times_are_parts_of_a_day(hour, english, spanish):
 def test_after_a_life_safety_report_check_again_in_an_hour(client, make_tip, clayton_high, tip_post, categories):
     response = client.post("/report/", tip_post(danger_now="yes"))
     receipt = re.search(r'name="receipt" value="([^"]+)"', response.content.decode()).group(1)
-    thanks = client.post("/report/receipt/", {"receipt": receipt, "saved": "yes"}).content.decode()
-    assert "Check again in an hour" in thanks and "a day or two" not in thanks
+    hidden = dict(
+        re.findall(r'<input type="hidden" name="(danger_now|check_soon)" value="([^"]+)"', response.content.decode())
+    )
+    assert hidden == {"danger_now": "yes", "check_soon": "yes"}
+    thanks = client.post("/report/receipt/", {"receipt": receipt, "saved": "yes", **hidden}).content.decode()
+    assert "check again in an hour" in thanks and "a day or two" not in thanks
 
     page = page_of(client, receipt)
     assert "check again in an hour" in page and "a day or two" not in page

@@ -108,6 +108,7 @@ def tipster(settings, make_tip, clayton_high):
     """A client whose session has opened a tip with its receipt."""
     settings.RECEIPT_CHECK_RATE = "100000/m"
     settings.RECEIPT_CHECK_RATE_OVERALL = "100000/m"
+    settings.TIPSTER_MESSAGE_RATE = settings.TIPSTER_MESSAGE_RATE_PER_TIP = "100000/m"
     submitted = make_tip(school=clayton_high)
     client = Client()
     assert client.post("/report/check/", {"receipt": submitted.receipt}).status_code == 302

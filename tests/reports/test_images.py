@@ -462,3 +462,112 @@ def test_damaged_real_images_are_accepted_or_refused_never_crash(sample, cut, fl
         sanitize(bytes(data), name="any.jpg")
     except ImageRejected as refused:
         assert "any.jpg" in str(refused)
+
+
+# --- The decoding budget (SECURITY.md 41) -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def flat_40_megapixels() -> bytes:
+    """Cheap to send, expensive to decode: 8000 × 5000 white pixels in a few hundred KB."""
+    data = encode(Image.new("RGB", (8000, 5000), "white"), "PNG")
+    assert len(data) < 1_000_000
+    return data
+
+
+@pytest.fixture
+def decoded(monkeypatch) -> list[int]:
+    """The pixel count of every image actually decoded."""
+    from reports.intake import images
+
+    sizes: list[int] = []
+    original = images._clean_pixels
+
+    def counting(image, fmt):
+        sizes.append(image.width * image.height)
+        return original(image, fmt)
+
+    monkeypatch.setattr(images, "_clean_pixels", counting)
+    return sizes
+
+
+def uploads(data: bytes, count: int) -> list[SimpleUploadedFile]:
+    return [SimpleUploadedFile(f"flat-{n}.png", data, content_type="image/png") for n in range(count)]
+
+
+def test_five_flat_40_megapixel_pngs_are_refused_fast(flat_40_megapixels, decoded):
+    """All five used to be decoded (5.1 s and +330 MB on the review's machine); now the
+    request's 80 MP are, two at most, one at a time, and the rest are refused from their
+    headers."""
+    import time
+
+    started = time.monotonic()
+    sanitize_all(uploads(flat_40_megapixels, 1))
+    one = time.monotonic() - started
+    decoded.clear()
+
+    started = time.monotonic()
+    clean, errors = sanitize_all(uploads(flat_40_megapixels, 5))
+    five = time.monotonic() - started
+
+    assert decoded == [40_000_000, 40_000_000] and len(clean) == 2
+    assert len(errors) == 3 and all("too large to process" in e for e in errors)
+    assert "flat-2.png" in errors[0]
+    assert five < 3.5 * one  # the three refused cost next to nothing
+
+
+def test_ordinary_phone_photos_fit_the_budget(decoded):
+    photo = encode(picture((4000, 4000)), "JPEG")  # 16 megapixels
+    clean, errors = sanitize_all(uploads(photo, 5))
+    assert errors == [] and len(clean) == 5
+
+
+def test_the_time_budget_refuses_the_next_picture(monkeypatch, settings, decoded):
+    from reports.intake import images
+
+    settings.TIP_IMAGE_DECODE_SECONDS = 3
+    now = [0.0]
+    original = images._clean_pixels
+
+    def slow(image, fmt):
+        now[0] += 2.0  # each decode "takes" two seconds
+        return original(image, fmt)
+
+    monkeypatch.setattr(images, "_clean_pixels", slow)
+    monkeypatch.setattr(images, "_clock", lambda: now[0])
+    clean, errors = sanitize_all(uploads(encode(picture(), "PNG"), 3))
+    assert len(clean) == 2 and len(errors) == 1 and "took too long" in errors[0]
+
+
+def test_the_process_budget_makes_a_request_wait_then_refuses(settings, decoded):
+    from reports.intake import images
+
+    settings.TIP_IMAGE_PROCESS_PIXELS = 1000
+    settings.TIP_IMAGE_BUSY_SECONDS = 0.2
+    assert images.IN_FLIGHT.acquire(900, limit=1000, wait=0)  # another thread is decoding
+    try:
+        clean, errors = sanitize_all(uploads(encode(picture((20, 10)), "PNG"), 1))
+    finally:
+        images.IN_FLIGHT.release(900)
+    assert clean == [] and "busy" in errors[0] and decoded == []
+    clean, errors = sanitize_all(uploads(encode(picture((20, 10)), "PNG"), 1))
+    assert len(clean) == 1 and images.IN_FLIGHT.pixels == 0
+
+
+def test_the_process_budget_is_shared_by_threads(settings, decoded):
+    """Two requests at once: the second waits for the first's pixels, then proceeds."""
+    import threading
+
+    from reports.intake import images
+
+    settings.TIP_IMAGE_PROCESS_PIXELS = 1000
+    settings.TIP_IMAGE_BUSY_SECONDS = 5
+    assert images.IN_FLIGHT.acquire(900, limit=1000, wait=0)
+    results = []
+    waiter = threading.Thread(target=lambda: results.append(sanitize_all(uploads(encode(picture((20, 10)), "PNG"), 1))))
+    waiter.start()
+    waiter.join(timeout=0.3)
+    assert waiter.is_alive()  # waiting for room
+    images.IN_FLIGHT.release(900)
+    waiter.join(timeout=5)
+    assert len(results[0][0]) == 1 and images.IN_FLIGHT.pixels == 0

@@ -177,7 +177,7 @@ def test_rate_limit_gives_a_soft_answer_with_the_text(client, tip_post, settings
     for _ in range(2):
         assert client.post(URL, tip_post()).status_code == 200
     response = client.post(URL, tip_post(description="Third report from the same place"))
-    assert response.status_code == 429
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert "Third report from the same place" in response.content.decode()
     assert Tip.objects.count() == 2
 
@@ -211,6 +211,50 @@ def test_confirm_receipt_step(client, tip_post):
 def test_confirm_receipt_does_not_reflect_unknown_text(client):
     response = client.post(reverse("reports:confirm-receipt"), {"receipt": "<script>x</script>"})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_confirm_receipt_answers_a_real_and_a_made_up_receipt_alike(client, tip_post):
+    """SECURITY.md 11: the confirmation step is no oracle for receipts."""
+    real = receipt_in(client.post(URL, tip_post()))
+    made_up = "ABCD-FGHJ-MNPQ-RSTV"
+    for saved in ({}, {"saved": "yes"}):
+        answers = [client.post(reverse("reports:confirm-receipt"), {"receipt": r, **saved}) for r in (real, made_up)]
+        assert answers[0].status_code == answers[1].status_code == 200
+        pages = [_masked(a.content.decode(), r) for a, r in zip(answers, (real, made_up), strict=True)]
+        assert pages[0] == pages[1]
+
+
+def _masked(page: str, receipt: str) -> str:
+    """The page with the receipt (whole and in groups) and the CSRF token blanked out."""
+    for part in [receipt, *receipt.split("-")]:
+        page = page.replace(part, "R")
+    token = _csrf(page)
+    return page.replace(token, "CSRF") if token else page
+
+
+def _csrf(page: str) -> str:
+    marker = 'name="csrfmiddlewaretoken" value="'
+    start = page.find(marker) + len(marker)
+    return page[start : page.index('"', start)] if start >= len(marker) else ""
+
+
+@pytest.mark.django_db
+def test_confirm_receipt_is_throttled_with_the_check(client, settings):
+    settings.RECEIPT_CHECK_RATE = "3/m"
+    made_up = "ABCDE-FGHJK-MNPQR-STVWX-YZ012"
+    for _ in range(3):
+        client.post(reverse("reports:check"), {"receipt": made_up})
+    response = client.post(reverse("reports:confirm-receipt"), {"receipt": made_up, "saved": "yes"})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many tries" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_danger_receipt_keeps_its_911_banner_when_shown_again(client, tip_post):
+    receipt = receipt_in(client.post(URL, tip_post(danger_now="yes")))
+    again = client.post(reverse("reports:confirm-receipt"), {"receipt": receipt, "danger_now": "yes"})
+    assert "call 911 now" in again.content.decode()
 
 
 @pytest.mark.django_db

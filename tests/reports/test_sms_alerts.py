@@ -127,13 +127,17 @@ def test_escalation_texts_the_contacts_and_coordinators(
     escalate_due()  # level 2: and the coordinators
     deliver_due()
 
-    first, second = twilio.texts_to(STONE)[1:]  # after the new-tip text
+    # The ladder: every member at once (Stone's new-tip text), the escalation contacts at 10
+    # minutes (Stone again), the coordinators at 20 (Cole).
+    texts = twilio.texts_to(STONE)
+    new_tip, escalation = texts[0], next(text for text in texts if "not acknowledged" in text)
     link = f"{SITE}/staff/tips/{tip.pk}/"
     expected = (
         f"Safe Schools alert, URGENT: tip {tip.reference} is not acknowledged yet (Clayton Police Department). {link}"
     )
-    assert first.startswith(expected) and _code(first) == _code(second)
-    (to_cole,) = twilio.texts_to(COLE)
+    assert escalation.startswith(expected) and _code(escalation) == _code(new_tip)
+    # (Cole may also have had the "nobody reachable" text for the unstaffed district.)
+    to_cole = next(text for text in twilio.texts_to(COLE) if "not acknowledged" in text)
     # A coordinator is not a member of the silent agency: no code, the link to act from.
     assert to_cole.startswith(f"Safe Schools alert, URGENT: tip {tip.reference} is not acknowledged yet (")
     assert to_cole.endswith(f"). {link}")
@@ -199,9 +203,12 @@ def test_no_text_carries_tip_content_school_category_or_receipt(
         give_mobile(person, number, every_alert=True)
     Notification.objects.filter(tip=tip).delete()
     add_tipster_message(tip=tip, body=MARK["message"])  # a tipster-message alert, now with texts
-    from reports.notifications.alerts import queue_new_tip_alerts
+    from django.core.cache import cache
 
-    queue_new_tip_alerts(tip)
+    from reports.notifications.alerts import alert_routed
+
+    cache.clear()  # past the coalescing window of the tipster-message alert
+    alert_routed(tip=tip, routings=list(tip.routings.all()))
     deliver_due()
     clock.shift(timedelta(minutes=10))
     escalate_due()
@@ -210,7 +217,7 @@ def test_no_text_carries_tip_content_school_category_or_receipt(
     deliver_due()
 
     kinds = set(Notification.objects.filter(channel="sms", status="sent").values_list("kind", flat=True))
-    assert kinds == {"new_tip", "tipster_message", "escalation"}
+    assert kinds >= {"new_tip", "tipster_message", "escalation"}
     assert len(twilio.messages) >= 5
     forbidden = {**MARK, "receipt": receipt, "receipt symbols": receipt.replace("-", "")}
     for request in twilio.messages:
@@ -314,13 +321,14 @@ def test_a_text_to_a_number_removed_meanwhile_is_cancelled(twilio, make_tip, cla
 
 @pytest.mark.django_db
 def test_tipster_messages_are_texted_at_most_every_half_hour(
-    twilio, clock, make_tip, clayton_high, officer_olsen, give_mobile
+    twilio, settings, clock, make_tip, clayton_high, officer_olsen, give_mobile
 ):
     give_mobile(officer_olsen, OLSEN, every_alert=True)
     tip = make_tip(school=clayton_high).tip
     tip.assigned_to = officer_olsen
     tip.save()
     deliver_due()
+    clock.shift(timedelta(minutes=settings.ALERT_COALESCE_MINUTES + 1))  # past the new-tip alert's window
 
     for _ in range(5):
         add_tipster_message(tip=tip, body="More details.")
@@ -330,9 +338,10 @@ def test_tipster_messages_are_texted_at_most_every_half_hour(
     add_tipster_message(tip=tip, body="Even more.")
     deliver_due()
 
+    # Alerts about one tip are coalesced (ALERT_COALESCE_MINUTES), e-mails and texts alike.
     texts = [t for t in twilio.texts_to(OLSEN) if "the tipster wrote" in t]
     assert len(texts) == 2
-    assert len([m for m in mail.outbox if "the tipster wrote" in m.subject]) == 6
+    assert len([m for m in mail.outbox if "the tipster wrote" in m.subject]) == 2
 
 
 @pytest.mark.django_db

@@ -46,7 +46,7 @@ def run_worker():
 
 
 def _waiting(queue) -> list[tuple[str, object]]:
-    rows = queue.filter(status="READY").order_by("run_after")
+    rows = queue.filter(status="READY").order_by("run_after", "task_path")
     return [(path.rsplit(".", 1)[1], run_after) for path, run_after in rows.values_list("task_path", "run_after")]
 
 
@@ -57,9 +57,10 @@ def test_start_schedule_queues_each_recurring_job_once(queue, clock):
     call_command("start_schedule", stdout=out)
     ensure_schedule()
 
-    assert out.getvalue() == "Started: tick, daily\nAlready scheduled.\n"
+    # casework_daily: registered by the casework app, above reports (casework.jobs).
+    assert out.getvalue() == "Started: tick, daily, casework_daily\nAlready scheduled.\n"
     tomorrow_6am = timezone.make_aware(timezone.datetime(2026, 3, 4, 6, 0))
-    assert _waiting(queue) == [("tick", TUESDAY_10AM), ("daily", tomorrow_6am)]
+    assert _waiting(queue) == [("tick", TUESDAY_10AM), ("casework_daily", tomorrow_6am), ("daily", tomorrow_6am)]
 
 
 @pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_tick_queues_its_next_run_before_working(queue, clock, run_worker):
     clock.shift(timedelta(seconds=30))
     run_worker()
     assert queue.filter(task_path="reports.jobs.tick", status="SUCCESSFUL").count() == 2
-    assert [name for name, _ in _waiting(queue)] == ["tick", "daily"]
+    assert [name for name, _ in _waiting(queue)] == ["tick", "casework_daily", "daily"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,7 +90,7 @@ def test_a_second_chain_ends_itself(queue, clock, run_worker):
 
     run_worker()
 
-    assert [name for name, _ in _waiting(queue)] == ["tick", "daily"]
+    assert [name for name, _ in _waiting(queue)] == ["tick", "casework_daily", "daily"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -110,6 +111,7 @@ def test_daily_jobs_queue_digests_purge_and_reschedule(
         "tokens_pruned": 0,
         "sms_records_pruned": 0,
         "texting_numbers_erased": 0,
+        "sessions_deleted": 0,
         "task_results_pruned": 0,
     }
     assert Notification.objects.get(kind="digest").recipient == principal_park
@@ -127,24 +129,33 @@ def test_a_life_safety_tip_goes_out_and_escalates_through_the_worker(
     sergeant_stone,
     coordinator_cole,
 ):
+    ensure_schedule()
     tip = make_tip(school=clayton_high, danger_now=True).tip
-    assert [name for name, _ in _waiting(queue)] == ["deliver_notifications"]
+    assert [name for name, _ in _waiting(queue)] == ["tick", "casework_daily", "daily"]  # the tip enqueued nothing
 
     run_worker()
-    assert sorted(m.to[0] for m in mail.outbox) == ["olsen@example.org", "stone@example.org"]
-    assert all(m.subject.startswith("URGENT: new tip") for m in mail.outbox)
+    # Clayton PD's members as a new tip; nobody at the district, so the coordinators at once.
+    assert sorted((m.to[0], m.subject.split(tip.reference)[0]) for m in mail.outbox) == [
+        ("cole@example.org", "URGENT: nobody at Clayton School District can be reached for tip "),
+        ("olsen@example.org", "URGENT: new tip "),
+        ("stone@example.org", "URGENT: new tip "),
+    ]
 
     for _ in range(2 * 20):  # twenty minutes of ticks, nobody acknowledges
         clock.shift(timedelta(seconds=30))
         run_worker()
 
     steps = AuditEvent.objects.filter(tip_id=tip.pk, action=AuditEvent.Action.ESCALATION).order_by("at")
-    assert sorted((e.detail["level"], e.detail["agency"]) for e in steps) == [
-        (1, "Clayton Police Department"),
-        (1, "Clayton School District"),
-        (2, "Clayton Police Department"),
-        (2, "Clayton School District"),
+    # The district has nobody: the coordinators at once (level 0), then again each step.
+    # Clayton PD: its members at once, its escalation contact at 10 minutes, then the coordinators.
+    assert sorted((e.detail["level"], e.detail["agency"], e.detail["step"]) for e in steps) == [
+        (0, "Clayton School District", "Partnership coordinators"),
+        (1, "Clayton Police Department", "Escalation contacts"),
+        (1, "Clayton School District", "Partnership coordinators"),
+        (2, "Clayton Police Department", "Partnership coordinators"),
+        (2, "Clayton School District", "Partnership coordinators"),
     ]
     escalations = [m.to[0] for m in mail.outbox if "not acknowledged" in m.subject]
-    assert sorted(escalations) == ["cole@example.org", "stone@example.org", "stone@example.org"]
+    assert sorted(escalations) == ["cole@example.org", "cole@example.org", "stone@example.org"]
+    assert [m.to[0] for m in mail.outbox if "can be reached" in m.subject] == ["cole@example.org"]
     assert not queue.filter(status="FAILED").exists()

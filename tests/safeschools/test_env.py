@@ -87,3 +87,24 @@ def test_email_settings():
         email_settings("pop3://mail.example.org", var_dir=None)
     with pytest.raises(ImproperlyConfigured, match="host"):
         email_settings("smtp://", var_dir=None)
+
+
+def test_env_email_takes_one_address_or_names_the_variable():
+    from safeschools.env import env_email
+
+    assert env_email("ALERT_FALLBACK_EMAIL", environ={}) == ""
+    assert env_email("ALERT_FALLBACK_EMAIL", environ={"ALERT_FALLBACK_EMAIL": " dispatch@example.org "}) == (
+        "dispatch@example.org"
+    )
+    with pytest.raises(ImproperlyConfigured, match="ALERT_FALLBACK_EMAIL must be one e-mail address"):
+        env_email("ALERT_FALLBACK_EMAIL", environ={"ALERT_FALLBACK_EMAIL": "a@example.org,b@example.org"})
+
+
+def test_env_phone_list_wants_international_numbers():
+    from safeschools.env import env_phone_list
+
+    raw = {"ALERT_FALLBACK_PHONES": "+13145550199, +13145550100"}
+    assert env_phone_list("ALERT_FALLBACK_PHONES", [], environ=raw) == ["+13145550199", "+13145550100"]
+    for bad in ("314-555-0199", "+1", "+1314555019912345678"):
+        with pytest.raises(ImproperlyConfigured, match="ALERT_FALLBACK_PHONES"):
+            env_phone_list("ALERT_FALLBACK_PHONES", [], environ={"ALERT_FALLBACK_PHONES": bad})

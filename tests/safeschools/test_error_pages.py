@@ -6,7 +6,7 @@ from django.test import RequestFactory
 from django.urls import path
 
 from safeschools import urls as project_urls
-from safeschools.views import server_error
+from safeschools.views import permission_denied, server_error
 
 
 def _database_down(request):
@@ -14,6 +14,7 @@ def _database_down(request):
 
 
 urlpatterns = [*project_urls.urlpatterns, path("db-down/", _database_down)]
+handler403 = project_urls.handler403
 handler404 = project_urls.handler404
 handler500 = project_urls.handler500
 
@@ -52,3 +53,26 @@ def test_database_failure_gives_the_help_page(client):
     assert "Something went wrong on our side" in body
     assert_help_numbers(body)
     assert "could not connect" not in body
+
+
+def test_403_page_renders_with_no_database_query(db, django_assert_num_queries):
+    from django.core.exceptions import PermissionDenied
+
+    request = RequestFactory().get("/staff/audit/")
+    with django_assert_num_queries(0):
+        response = permission_denied(request, PermissionDenied())
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "You cannot open this page" in body and "bootstrap.min.css" in body
+    assert_help_numbers(body)
+
+
+@pytest.mark.django_db
+def test_staff_forbidden_page_is_branded(client, login_verified, officer_olsen):
+    login_verified(client, officer_olsen)
+    response = client.get("/staff/audit/")  # coordinators only
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "You cannot open this page" in body
+    assert "Safe Schools Partnership" in body
+    assert_help_numbers(body)

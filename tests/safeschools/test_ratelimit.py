@@ -1,5 +1,7 @@
 """SECURITY.md 3 and 29: rate-limit keys are an HMAC of the address that rotates each hour,
-never the address; counters live only in the cache; a cache fault allows the request."""
+never the address; counters live only in the cache; a cache fault allows the request. An
+IPv6 client is one /64; a client past its own limit spends nothing of the site-wide one;
+the answer says how long to wait."""
 
 import time_machine
 from django.core.cache import cache
@@ -66,6 +68,59 @@ def test_cache_fault_allows_and_logs(monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr("safeschools.ratelimit.is_ratelimited", broken)
-    assert limited(request_from(ADDRESS), group="g", per_client="1/m") is False
+    monkeypatch.setattr("safeschools.ratelimit.get_usage", broken)
+    assert limited(request_from(ADDRESS), group="g", per_client="1/m") == 0
     assert "rate-limit cache unavailable" in caplog.text
+
+
+def test_an_ipv6_client_is_counted_by_its_64():
+    """A phone or a home gets a whole /64 and may use any address in it."""
+    one = client_key("g", request_from("2001:db8:5:7::1"))
+    assert one == client_key("g", request_from("2001:db8:5:7:ffff:ffff:ffff:fffe"))
+    assert one != client_key("g", request_from("2001:db8:5:8::1"))
+    assert "2001:db8" not in one
+    mapped = client_key("g", request_from("::ffff:" + ADDRESS))
+    assert mapped == client_key("g", request_from(ADDRESS))
+
+
+def test_rotating_through_a_64_does_not_escape_the_limit():
+    cache.clear()
+    verdicts = [limited(request_from(f"2001:db8:5:7::{n:x}"), group="g6", per_client="3/m") for n in range(1, 6)]
+    assert [bool(v) for v in verdicts] == [False, False, False, True, True]
+
+
+def test_a_client_past_its_own_limit_spends_nothing_of_the_overall_limit():
+    cache.clear()
+    flooder, others = ADDRESS, [".".join(["192", "0", "2", str(n)]) for n in range(100, 105)]
+    for _ in range(200):
+        limited(request_from(flooder), group="g3", per_client="5/m", overall="10/m")
+    # The flooder's five allowed requests are all it took from the shared ten.
+    assert [limited(request_from(a), group="g3", per_client="5/m", overall="10/m") for a in others] == [0] * 5
+    assert limited(request_from(others[0]), group="g3", per_client="5/m", overall="10/m") > 0
+
+
+def test_the_wait_is_the_time_left_in_the_window():
+    cache.clear()
+    with time_machine.travel(1_800_000_000, tick=False):
+        for _ in range(2):
+            assert limited(request_from(ADDRESS), group="g4", per_client="2/m") == 0
+        wait = limited(request_from(ADDRESS), group="g4", per_client="2/m")
+    assert 1 <= wait <= 60
+
+
+def test_a_limit_per_item_counts_every_client_together():
+    cache.clear()
+    clients = [".".join(["192", "0", "2", str(n)]) for n in range(10, 14)]
+    verdicts = [limited(request_from(a), group="g5", per_client="9/m", item="tip:7", per_item="3/m") for a in clients]
+    assert [bool(v) for v in verdicts] == [False, False, False, True]
+    assert limited(request_from(clients[0]), group="g5", per_client="9/m", item="tip:8", per_item="3/m") == 0
+    assert all("tip:7" not in key for key in cache._cache)  # the item reaches the cache as an HMAC
+
+
+def test_too_many_sets_retry_after():
+    from django.http import HttpResponse
+
+    from safeschools.ratelimit import too_many
+
+    response = too_many(HttpResponse("wait"), 42)
+    assert response.status_code == 429 and response["Retry-After"] == "42"

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseworkConfig(AppConfig):
+    name = "casework"
+    verbose_name = _("Cases and notices")
+
+    def ready(self) -> None:
+        # Registers the daily casework job with safeschools.schedule and the wording of
+        # casework alerts with reports.notifications.emails, in every process.
+        from casework import alerts, jobs  # noqa: F401

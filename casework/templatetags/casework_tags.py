@@ -1,0 +1,75 @@
+"""Hooks that put casework on pages ``reports`` renders (the tip page, the queue, the
+stats page) without ``reports`` importing casework: each page includes a casework partial,
+and the partial loads what it shows through these tags."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+from django.db.models import Count
+from django.utils import timezone
+
+from casework.access import can_mark_for_state_report, can_open_case
+from casework.forms import HandOffForm, StateReportMarkForm
+from casework.models import HandOff, Notice, SafetyAction, StateReportEntry, ThreatCase
+from partners.models import Membership
+from reports.models import Tip
+from reports.triage import stats
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def tip_casework(context, tip: Tip) -> dict:
+    """Hand-offs, cases and the state report mark of a tip the page already checked the
+    user may see."""
+    user = context["request"].user
+    district_id = tip.school.district_id if tip.school_id else None
+    can_mark = can_mark_for_state_report(user, district_id)
+    entry = StateReportEntry.objects.filter(tip=tip, district_id=district_id).values_list("kind", flat=True).first()
+    return {
+        "hand_offs": list(HandOff.objects.filter(tip=tip).select_related("partner", "recorded_by", "agency")),
+        "cases": list(
+            ThreatCase.objects.visible_to(user).filter(tips=tip).only("reference", "status", "classification")
+        ),
+        "can_open_case": can_open_case(user, tip.school) if tip.school_id else can_open_case(user),
+        "can_mark": can_mark,
+        "state_kind": entry or "",
+        "hand_off_form": HandOffForm(initial={"happened_at": timezone.localtime().replace(second=0, microsecond=0)}),
+        "mark_form": StateReportMarkForm(initial={"kind": entry or ""}) if can_mark else None,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def casework_attention(context) -> dict:
+    """For the queue: the user's overdue safety-plan actions and notices waiting for them."""
+    user = context["request"].user
+    today = timezone.localdate()
+    overdue = SafetyAction.objects.filter(
+        owner=user, done_at=None, due_on__lt=today, case__status=ThreatCase.Status.OPEN
+    ).select_related("case")
+    designee_of = (
+        Membership.objects.filter(user=user, is_safe_schools_designee=True)
+        .exclude(role=Membership.Role.VIEWER)
+        .values("agency_id")
+    )
+    waiting = Notice.objects.filter(recipient_agency__in=designee_of, acknowledged_at=None)
+    return {
+        "overdue_actions": list(overdue.only("due_on", "kind", "case__reference")),
+        "notices_waiting": waiting.count(),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def casework_stats(context, months: int = 12) -> dict:
+    """For the stats page: hand-offs on the tips the user may see, by kind."""
+    user = context["request"].user
+    tips = Tip.objects.visible_to(user).filter(received_at__gte=stats.since(months))
+    rows = (
+        HandOff.objects.filter(tip__in=tips.values("pk"), happened_at__gte=timezone.now() - timedelta(days=30 * months))
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["kind"]: row["n"] for row in rows}
+    return {"hand_offs": [(label, counts.get(kind, 0)) for kind, label in HandOff.Kind.choices]}

@@ -1,0 +1,76 @@
+"""What the tipster is told about who has their report: only what is true for that tip
+(SECURITY.md 44). Read from the tip's routings and the alerts actually queued for it, so
+that the receipt never says "the police have been alerted" when nobody at the police
+could be reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from partners.models import Agency
+from reports.models import Notification, Routing, RoutingRole, Tip
+
+ALERTS_NOW = [Notification.Kind.NEW_TIP, Notification.Kind.UNREACHABLE]
+
+
+@dataclass(frozen=True)
+class Told:
+    district_alerted: bool = False
+    police_alerted: bool = False
+    district_in_summary: bool = False  # reachable, but by the daily digest
+    police_in_summary: bool = False
+    office_alerted: bool = False  # the Partnership's coordinators (or its fallback)
+    office_later: bool = False  # unowned: in the coordinators' queue and digest
+    partner_alerted: bool = False  # another agency that can act (a category rule)
+    help_lines: list[Agency] = field(default_factory=list)  # cannot act: the student may call them
+
+    @property
+    def anyone(self) -> bool:
+        return any(
+            (
+                self.district_alerted,
+                self.police_alerted,
+                self.district_in_summary,
+                self.police_in_summary,
+                self.office_alerted,
+                self.office_later,
+                self.partner_alerted,
+            )
+        )
+
+
+def who_was_told(tip: Tip) -> Told:
+    """Who has the tip now, in the terms the receipt uses. Two queries."""
+    routings = list(Routing.objects.filter(tip=tip).select_related("agency"))
+    alerted = set(Notification.objects.filter(tip=tip, kind__in=ALERTS_NOW).values_list("agency_id", "kind").distinct())
+    alerted_agencies = {agency_id for agency_id, kind in alerted if kind == Notification.Kind.NEW_TIP}
+    school = tip.school
+
+    def routed(agency_id: int | None) -> Routing | None:
+        return next((r for r in routings if r.agency_id == agency_id), None)
+
+    def summary(routing: Routing | None) -> bool:
+        return routing is not None and not routing.unreachable and routing.agency_id not in alerted_agencies
+
+    district = routed(school.district_id) if school else None
+    police = routed(school.police_agency_id) if school else None
+    office = next((r for r in routings if r.agency.is_coordinating), None)
+    office_alerted = any(kind == Notification.Kind.UNREACHABLE for _, kind in alerted) or (
+        office is not None and office.agency_id in alerted_agencies
+    )
+    unowned = bool(routings) and not any(r.role == RoutingRole.RESPONSIBLE and not r.unreachable for r in routings)
+    school_agencies = {school.district_id, school.police_agency_id} if school else set()
+    return Told(
+        district_alerted=district is not None and district.agency_id in alerted_agencies,
+        police_alerted=police is not None and police.agency_id in alerted_agencies,
+        district_in_summary=summary(district),
+        police_in_summary=summary(police),
+        office_alerted=office_alerted,
+        office_later=not office_alerted and (unowned or summary(office)),
+        partner_alerted=any(
+            r.agency_id in alerted_agencies
+            for r in routings
+            if r.agency_id not in school_agencies and not r.agency.is_coordinating
+        ),
+        help_lines=[r.agency for r in routings if not r.agency.can_act and r.agency.phone],
+    )

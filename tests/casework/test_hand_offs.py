@@ -1,0 +1,79 @@
+"""Hand-offs recorded on a tip: 911, Courage2Report, the Children's Division hotline, a
+mental-health partner. On the tip's page and timeline, in the audit, in the stats."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.models import HandOff
+from safeschools.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _when(delta=timedelta(minutes=-20)) -> str:
+    return (timezone.localtime() + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_an_officer_records_a_911_call_with_the_incident_number(staff_client, officer_olsen, clayton_tip):
+    client = staff_client(officer_olsen)
+    response = client.post(
+        reverse("casework:tip-hand-off", args=[clayton_tip.pk]),
+        {"handoff-kind": "911", "handoff-happened_at": _when(), "handoff-external_reference": "CPD-26-004512"},
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"/staff/tips/{clayton_tip.pk}/#casework")
+    hand_off = HandOff.objects.get()
+    assert hand_off.kind == "911" and hand_off.external_reference == "CPD-26-004512"
+    assert hand_off.agency.name == "Clayton Police Department"
+    event = AuditEvent.objects.get(action=AuditEvent.Action.HANDOFF_RECORDED)
+    assert event.tip_id == clayton_tip.pk and event.detail["reference"] == "CPD-26-004512"
+    page = client.get(reverse("dashboard:tip-detail", args=[clayton_tip.pk])).content.decode()
+    timeline = page[page.index('id="timeline-title"') : page.index('id="routing-title"')]
+    assert "Hand-off recorded by olsen" in timeline and "CPD-26-004512" in timeline
+    assert "911 called" in page[page.index('id="casework"') :]
+
+
+def test_a_mental_health_referral_names_the_partner(staff_client, principal_park, clayton_tip, behavioral_health):
+    client = staff_client(principal_park)
+    url = reverse("casework:tip-hand-off", args=[clayton_tip.pk])
+    client.post(url, {"handoff-kind": "mental_health", "handoff-happened_at": _when()})
+    assert not HandOff.objects.exists()
+    client.post(
+        url, {"handoff-kind": "mental_health", "handoff-happened_at": _when(), "handoff-partner": behavioral_health.pk}
+    )
+    assert HandOff.objects.get().partner == behavioral_health
+
+
+def test_a_hand_off_in_the_future_is_refused(staff_client, officer_olsen, clayton_tip):
+    client = staff_client(officer_olsen)
+    client.post(
+        reverse("casework:tip-hand-off", args=[clayton_tip.pk]),
+        {"handoff-kind": "c2r", "handoff-happened_at": _when(timedelta(hours=3))},
+    )
+    assert not HandOff.objects.exists()
+
+
+def test_other_agencies_get_404_and_viewers_403(staff_client, officer_kim, viewer_vega, clayton_tip):
+    data = {"handoff-kind": "911", "handoff-happened_at": _when()}
+    url = reverse("casework:tip-hand-off", args=[clayton_tip.pk])
+    assert staff_client(officer_kim).post(url, data).status_code == 404
+    assert staff_client(viewer_vega).post(url, data).status_code == 403
+    assert not HandOff.objects.exists()
+
+
+def test_hand_offs_are_counted_in_the_stats(staff_client, officer_olsen, officer_kim, clayton_tip, clayton_pd):
+    from casework import tip_work
+
+    tip_work.record_hand_off(
+        tip=clayton_tip, actor=officer_olsen, agency=clayton_pd, kind="cd_hotline", happened_at=timezone.now()
+    )
+    olsen_stats = staff_client(officer_olsen).get(reverse("dashboard:stats")).content.decode()
+    row = olsen_stats[olsen_stats.index("Division hotline") :][:200]
+    assert '<td class="text-end">1</td>' in row
+    kim_stats = staff_client(officer_kim).get(reverse("dashboard:stats")).content.decode()
+    row = kim_stats[kim_stats.index("Division hotline") :][:200]
+    assert '<td class="text-end">0</td>' in row
