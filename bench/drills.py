@@ -61,7 +61,7 @@ import run  # noqa: E402
 DRILL_DB = "safeschools_bench_drill"
 PORT = 8703
 DRILL_REDIS_PORT = 6390
-RECEIPT = re.compile(r"[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}")
+RECEIPT = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
 def shell(*args, timeout: int = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

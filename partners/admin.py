@@ -1,15 +1,29 @@
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
+from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
-from partners.models import Agency, Membership, OnCallShift, Page, Resource, School, SiteSettings, StaffMobile
+from partners.models import (
+    Agency,
+    Membership,
+    NetworkRange,
+    OnCallShift,
+    Page,
+    Resource,
+    School,
+    SiteSettings,
+    StaffMobile,
+)
 from partners.services import reset_sign_in
 from safeschools import audit
 from safeschools.models import AuditEvent
@@ -19,6 +33,23 @@ class HttpsLinks:
     """Addresses typed without a scheme become https:// links."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+if TYPE_CHECKING:
+    _NetworkRangeInline = admin.TabularInline[NetworkRange, Agency]
+    _NetworkRangeAdmin = admin.ModelAdmin[NetworkRange]
+else:
+    _NetworkRangeInline, _NetworkRangeAdmin = admin.TabularInline, admin.ModelAdmin
+
+
+class NetworkRangeInline(_NetworkRangeInline):
+    """A district's own network addresses: tip pages opened from them say that school
+    networks and devices may be monitored."""
+
+    model = NetworkRange
+    extra = 0
+    fields = ["network", "note"]
+    verbose_name_plural = _("school network ranges (tip pages opened from these say school networks may be monitored)")
 
 
 class OnCallShiftInline(admin.TabularInline):
@@ -51,6 +82,17 @@ class AgencyAdmin(HttpsLinks, admin.ModelAdmin):
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OnCallShiftInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Agency | None) -> list[type[InlineModelAdmin[Any, Any]]]:
+        district = obj is not None and obj.kind == Agency.Kind.DISTRICT
+        return [*self.inlines, NetworkRangeInline] if district else list(self.inlines)
+
+
+@admin.register(NetworkRange)
+class NetworkRangeAdmin(_NetworkRangeAdmin):
+    list_display = ["network", "district", "note"]
+    list_select_related = ["district"]
+    search_fields = ["network", "district__name", "note"]
 
 
 @admin.register(School)

@@ -128,6 +128,9 @@ Staff of the school district and the police department responsible for the schoo
 - After you send a report you get a receipt code. Write it down or copy it somewhere safe: it is the only way to see replies.
 - If you want someone to contact you, you can choose to leave a phone number or e-mail address. That is always optional.
 
+## On a school network or device
+School Wi-Fi, school laptops and Chromebooks, and school accounts may be monitored by the school. If you can, report from your own phone on mobile data. More in "How to stay safe while reporting", linked at the bottom of every page.
+
 ## In an emergency
 If someone is in danger right now, call 911. For a mental-health crisis, call or text 988.""",
         "title_es": "Cómo funciona el reporte",
@@ -143,10 +146,61 @@ El personal del distrito escolar y del departamento de policía que le correspon
 - Después de enviar un reporte recibes un código de recibo. Escríbelo o cópialo en un lugar seguro: es la única forma de ver las respuestas.
 - Si quieres que alguien se comunique contigo, puedes dejar un número de teléfono o un correo electrónico. Siempre es opcional.
 
+## En una red o un dispositivo de la escuela
+La escuela puede vigilar su wifi, sus laptops y Chromebooks, y las cuentas escolares. Si puedes, haz tu reporte desde tu propio teléfono con datos móviles. Más información en "Cómo protegerte al reportar", con enlace al pie de cada página.
+
 ## En una emergencia
 Si alguien está en peligro ahora mismo, llama al 911. Si es una crisis de salud mental, llama o manda un mensaje de texto al 988.""",
         "display_order": 20,
         "show_in_nav": True,
+    },
+    {
+        "slug": "staying-safe",
+        "title": "How to stay safe while reporting",
+        "summary": "Your device, your connection, your receipt, and leaving in a hurry.",
+        "body": """## Use a device and a connection you trust
+- Your own phone on mobile data is safest. School Wi-Fi, school laptops and Chromebooks, and school accounts may be monitored by the school.
+- A shared or family device may keep your history. Use a private (incognito) window, and close it when you are done.
+
+## Leave in a hurry
+- The Quick exit button at the top of every page, or Shift and Escape pressed together, leaves this site at once for a weather page. The back button does not bring this site back.
+
+## Keep your receipt to yourself
+- Write your receipt down and keep it where only you can see it. It is the only way back to your report.
+- If someone might force you to show your reports, take a decoy code on the receipt page. It opens an ordinary, harmless report instead of yours, and quietly tells staff you may be under pressure.
+
+## What you write and send
+- You do not have to give your name. Before you send, the form points out what could identify you, like a phone number, a user name or a street address. You choose to remove it or keep it.
+- We remove the location and camera details from pictures. A picture can still show a place or a person, so look at it before you send it.
+
+## Reporting by text message
+- Staff never see your number. If someone else may read your phone, delete the thread after you text, and text STOP if you want no replies.
+
+## In an emergency
+If someone is in danger right now, call 911. For a mental-health crisis, call or text 988.""",
+        "title_es": "Cómo protegerte al reportar",
+        "summary_es": "Tu dispositivo, tu conexión, tu recibo y cómo salir rápido.",
+        "body_es": """## Usa un dispositivo y una conexión de confianza
+- Lo más seguro es tu propio teléfono con datos móviles. La escuela puede vigilar su wifi, sus laptops y Chromebooks, y las cuentas escolares.
+- Un dispositivo compartido o de la familia puede guardar tu historial. Usa una ventana privada (de incógnito) y ciérrala cuando termines.
+
+## Salir rápido
+- El botón Salir rápido, arriba en cada página, o las teclas Shift y Escape juntas, te sacan de este sitio al instante hacia una página del clima. El botón de regresar no vuelve a mostrar este sitio.
+
+## Guarda tu recibo solo para ti
+- Escribe tu recibo y guárdalo donde solo tú lo puedas ver. Es la única forma de volver a tu reporte.
+- Si alguien podría obligarte a mostrar tus reportes, obtén un código señuelo en la página del recibo. Abre un reporte común y sin importancia en lugar del tuyo, y le avisa discretamente al personal que quizá estás bajo presión.
+
+## Lo que escribes y envías
+- No tienes que dar tu nombre. Antes de enviar, el formulario te señala lo que podría identificarte, como un número de teléfono, un nombre de usuario o una dirección. Tú decides si lo quitas o lo dejas.
+- Quitamos de las fotos los datos de ubicación y de la cámara. Aun así, una foto puede mostrar un lugar o a una persona: mírala antes de enviarla.
+
+## Reportar por mensaje de texto
+- El personal nunca ve tu número. Si otra persona puede leer tu teléfono, borra la conversación después de escribirnos, y escribe STOP si no quieres respuestas.
+
+## En una emergencia
+Si alguien está en peligro ahora mismo, llama al 911. Si es una crisis de salud mental, llama o manda un mensaje de texto al 988.""",
+        "display_order": 25,
     },
     {
         "slug": "contact",

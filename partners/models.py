@@ -382,6 +382,57 @@ class OnCallShift(models.Model):
                 raise ValidationError({"user": _("Only a member of this agency who can act on tips can be on call.")})
 
 
+class NetworkRange(models.Model):
+    """An address range a school district's own network reaches the internet from (its
+    Wi-Fi, its school devices). A tip page opened from such an address shows a calm notice
+    that school networks and devices may be monitored (``partners.networks``). The
+    visitor's address is compared in memory only: never stored, never logged."""
+
+    district = models.ForeignKey(
+        Agency,
+        on_delete=models.CASCADE,
+        related_name="network_ranges",
+        limit_choices_to={"kind": Agency.Kind.DISTRICT},
+        verbose_name=_("school district"),
+    )
+    network = models.CharField(
+        _("address range"),
+        max_length=64,
+        unique=True,
+        help_text=_(
+            "A public address range the district's internet traffic comes from (ask its IT department), "
+            "written like 203.0.113.0/24 or 2001:db8:12::/48; a single address is fine too."
+        ),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    # Broader ranges would mark whole providers, not a district: refused.
+    SHORTEST_PREFIX = {4: 16, 6: 32}
+
+    class Meta:
+        ordering = ["district__name", "network"]
+        verbose_name = _("school network range")
+        verbose_name_plural = _("school network ranges")
+
+    def __str__(self) -> str:
+        return self.network
+
+    def clean(self) -> None:
+        import ipaddress
+
+        try:
+            network = ipaddress.ip_network((self.network or "").strip(), strict=False)
+        except ValueError:
+            raise ValidationError({"network": _("Write an address or a range, like 203.0.113.0/24.")}) from None
+        if network.prefixlen < self.SHORTEST_PREFIX[network.version]:
+            raise ValidationError(
+                {"network": _("This range is too broad: it would cover far more than one district's network.")}
+            )
+        self.network = str(network)
+        if self.district_id and self.district.kind != Agency.Kind.DISTRICT:
+            raise ValidationError({"district": _("%(name)s is not a school district.") % {"name": self.district}})
+
+
 class SpanishVersion:
     """Fields that coordinators may also write in Spanish (``title`` and ``title_es``)."""
 

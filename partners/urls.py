@@ -12,5 +12,6 @@ urlpatterns = [
     path("resources/<int:pk>/file/", views.resource_file, name="resource-file"),
     path("contact/", views.contact, name="contact"),
     path("about/", views.page, {"slug": "about"}, name="about"),
+    path("staying-safe/", views.page, {"slug": "staying-safe"}, name="staying-safe"),
     path("p/<slug:slug>/", views.page, name="page"),
 ]

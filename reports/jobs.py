@@ -5,7 +5,8 @@
 - ``tick``, every 30 seconds: the escalation steps that are due, then the outbox (retries
   whose time has come, and any row whose "deliver now" request was lost).
 - ``daily``, at ``settings.DAILY_JOBS_HOUR`` local time: digests, the retention purge, old
-  submission tokens, old SMS reply codes and inbound ids, expired sessions and old task
+  submission tokens, old SMS reply codes and inbound ids, the numbers of texting tipsters
+  whose tips closed more than ``SMS_TIPSTER_GRACE_DAYS`` ago, expired sessions and old task
   results.
 
 Alerts a tipster's act causes (a new tip, a message) wait for the next tick, at most 30
@@ -64,6 +65,7 @@ def daily() -> dict[str, int]:
     purged = retention.purge_expired(now=now)
     tokens = retention.prune_submission_tokens(now=now)
     sms_records = retention.prune_sms_records(now=now)
+    numbers = retention.erase_texting_numbers(now=now)
     sessions_deleted = sessions.delete_expired()
     results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=now - TASK_RESULTS_KEPT).delete()
     return {
@@ -71,6 +73,7 @@ def daily() -> dict[str, int]:
         "tips_purged": purged.tips,
         "tokens_pruned": tokens,
         "sms_records_pruned": sms_records,
+        "texting_numbers_erased": numbers,
         "sessions_deleted": sessions_deleted,
         "task_results_pruned": results,
     }

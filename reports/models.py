@@ -448,6 +448,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("Escalation")
         TIPSTER_MESSAGE = "tipster_message", _("Message from a tipster")
         DIGEST = "digest", _("Daily digest")
+        TO_TIPSTER = "to_tipster", _("Staff reply texted to a tipster")
         # Written by casework (rendered by the renderer it registers in notifications.emails).
         CASE_REMINDER = "case_reminder", _("Case reminder")
         NOTICE = "notice", _("Safe Schools Act notice")
@@ -468,11 +469,15 @@ class Notification(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # A staff member, or a plain address (the 24/7 fallback's e-mail or phone number from
-    # the settings: never a tipster's). Exactly one of the two.
+    # the settings: never a tipster's). Exactly one of the two. A staff reply texted to a
+    # texting tipster (kind TO_TIPSTER) names them by their label ("texting tipster #7"):
+    # their number is read when the text is sent, never written here.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     address = models.CharField(max_length=254, blank=True)
+    # The staff message a TO_TIPSTER row texts.
+    message = models.ForeignKey("Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     # Why this person or address: a step of the ladder, "assignee", "re-routed", …
     reason = models.CharField(max_length=60, blank=True)
     urgent = models.BooleanField(default=False)
@@ -536,6 +541,55 @@ class InboundSms(models.Model):
 
     def __str__(self) -> str:
         return self.message_sid
+
+
+class TextingTipster(models.Model):
+    """The person who sent a tip by text message (text-a-tip; SECURITY.md 45).
+
+    Their number is kept only to text them what staff write: encrypted (``number``), found
+    again by a keyed hash (``number_index``) when they text again, never shown to staff,
+    who see "texting tipster #7" (``label``), and erased ``SMS_TIPSTER_GRACE_DAYS`` after
+    the tip is closed (``reports.retention.erase_texting_numbers``). A number has one
+    thread at a time: once erased, a new text from it starts a new tip.
+    """
+
+    tip = models.OneToOneField(Tip, on_delete=models.CASCADE, related_name="texting_tipster")
+    number = EncryptedTextField(blank=True)
+    # HMAC-SHA256(PHONE_INDEX_KEY, "tipster:" + number); NULL once the number is erased.
+    number_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    language = models.CharField(max_length=8, default="en")
+    # The tipster texted STOP: nothing is texted to them until they text START.
+    stopped = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=this_hour)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("texting tipster")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"texting tipster #{self.pk}"
+
+    @property
+    def can_be_texted(self) -> bool:
+        return bool(self.number) and not self.stopped
+
+
+class DecoyCode(models.Model):
+    """A second code for a tip, for a tipster who may be forced to show their reports
+    (SECURITY.md 46): entered like a receipt, it opens a harmless conversation that looks
+    like a real one, and quietly marks this tip's timeline. Kept like a receipt: only its
+    HMAC under ``RECEIPT_PEPPER``; it goes with the tip at purge."""
+
+    tip = models.OneToOneField(Tip, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=this_hour)
+
+    def __str__(self) -> str:
+        return f"decoy code of {self.tip_id}"
 
 
 class TipWord(models.Model):

@@ -32,7 +32,9 @@ from reports.models import (
     Routing,
     SmsReplyCode,
     SubmissionToken,
+    TextingTipster,
     Tip,
+    this_hour,
 )
 from reports.notifications.sms import CODE_DAYS
 from safeschools import audit
@@ -137,3 +139,22 @@ def prune_sms_records(*, now: datetime | None = None) -> int:
     inbound, _ = InboundSms.objects.filter(received_at__lt=now - INBOUND_SMS_KEPT).delete()
     codes, _ = SmsReplyCode.objects.filter(created_at__lt=now - timedelta(days=CODE_DAYS)).delete()
     return inbound + codes
+
+
+def erase_texting_numbers(*, now: datetime | None = None) -> int:
+    """Erase the phone numbers of texting tipsters whose tip was closed more than
+    ``SMS_TIPSTER_GRACE_DAYS`` ago (SECURITY.md 45). The number was kept only to text them
+    staff replies; afterwards a text from it starts a new tip. A tip reopened within the
+    grace period keeps its number. Safe to run twice."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SMS_TIPSTER_GRACE_DAYS)
+    erased = 0
+    pending = TextingTipster.objects.filter(erased_at=None, tip__closed_at__lte=cutoff)
+    for row in pending.only("pk"):
+        # One by one: the number is an encrypted field, which a bulk update would not encrypt.
+        row.number = ""
+        row.number_index = None
+        row.erased_at = this_hour()
+        row.save(update_fields=["number", "number_index", "erased_at"])
+        erased += 1
+    return erased

@@ -8,6 +8,7 @@ app_name = "reports"
 urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/receipt/", views.confirm_receipt, name="confirm-receipt"),
+    path("report/receipt/decoy/", views.take_decoy, name="take-decoy"),
     path("report/check/", views.check, name="check"),
     path("report/conversation/", views.conversation, name="conversation"),
     path("report/leave/", views.leave, name="leave"),

@@ -3,10 +3,10 @@ https://SITE/sms/inbound/ as the number's "a message comes in" webhook (HTTP POS
 
 from django.urls import path
 
-from reports.triage import sms_views
+from reports import sms_inbound
 
 app_name = "sms"
 
 urlpatterns = [
-    path("inbound/", sms_views.inbound, name="inbound"),
+    path("inbound/", sms_inbound.inbound, name="inbound"),
 ]

@@ -64,6 +64,8 @@ class AuditEvent(models.Model):
         NOTICE_VIEWED = "notice.viewed", _("Notice viewed")
         NOTICE_ACKNOWLEDGED = "notice.acknowledged", _("Notice acknowledged")
         HANDOFF_RECORDED = "handoff.recorded", _("Hand-off recorded")
+        TIPSTER_OPENED = "tip.opened_by_tipster", _("The tipster opened the report with the receipt")
+        DECOY_USED = "tip.decoy_used", _("Decoy code used: the tipster may be under pressure")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -333,10 +333,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Text messages (SMS) ----------------------------------------------------------------
 # Off unless SMS_URL (or TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER) is set:
 # SMS_BACKEND is "", "console" (printed, `make run`) or "twilio" (see safeschools.sms).
-for _name, _value in sms_settings().items():
-    globals()[_name] = _value
+_sms = sms_settings()
+SMS_BACKEND = _sms["SMS_BACKEND"]
+TWILIO_ACCOUNT_SID = _sms["TWILIO_ACCOUNT_SID"]
+TWILIO_AUTH_TOKEN = _sms["TWILIO_AUTH_TOKEN"]
+SMS_FROM_NUMBER = _sms["SMS_FROM_NUMBER"]
 # Longest wait for Twilio's API per request; a slower answer is a failed attempt, retried.
 SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+# Text-a-tip (reports.intake.sms_tips): a text to the site's number from anyone who is not
+# staff becomes a tip for the coordinators. Off: such texts are told to use the web form.
+SMS_TIPS = env_bool("SMS_TIPS", True)
+# A texting tipster's number is kept (encrypted) only to text them staff replies, and is
+# erased this many days after their tip is closed (the daily job).
+SMS_TIPSTER_GRACE_DAYS = env_int("SMS_TIPSTER_GRACE_DAYS", 14, minimum=0, maximum=365)
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"

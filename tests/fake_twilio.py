@@ -50,6 +50,18 @@ class FakeTwilio:
     requests: list[Received] = field(default_factory=list)
     _answers: list[tuple] = field(default_factory=list)
     _release: threading.Event = field(default_factory=threading.Event)
+    _media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def add_media(self, content: bytes, content_type: str = "image/jpeg") -> str:
+        """Store a picture of an inbound MMS; returns its MediaUrl as Twilio gives it."""
+        message, media = "MM" + secrets.token_hex(16), "ME" + secrets.token_hex(16)
+        path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{message}/Media/{media}"
+        self._media[path] = (content_type, content)
+        return f"https://api.twilio.com{path}"
+
+    @property
+    def media_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.method == "GET"]
 
     def answer(self, status: int, code: int, message: str) -> None:
         """The next request gets this Twilio error document."""
@@ -122,6 +134,31 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def do_GET(self) -> None:  # noqa: N802
+            scheme, _, credentials = (self.headers.get("Authorization") or "").partition(" ")
+            username, _, password = (
+                base64.b64decode(credentials).decode().partition(":") if credentials else ("", "", "")
+            )
+            fake.requests.append(Received("GET", self.path, username, password, {}))
+            if self.path in fake._media:  # the API: a redirect to the stored file
+                self.send_response(307)
+                self.send_header("Location", "/storage" + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            stored = fake._media.get(self.path.removeprefix("/storage"))
+            if stored is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            content_type, content = stored
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
 
         def log_message(self, *args) -> None:  # quiet test output
             pass

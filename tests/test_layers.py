@@ -34,6 +34,7 @@ LEVELS = {
     "reports.urls": 5,
     "reports.urls_staff": 5,
     "reports.urls_sms": 5,
+    "reports.sms_inbound": 5,
     "reports.context_processors": 5,
     "reports.management": 5,
     "reports.templatetags": 5,

@@ -32,7 +32,17 @@ PUBLIC_TEMPLATES = [
     for folder in ("partners", "reports", "partials", "casework/public")
     for path in (ROOT / "templates" / folder).rglob("*.html")
 )
-PUBLIC_PYTHON = ["reports/intake/forms.py", "reports/intake/views.py", "reports/intake/images.py"]
+PUBLIC_PYTHON = [
+    "reports/intake/forms.py",
+    "reports/intake/views.py",
+    "reports/intake/images.py",
+    "reports/intake/follow_up.py",
+    "reports/intake/decoy.py",
+    "reports/intake/identifying.py",
+    # What a texting tipster reads (text-a-tip), in the thread's language.
+    "reports/intake/sms_tips.py",
+    "reports/notifications/tipster_texts.py",
+]
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 UNDERSCORE_LITERAL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 

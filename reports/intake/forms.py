@@ -98,6 +98,11 @@ def include(template: str) -> HTML:
     return HTML(f'{{% include "{template}" %}}')
 
 
+def identify_check(fields: str) -> HTML:
+    """ "Could this identify you?" for the text fields with these ids (reports.intake.identifying)."""
+    return HTML(f'{{% load identify %}}{{% identify_check "{fields}" %}}')
+
+
 def _helper(*, form_tag: bool = False, **attrs: object) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag
@@ -229,6 +234,7 @@ class TipForm(forms.Form):
                 choice_cards("contact_choice"),
                 Field("contact_details", wrapper_class="contact-details"),
                 Div("extra_notes", css_class="honeypot", aria_hidden="true"),
+                identify_check("id_description id_location"),
                 include("reports/partials/tip_form/send.html"),
             ),
             include("reports/partials/tip_form/step_nav.html"),
@@ -269,7 +275,7 @@ class TipForm(forms.Form):
 class ReceiptForm(forms.Form):
     receipt = forms.CharField(
         label=_("Your receipt"),
-        help_text=_("25 letters and numbers, like ABCDE-12345-FGHJK-67890-MNPQR. Capitals and dashes do not matter."),
+        help_text=_("16 letters and numbers, like 7KQ2-M9XD-4HWB-T3NE. Capitals and dashes do not matter."),
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
         error_messages={"required": _("Type your receipt.")},
@@ -301,5 +307,8 @@ class TipsterMessageForm(forms.Form):
         self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
         self.helper = _helper(form_tag=True)
         self.helper.layout = Layout(
-            "body", "images", StrictButton(_("Send"), type="submit", css_class="btn btn-primary")
+            "body",
+            "images",
+            identify_check("id_body"),
+            StrictButton(_("Send"), type="submit", css_class="btn btn-primary"),
         )

@@ -55,6 +55,10 @@ class TipReport:
     contact_details: str = ""
     language: str = "en"
     images: list[CleanImage] = field(default_factory=list)
+    # Set by a channel that cannot ask the danger question itself (text-a-tip) when the
+    # tip reads like one: it then alerts and escalates as a life-safety tip.
+    life_safety: bool = False
+    channel: str = "web"
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
         return SubmittedTip(tip=winner.tip, receipt=receipt, created=False)
 
     category = report.category
-    is_life_safety = report.danger_now or category.is_life_safety
+    is_life_safety = report.danger_now or category.is_life_safety or report.life_safety
     tip = Tip(
         reference=Tip.new_reference(),
         receipt_hash=receipts.receipt_hash(receipt),
@@ -120,6 +124,7 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
         category=category.name,
         life_safety=is_life_safety,
         images=len(report.images),
+        **({"via": report.channel} if report.channel != "web" else {}),
     )
     return SubmittedTip(tip=tip, receipt=receipt, created=True)
 

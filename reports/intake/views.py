@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
@@ -24,11 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports.intake import images, receipts, tokens
+from reports.intake import decoy, follow_up, identifying, images, receipts, tokens
 from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
-from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
+from reports.intake.services import TipReport, add_tipster_message, submit_tip
 from reports.intake.told import Told, who_was_told
-from reports.models import Tip
+from reports.models import Tip, this_hour
 from safeschools import page_cache
 from safeschools.cache import cached
 from safeschools.ratelimit import limited, too_many
@@ -36,6 +38,10 @@ from safeschools.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
 SESSION_TIP = "tipster_tip_id"
+# A decoy code opened a harmless conversation (reports.intake.decoy): its id, and what was
+# written in it (kept in the session only).
+SESSION_DECOY = "tipster_decoy_id"
+SESSION_DECOY_WRITTEN = "tipster_decoy_written"
 # The tipster's idle clock (SECURITY.md 37): a signed, session-only cookie whose signature
 # carries the time of their last request, so the server stores no time for it. Its value
 # matches a random tag in the session, so it cannot outlive or cross into another session.
@@ -44,11 +50,11 @@ IDLE_COOKIE = "tipster_active"
 IDLE_SALT = "reports.tipster-idle"
 
 
-def tip_page(view):
+def tip_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Headers for every tipster page: never cached, never indexed, no POST in reports."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store, max-age=0"
         response["X-Robots-Tag"] = "noindex, nofollow"
@@ -114,12 +120,15 @@ def _submit(request: HttpRequest) -> HttpResponse:
         if too_big:
             form.add_error("images", _too_big_message())
         return render(request, "reports/form.html", {"form": form}, status=200)
+    data = form.cleaned_data
+    found = _identifying(request, data["description"], data["location"], skip=data["danger_now"])
+    if found:
+        return render(request, "reports/form.html", {"form": form, "identify_findings": found})
     clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
     if image_errors:
         for error in image_errors:
             form.add_error("images", error)
         return render(request, "reports/form.html", {"form": form}, status=200)
-    data = form.cleaned_data
     submitted = submit_tip(
         report=TipReport(
             category=data["category"],
@@ -137,17 +146,41 @@ def _submit(request: HttpRequest) -> HttpResponse:
         receipt=token.receipt,
         form_token=token.value,
     )
+    tip = submitted.tip
     return _receipt_page(
-        request, submitted.receipt, danger_now=submitted.tip.danger_now, told=who_was_told(submitted.tip)
+        request, submitted.receipt, danger_now=tip.danger_now, check_soon=tip.is_life_safety, told=who_was_told(tip)
     )
 
 
+def _identifying(request: HttpRequest, *texts: str, skip: bool = False) -> list[identifying.Finding]:
+    """The server's "could this identify you?" check, for a browser that did not run it
+    (no JavaScript): what to point out before sending, or nothing. Never when someone is in
+    danger now (speed first), nor when pictures were chosen (the page shown again could not
+    keep them); never again once the student chose to send as it is. Nothing is kept."""
+    if skip or request.FILES or "1" in request.POST.getlist("identify_checked"):
+        return []
+    return identifying.find(*texts)
+
+
 def _receipt_page(
-    request: HttpRequest, receipt: str, *, danger_now: bool, told: Told | None = None, **extra
+    request: HttpRequest,
+    receipt: str,
+    *,
+    danger_now: bool,
+    check_soon: bool,
+    told: Told | None = None,
+    **extra,
 ) -> HttpResponse:
     """The receipt, and (right after the submission only) who was told: the confirmation
-    step looks nothing up, so it cannot say it again (SECURITY.md 11)."""
-    context = {"receipt": receipt, "receipt_groups": receipt.split("-"), "danger_now": danger_now, "told": told}
+    step looks nothing up, so it cannot say it again (SECURITY.md 11). ``check_soon``:
+    after a life-safety report, "check again in an hour" rather than "in a day or two"."""
+    context = {
+        "receipt": receipt,
+        "receipt_groups": receipt.split("-"),
+        "danger_now": danger_now,
+        "check_soon": check_soon,
+        "told": told,
+    }
     context |= extra
     return render(request, "reports/receipt.html", context)
 
@@ -207,40 +240,67 @@ def confirm_receipt(request: HttpRequest) -> HttpResponse:
     symbols = receipts.normalize(request.POST.get("receipt", ""))
     if symbols is None:  # not even the shape of a receipt: nothing to show again
         return redirect("reports:check")
+    danger_now, check_soon = request.POST.get("danger_now") == "yes", request.POST.get("check_soon") == "yes"
     if request.POST.get("saved") != "yes":
-        danger_now = request.POST.get("danger_now") == "yes"
-        return _receipt_page(request, receipts.format_receipt(symbols), danger_now=danger_now, confirm_error=True)
-    return render(request, "reports/thanks.html")
+        shown = receipts.format_receipt(symbols)
+        return _receipt_page(request, shown, danger_now=danger_now, check_soon=check_soon, confirm_error=True)
+    return render(request, "reports/thanks.html", {"check_soon": check_soon})
+
+
+@tip_page
+@require_POST
+def take_decoy(request: HttpRequest) -> HttpResponse:
+    """The receipt page's "decoy code" button: the receipt page again, with the code. It
+    answers a receipt that opens nothing the same way (see ``decoy.take``), and is
+    throttled with the receipt check."""
+    wait = _receipt_throttle(request)
+    if wait:
+        return _throttled_check(request, wait)
+    code = decoy.take(request.POST.get("receipt", ""))
+    if code is None:
+        return redirect("reports:check")
+    return _receipt_page(
+        request,
+        receipts.format_receipt(receipts.normalize(request.POST["receipt"]) or ""),
+        danger_now=request.POST.get("danger_now") == "yes",
+        check_soon=request.POST.get("check_soon") == "yes",
+        decoy_code=code,
+        decoy_code_groups=code.split("-"),
+    )
 
 
 @tip_page
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
-    """Open a tip with its receipt. Wrong, unknown and purged receipts get one answer."""
+    """Open a tip with its receipt, or the decoy conversation with a decoy code: the same
+    work and the same answer for either (SECURITY.md 46). Wrong, unknown and purged
+    receipts get one answer."""
     form = ReceiptForm(request.POST or None)
     if request.method == "POST":
         wait = _receipt_throttle(request)
         if wait:
             return _throttled_check(request, wait)
         if form.is_valid():
-            tip = find_tip_by_receipt(form.cleaned_data["receipt"])
-            if tip is not None:
-                return _keep_alive(request, redirect("reports:conversation"), tip=tip)
+            opened = decoy.open_with(form.cleaned_data["receipt"])
+            if opened is not None:
+                return _keep_alive(request, redirect("reports:conversation"), opened=opened)
             form.add_error(
                 "receipt", _("We could not open a report with that receipt. Check each character and try again.")
             )
     return render(request, "reports/check.html", {"form": form})
 
 
-def _keep_alive(request: HttpRequest, response: HttpResponse, *, tip: Tip | None = None) -> HttpResponse:
-    """Start (with ``tip``) or continue the tipster's follow-up session and its idle clock.
+def _keep_alive(request: HttpRequest, response: HttpResponse, *, opened: decoy.Opened | None = None) -> HttpResponse:
+    """Start (with what a code ``opened``: a tip, or a decoy conversation) or continue the
+    tipster's follow-up session and its idle clock.
 
     A new one starts from an empty session (SECURITY.md 42): whatever the browser held
-    before, a staff sign-in or another tip, does not come along. The session cookie ends
-    with the browser; the idle clock is the signed cookie's own timestamp."""
-    if tip is not None:
+    before, a staff sign-in, another tip or a decoy, does not come along. The session cookie
+    ends with the browser; the idle clock is the signed cookie's own timestamp."""
+    if opened is not None:
         request.session.flush()
-        request.session[SESSION_TIP] = tip.pk
+        request.session[SESSION_TIP] = opened.tip_id
+        request.session[SESSION_DECOY] = opened.decoy_id
         request.session[SESSION_TAG] = secrets.token_urlsafe(16)
         request.session.set_expiry(0)  # a cookie that ends with the browser
     response.set_signed_cookie(
@@ -260,44 +320,100 @@ def _end_follow_up(request: HttpRequest, response: HttpResponse) -> HttpResponse
     return response
 
 
+def _still_active(request: HttpRequest) -> bool:
+    """Whether this browser's follow-up session is within its idle limit."""
+    tag = request.get_signed_cookie(IDLE_COOKIE, None, salt=IDLE_SALT, max_age=settings.TIPSTER_IDLE_SECONDS)
+    return tag is not None and secrets.compare_digest(tag, request.session.get(SESSION_TAG, ""))
+
+
 def _tipster_tip(request: HttpRequest) -> Tip | None:
     """The tip this browser session opened with a receipt, unless the session went idle."""
     tip_id = request.session.get(SESSION_TIP)
-    if tip_id is None:
-        return None
-    tag = request.get_signed_cookie(IDLE_COOKIE, None, salt=IDLE_SALT, max_age=settings.TIPSTER_IDLE_SECONDS)
-    if tag is None or not secrets.compare_digest(tag, request.session.get(SESSION_TAG, "")):
+    if tip_id is None or not _still_active(request):
         return None
     return Tip.objects.filter(pk=tip_id).first()
+
+
+def _conversation_page(
+    request: HttpRequest, *, form: TipsterMessageForm, wait: int = 0, **context: Any
+) -> HttpResponse:
+    """The follow-up page, for a real report or a decoy alike (SECURITY.md 46)."""
+    page = render(request, "reports/conversation.html", {"form": form, **context})
+    return _keep_alive(request, too_many(page, wait) if wait else page)
+
+
+def _too_many_messages(form: TipsterMessageForm) -> None:
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "You have sent several messages in a short time. Wait a few minutes, then send this one: what you wrote is still here."
+        ),
+    )
 
 
 @tip_page
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest) -> HttpResponse:
+    if request.session.get(SESSION_DECOY) is not None:
+        return _decoy_conversation(request)
     tip = _tipster_tip(request)
     if tip is None:
         messages.info(request, _("For your privacy, enter your receipt again."))
         return _end_follow_up(request, redirect("reports:check"))
     form = TipsterMessageForm(request.POST or None, request.FILES or None)
-    wait = _message_throttle(request, tip) if request.method == "POST" else 0
+    wait = _message_throttle(request, f"tip:{tip.pk}") if request.method == "POST" else 0
+    found: list[identifying.Finding] = []
     if wait:
-        form.is_valid()
-        form.add_error(
-            None,
-            _(
-                "You have sent several messages in a short time. Wait a few minutes, then send this one: what you wrote is still here."
-            ),
-        )
+        _too_many_messages(form)
     elif request.method == "POST":
-        sent = _reply(request, tip, form)
+        sent, found = _reply(request, tip, form)
         if sent is not None:
             return _keep_alive(request, sent)
-    thread = tip.messages.prefetch_related("attachments")
-    page = render(request, "reports/conversation.html", {"tip": tip, "thread": thread, "form": form})
-    return _keep_alive(request, too_many(page, wait) if wait else page)
+    return _conversation_page(
+        request,
+        form=form,
+        wait=wait,
+        status=follow_up.status(tip),
+        entries=follow_up.entries(tip),
+        check_soon=tip.is_life_safety and tip.status != Tip.Status.CLOSED,
+        identify_findings=found,
+    )
 
 
-def _message_throttle(request: HttpRequest, tip: Tip) -> int:
+def _decoy_conversation(request: HttpRequest) -> HttpResponse:
+    """What a decoy code opens: to whoever holds the phone, an ordinary report, through the
+    same steps as a real one. What is written here stays in this browser's session."""
+    if not _still_active(request):
+        messages.info(request, _("For your privacy, enter your receipt again."))
+        return _end_follow_up(request, redirect("reports:check"))
+    decoy_id = request.session[SESSION_DECOY]
+    form = TipsterMessageForm(request.POST or None, request.FILES or None)
+    wait = _message_throttle(request, f"decoy:{decoy_id}") if request.method == "POST" else 0
+    found: list[identifying.Finding] = []
+    if wait:
+        _too_many_messages(form)
+    elif request.method == "POST" and not upload_refused(request) and form.is_valid():
+        found = _identifying(request, form.cleaned_data["body"])
+        if not found:
+            written = request.session.get(SESSION_DECOY_WRITTEN, [])[-4:]
+            request.session[SESSION_DECOY_WRITTEN] = [*written, (form.cleaned_data["body"], this_hour().isoformat())]
+            messages.success(request, _("Sent. Staff will see your message."))
+            return _keep_alive(request, redirect("reports:conversation"))
+    written = [tuple(w) for w in request.session.get(SESSION_DECOY_WRITTEN, [])]
+    shown = decoy.conversation(decoy_id, written=written)
+    return _conversation_page(
+        request,
+        form=form,
+        wait=wait,
+        status=shown.status,
+        entries=shown.entries,
+        check_soon=False,
+        identify_findings=found,
+    )
+
+
+def _message_throttle(request: HttpRequest, item: str) -> int:
     """Follow-ups are limited per client and per tip (SECURITY.md 39): one receipt cannot
     flood the staff handling the tip, from one browser or from many."""
     return limited(
@@ -305,28 +421,33 @@ def _message_throttle(request: HttpRequest, tip: Tip) -> int:
         group="tipster-message",
         per_client=settings.TIPSTER_MESSAGE_RATE,
         overall=settings.TIPSTER_MESSAGE_RATE_OVERALL,
-        item=f"tip:{tip.pk}",
+        item=item,
         per_item=settings.TIPSTER_MESSAGE_RATE_PER_TIP,
     )
 
 
-def _reply(request: HttpRequest, tip: Tip, form: TipsterMessageForm) -> HttpResponse | None:
-    """Store the tipster's message and redirect, or leave the reasons on ``form`` and
-    return None."""
+def _reply(
+    request: HttpRequest, tip: Tip, form: TipsterMessageForm
+) -> tuple[HttpResponse | None, list[identifying.Finding]]:
+    """Store the tipster's message and redirect; or leave the reasons on ``form``, or what
+    could identify them (a browser without JavaScript), and return no response."""
     if upload_refused(request):
         form.is_valid()
         form.add_error("images", _too_big_message())
-        return None
+        return None, []
     if not form.is_valid():
-        return None
+        return None, []
+    found = _identifying(request, form.cleaned_data["body"])
+    if found:
+        return None, found
     clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
     for error in image_errors:
         form.add_error("images", error)
     if image_errors:
-        return None
+        return None, []
     add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)
     messages.success(request, _("Sent. Staff will see your message."))
-    return redirect("reports:conversation")
+    return redirect("reports:conversation"), []
 
 
 @tip_page

@@ -41,7 +41,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.models import Notification, Routing, RoutingRole, Tip, this_hour
+from reports.models import Message, Notification, Routing, RoutingRole, TextingTipster, Tip, this_hour
 from reports.notifications import ladder
 from reports.notifications.channels import Address, channels_by_user, channels_for
 from reports.notifications.delivery import request_delivery
@@ -374,6 +374,30 @@ def _assignee_wanting_alerts(tip: Tip, routings: list[Routing]):
     if membership is None or not channels_for(tip.assigned_to, urgent=False):
         return None, None
     return tip.assigned_to, membership.agency_id
+
+
+# --- A staff reply to a texting tipster ---------------------------------------------------
+
+
+def queue_text_to_tipster(message: Message, *, thread: TextingTipster, tip: Tip) -> Notification | None:
+    """A staff message on a tip sent by text goes to the tipster's phone too, through the
+    outbox (``reports.notifications.tipster_texts``). ``thread``: the tip's texting tipster,
+    as ``tipster_texts.textable_thread`` found it; None when there is no one to text (the
+    number erased or stopped, texts switched off)."""
+    if not thread.can_be_texted:
+        return None
+    urgent = tip.is_life_safety
+    notification = Notification.objects.create(
+        kind=Notification.Kind.TO_TIPSTER,
+        channel=Notification.Channel.SMS,
+        tip_id=message.tip_id,
+        message=message,
+        address=thread.label,
+        urgent=urgent,
+        reason="staff reply",
+    )
+    request_delivery()
+    return notification
 
 
 # --- The daily digest ----------------------------------------------------------------------

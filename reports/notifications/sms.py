@@ -26,6 +26,7 @@ from django.utils import timezone
 from partners import mobiles
 from partners.models import Membership, StaffMobile
 from reports.models import Notification, Routing, SmsReplyCode, Tip, this_hour
+from reports.notifications import tipster_texts
 from reports.notifications.emails import NORMAL, URGENT, NothingToSend, tip_dashboard_url
 from safeschools import sms
 
@@ -141,6 +142,11 @@ def send_alert(notification: Notification) -> str:
     when the provider refuses it for good, and ``safeschools.sms.SmsError`` to retry."""
     if not sms.enabled():
         raise NothingToSend("text messages are switched off")
+    if notification.kind == Notification.Kind.TO_TIPSTER:
+        try:
+            return tipster_texts.send(notification)
+        except tipster_texts.TextRefused as exc:
+            raise PermanentSmsFailure(str(exc)) from None
     if notification.recipient_id is None:  # the 24/7 fallback's own number
         if not notification.address:
             raise PermanentSmsFailure("no number to text")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from partners.models import Agency, Membership
 from reports.models import Attachment, Message, Note, Notification, Routing, RoutingRole, Tip
-from reports.notifications import alerts, escalation
+from reports.notifications import alerts, escalation, tipster_texts
 from safeschools import audit
 from safeschools.hours import is_whole_hour
 from safeschools.models import AuditEvent
@@ -250,14 +250,27 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
 
 @transaction.atomic
 def message_tipster(*, tip: Tip, author, agency: Agency | None, body: str) -> Message:
-    """Staff write to the anonymous tipster; they read it on the follow-up page. Replying
-    means the tipster's messages were read: the unread count goes to zero."""
+    """Staff write to the anonymous tipster; they read it on the follow-up page, and a
+    tipster who reported by text also gets it by text (through the outbox; the returned
+    message's ``texted`` says so). Replying means the tipster's messages were read: the
+    unread count goes to zero."""
+    thread = tipster_texts.textable_thread(tip.pk)
+    texting = thread is not None
+    if texting and len(body) > tipster_texts.TEXT_MAX:
+        raise TriageError(
+            f"This tipster reads replies as text messages, which hold at most {tipster_texts.TEXT_MAX:,} "
+            f"characters: shorten the message ({len(body):,} now) or send it in parts."
+        )
     message = Message.objects.create(
         tip=tip, direction=Message.Direction.TO_TIPSTER, body=body, author=author, agency=agency
     )
     Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=0)
     tip.unread_tipster_messages = 0
-    audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk)
+    if texting:
+        audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk, by="text")
+    else:
+        audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk)
+    message.texted = thread is not None and alerts.queue_text_to_tipster(message, thread=thread, tip=tip) is not None
     return message
 
 

@@ -1,10 +1,10 @@
 """Texts that staff send back to the alert number: "ACK 4821" acknowledges a tip, and the
 keywords carriers require (STOP, START, HELP). Everything else gets a fixed, polite answer.
 
-The webhook (``reports.triage.sms_views``) has already checked the provider's signature.
-Here each message is handled once: its provider id (``MessageSid``) is stored in the same
-transaction as what it causes, so a webhook delivered twice finds the id and does nothing
-(SECURITY.md 45). Nothing a sender texts is stored or logged, nor their number.
+The webhook (``reports.sms_inbound``) has already checked the provider's signature, made
+sure each message is handled once, and found that the sender is a staff member's number
+(or, with text-a-tip switched off, anyone). Nothing a sender texts is stored or logged, nor
+their number.
 
 An acknowledgement goes through the same action as the dashboard's button
 (``actions.acknowledge``), for every routed agency the person may act for, and the audit
@@ -14,65 +14,36 @@ agency is done on the dashboard, where they say how they reached it.
 
 from __future__ import annotations
 
-import logging
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
 from partners import mobiles
 from partners.models import Membership, SiteSettings, StaffMobile
-from reports.models import InboundSms, SmsReplyCode, Tip, this_hour
+from reports.models import SmsReplyCode, Tip, this_hour
 from reports.notifications.emails import tip_dashboard_url
 from reports.notifications.sms import CODE_DAYS
 from reports.triage import actions
 from reports.triage.permissions import acting_memberships
+from safeschools.sms import HELP_WORDS, START_WORDS, STOP_WORDS, Reply, keyword
 
-logger = logging.getLogger(__name__)
-
-# Carrier keywords (CTIA): a text that is only one of these words.
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-START_WORDS = {"START", "UNSTOP", "YES"}
-HELP_WORDS = {"HELP", "INFO"}
+Answer = Reply
 ACK = re.compile(r"ACK\s*#?\s*(\d{4})", re.IGNORECASE)
 ORGANISATION = "Safe Schools Partnership"
 
 
-@dataclass(frozen=True)
-class Answer:
-    outcome: str
-    text: str | None  # None: answer nothing (a message already handled)
-
-
-def handle(*, message_sid: str, sender: str, body: str) -> Answer:
-    """Act on one inbound text, once per ``message_sid``."""
-    try:
-        with transaction.atomic():
-            record = InboundSms.objects.create(message_sid=message_sid)
-            answer = _answer(sender, body)
-            record.outcome = answer.outcome
-            record.save(update_fields=["outcome"])
-    except IntegrityError:
-        if InboundSms.objects.filter(message_sid=message_sid).exists():
-            logger.info("Inbound SMS %s was already handled; ignored.", message_sid)
-            return Answer("replay", None)
-        raise
-    logger.info("Inbound SMS %s: %s.", message_sid, answer.outcome)
-    return answer
-
-
-def _answer(sender: str, body: str) -> Answer:
+def answer(*, sender: str, body: str) -> Answer:
+    """Act on one text from a staff member's number (or, with text-a-tip off, from anyone)."""
     with translation.override("en"):  # staff texts are in English; links without /es/
         return _answer_in_english(sender, body)
 
 
 def _answer_in_english(sender: str, body: str) -> Answer:
     mobile = mobiles.find_sender(sender)
-    word = re.sub(r"[^A-Z]", "", body.upper())
+    word = keyword(body)
     if word in STOP_WORDS:
         if mobile is not None:
             mobiles.stop(mobile, how="by SMS reply")

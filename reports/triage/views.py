@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from partners.access import staff_required
 from partners.models import Membership, memberships_of
-from reports.models import Attachment, CannedReply, Routing, Tip
+from reports.models import Attachment, CannedReply, Routing, TextingTipster, Tip
 from reports.notifications import coverage, ladder
 from reports.selectors import with_overdue, with_unowned
 from reports.triage import actions, permissions, queue
@@ -82,6 +82,10 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
     attachments = list(tip.attachments.defer("content"))
     canned = list(CannedReply.objects.filter(active=True))
     reach = coverage.agency_reach() if allowed.reroute else None
+    timeline = actions.timeline(tip, viewer=request.user, attachments=attachments, with_notes=allowed.see_notes)
+    decoy_used = [
+        e["at"] for e in timeline if e["kind"] == "event" and e["event"].action == AuditEvent.Action.DECOY_USED
+    ]
     return {
         "tip": tip,
         "routings": routings,
@@ -91,12 +95,15 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
         "can_acknowledge": allowed.acknowledge,
         "can_acknowledge_for": allowed.acknowledge_for,
         "attachments": attachments,
-        "timeline": actions.timeline(tip, viewer=request.user, attachments=attachments, with_notes=allowed.see_notes),
+        "timeline": timeline,
         # Links only to tips this person may open: another agency's reference is not theirs.
         "duplicate_of": next(iter(permissions.openable(request.user, [tip.duplicate_of])), None),
         "related": permissions.openable(request.user, tip.related.all()),
         "show_contact": bool(tip.contact_details) and allowed.see_contact,
         "canned_texts": {str(c.pk): c.body for c in canned},
+        # Text-a-tip: "texting tipster #7" (never the number); a decoy code used (SECURITY.md 46).
+        "texting_tipster": TextingTipster.objects.filter(tip=tip).first(),
+        "decoy_used_at": decoy_used[-1] if decoy_used else None,
         "forms": {
             "acknowledge": AcknowledgeForm(initial=version, tip=tip),
             "assign": bound.get("assign")
@@ -133,12 +140,20 @@ def tip_mark_read(request: HttpRequest, tip_id: int) -> HttpResponse:
     return redirect("dashboard:tip-detail", tip_id=tip.pk)
 
 
-def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict], object], done: str) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    tip: Tip,
+    name: str,
+    form,
+    action: Callable[[dict], object],
+    done: str | Callable[[object], str],
+) -> HttpResponse:
     """Run a triage action from a bound form; on a problem, show the tip again with the
-    form and what was typed, and say what to do."""
+    form and what was typed, and say what to do. ``done`` may word the success from what
+    the action returned."""
     if form.is_valid():
         try:
-            action(form.cleaned_data)
+            result = action(form.cleaned_data)
         except actions.Conflict as conflict:
             messages.error(request, str(conflict))
             tip.refresh_from_db()
@@ -146,7 +161,7 @@ def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict
         except actions.TriageError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
             return redirect("dashboard:tip-detail", tip_id=tip.pk)
     return render(request, "dashboard/tip_detail.html", _detail_context(request, tip, **{name: form}), status=400)
 
@@ -277,7 +292,9 @@ def tip_message(request: HttpRequest, tip_id: int) -> HttpResponse:
         "message",
         form,
         lambda d: actions.message_tipster(tip=tip, author=request.user, agency=memberships[0].agency, body=d["body"]),
-        "Message sent. The tipster sees it when they check with their receipt.",
+        lambda message: "Message sent. It is being texted to the tipster."
+        if getattr(message, "texted", False)
+        else "Message sent. The tipster sees it when they check with their receipt.",
     )
 
 

@@ -143,9 +143,10 @@
   if (confirmForm) {
     var guard = function (event) { event.preventDefault(); event.returnValue = ""; };
     window.addEventListener("beforeunload", guard);
-    confirmForm.addEventListener("submit", function () { window.removeEventListener("beforeunload", guard); });
-    document.querySelectorAll("[data-quick-exit]").forEach(function (link) {
-      link.addEventListener("click", function () { window.removeEventListener("beforeunload", guard); }, true);
+    // Forms that keep the receipt on the next page (done, decoy code) may leave freely.
+    document.querySelectorAll("form[data-keeps-receipt]").forEach(function (keeping) {
+      keeping.addEventListener("submit", function () { window.removeEventListener("beforeunload", guard); });
     });
+    document.addEventListener("quick-exit", function () { window.removeEventListener("beforeunload", guard); });
   }
 })();

@@ -66,8 +66,9 @@ PINS: dict[str, Pin] = {
     #   + the alert ladders: agencies, members, rota, mobiles, coordinators, their mobiles
     #   and the alerts sent (7), + casework's panel: hand-offs, cases, notices, marks (7);
     #   over issue 15's budget of 15 (README, "Noticed"); + the related tips the viewer may
-    #   open (permissions.openable)
-    "tip-detail": Pin(PER_REQUEST + 25),
+    #   open (permissions.openable), + the texting tipster of a tip sent by SMS (its label,
+    #   whether replies are texted; the decoy banner reads the timeline's events)
+    "tip-detail": Pin(PER_REQUEST + 26),
     # + tip, picture, audit row
     "tip-image": Pin(PER_REQUEST + 3),
     # + tip, picture, audit row: the file itself, always an attachment
@@ -91,7 +92,8 @@ PINS: dict[str, Pin] = {
     ),
     "tip-note": Pin(PER_REQUEST + 6, method="post", data=lambda tip: {"note-body": "Called the school."}),
     # + a reply marks the tipster's messages read (a POST from the page, SECURITY.md 22)
-    "tip-message": Pin(PER_REQUEST + 7, method="post", data=lambda tip: {"message-body": "Thank you."}),
+    # + whether the tipster reported by text (their replies then go out by text too)
+    "tip-message": Pin(PER_REQUEST + 8, method="post", data=lambda tip: {"message-body": "Thank you."}),
     # + tip, routed agencies, the count read and cleared, audit row
     "tip-mark-read": Pin(PER_REQUEST + 5, method="post", data=lambda tip: {}),
     "tip-link": Pin(
@@ -223,6 +225,7 @@ ADMIN_CHANGELISTS = {
     "partners.school": 9,
     "partners.membership": 8,
     "partners.page": 7,
+    "partners.networkrange": 7,
     "partners.resource": 7,
     "partners.sitesettings": 8,
     "partners.staffmobile": 7,

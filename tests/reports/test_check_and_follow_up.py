@@ -216,7 +216,9 @@ def test_the_session_keeps_no_time(client, sent_tip):
     client.get(CONVERSATION)
     session = dict(client.session)
     assert session.pop("_session_expiry") == 0  # "ends with the browser", not a time
-    assert set(session) == {"tipster_tip_id", "tipster_tag"}
+    # The same keys whether a receipt or a decoy code opened it (SECURITY.md 46).
+    assert set(session) == {"tipster_tip_id", "tipster_decoy_id", "tipster_tag"}
+    assert session["tipster_decoy_id"] is None
     cookie = client.cookies["tipster_active"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["expires"] == ""
 
@@ -230,3 +232,16 @@ def test_an_idle_cookie_from_another_session_opens_nothing(client, sent_tip, mak
     open_tip(other, make_tip(school=clayton_high).receipt)
     client.cookies["tipster_active"] = other.cookies["tipster_active"].value
     assert client.get(CONVERSATION).status_code == 302
+
+
+def test_a_receipt_issued_before_the_short_form_still_opens_its_tip(client, categories, clayton_high):
+    from reports.intake.services import TipReport, submit_tip
+
+    old = "7KQ2M-9XD4H-WBT3N-EAB1C-D0EFG"  # 25 symbols, as receipts were until 2026-11-29
+    report = TipReport(category=categories["bullying"], school=clayton_high, description="Lunch money taken.")
+    tip = submit_tip(report=report, receipt=old, form_token="an-old-token").tip
+
+    response = open_tip(client, old.lower().replace("-", " "))
+
+    assert response.status_code == 302 and response["Location"] == CONVERSATION
+    assert client.session["tipster_tip_id"] == tip.pk

@@ -1,4 +1,5 @@
-"""SECURITY.md 9-10: receipts from ``secrets``, 125 bits, Crockford base32, forgiving input."""
+"""SECURITY.md 9-10: receipts from ``secrets``, 80 bits in 16 Crockford symbols (4 groups
+of 4), forgiving input; the 25-symbol receipts issued before still open their tips."""
 
 import math
 
@@ -10,9 +11,9 @@ from reports.intake import receipts, tokens
 def test_receipt_shape_and_entropy():
     receipt = receipts.generate()
     groups = receipt.split("-")
-    assert [len(g) for g in groups] == [5, 5, 5, 5, 5]
+    assert [len(g) for g in groups] == [4, 4, 4, 4]
     assert set("".join(groups)) <= set(receipts.ALPHABET)
-    assert receipts.BITS == 25 * math.log2(len(receipts.ALPHABET)) == 125
+    assert receipts.BITS == 16 * math.log2(len(receipts.ALPHABET)) == 80
     assert len({receipts.generate() for _ in range(2000)}) == 2000
 
 
@@ -22,13 +23,25 @@ def test_alphabet_leaves_out_confusable_letters():
 
 
 def test_normalisation_forgives_case_spaces_and_confusables():
-    receipt = "AB1CD-0EFGH-JKMNP-QRSTV-WXYZ2"
+    receipt = "AB1C-D0EF-GHJK-MNPV"
     canonical = receipts.normalize(receipt)
-    assert receipts.normalize("ab1cd 0efgh jkmnp qrstv wxyz2") == canonical
-    assert receipts.normalize("ABlCD-OEFGH-JKMNP-QRSTV-WXYZ2") == canonical  # l→1, O→0
-    assert receipts.normalize("ABICD-oEFGH-JKMNP-QRSTV-WXYZ2") == canonical  # I→1, o→0
+    assert canonical == "AB1CD0EFGHJKMNPV"
+    assert receipts.normalize("ab1c d0ef ghjk mnpv") == canonical
+    assert receipts.normalize("ABlC-DOEF-GHJK-MNPV") == canonical  # l→1, O→0
+    assert receipts.normalize("ABIC-DoEF-GHJK-MNPu") == canonical  # I→1, o→0, u→V (written alike)
     assert receipts.normalize("too short") is None
-    assert receipts.normalize("AB1CD-0EFGH-JKMNP-QRSTV-WXYZU") is None  # U is not a symbol
+    assert receipts.normalize("AB1C-D0EF-GHJK-MNP*") is None
+    assert receipts.normalize("AB1C-D0EF-GHJK-MNPV-W") is None  # neither 16 nor 25 symbols
+
+
+def test_receipts_issued_before_keep_working():
+    """25-symbol receipts (five groups of five) were given out until the short form: they
+    are still read, shown in their own grouping, and hash as they always did."""
+    old = "AB1CD-0EFGH-JKMNP-QRSTV-WXYZ2"
+    assert receipts.normalize(old.lower().replace("-", " ")) == old.replace("-", "")
+    assert receipts.format_receipt(old.replace("-", "")) == old
+    assert receipts.receipt_hash(old) == receipts.receipt_hash("ab1cd0efghjkmnpqrstvwxyz2")
+    assert receipts.receipt_hash(old) != receipts.receipt_hash(old[:19])
 
 
 def test_hash_uses_the_pepper_not_the_secret_key(settings):

@@ -217,7 +217,7 @@ def test_confirm_receipt_does_not_reflect_unknown_text(client):
 def test_confirm_receipt_answers_a_real_and_a_made_up_receipt_alike(client, tip_post):
     """SECURITY.md 11: the confirmation step is no oracle for receipts."""
     real = receipt_in(client.post(URL, tip_post()))
-    made_up = "ABCDE-FGHJK-MNPQR-STVWX-YZ012"
+    made_up = "ABCD-FGHJ-MNPQ-RSTV"
     for saved in ({}, {"saved": "yes"}):
         answers = [client.post(reverse("reports:confirm-receipt"), {"receipt": r, **saved}) for r in (real, made_up)]
         assert answers[0].status_code == answers[1].status_code == 200

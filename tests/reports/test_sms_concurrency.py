@@ -55,3 +55,28 @@ def test_codes_given_at_once_to_one_person_differ(make_tip, clayton_high, office
 
     assert len(set(codes)) == 8
     assert SmsReplyCode.objects.filter(recipient=officer_olsen).count() == 8
+
+
+def test_two_first_texts_from_one_number_at_once_make_one_tip(twilio, settings, partnership_office, categories):
+    """Text-a-tip: a student's two first texts arrive together. One becomes the tip, the
+    other waits on the number's unique hash and becomes a message on it."""
+    from reports.models import Category, Message, TextingTipster, Tip
+
+    settings.SITE_URL = "https://tips.example.org"
+    Category.objects.create(name="Something else", description="Anything else.")
+    student = "+13145550188"
+
+    def text(body):
+        params = {"MessageSid": "SM" + secrets.token_hex(16), "From": student, "Body": body}
+        signature = RequestValidator(fake_twilio.AUTH_TOKEN).compute_signature(
+            "https://tips.example.org/sms/inbound/", params
+        )
+        return lambda: Client().post("/sms/inbound/", params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    first, second = at_once(text("A fight is planned behind the gym."), text("It is at 3 pm today."))
+
+    assert first.status_code == second.status_code == 200
+    assert Tip.objects.count() == 1 and TextingTipster.objects.count() == 1
+    tip = Tip.objects.get()
+    texts = sorted([tip.description, *(m.body for m in Message.objects.filter(tip=tip))])
+    assert texts == ["A fight is planned behind the gym.", "It is at 3 pm today."]

@@ -15,6 +15,7 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from partners.models import StaffMobile
+from reports import sms_inbound
 from reports.models import InboundSms, Routing, Tip
 from reports.notifications.delivery import deliver_due
 from reports.triage import sms_replies
@@ -191,7 +192,11 @@ def test_a_coordinators_ack_points_to_the_dashboard(
 
 
 @pytest.mark.django_db
-def test_a_text_from_an_unknown_number_is_told_how_to_report(client, twilio, site_settings):
+def test_with_text_a_tip_off_a_text_from_an_unknown_number_is_told_how_to_report(
+    client, twilio, site_settings, settings
+):
+    settings.SMS_TIPS = False
+
     answer = _answer(_text(client, _params(STRANGER, "there is a kid with a knife")))
 
     assert "cannot take reports" in answer and f"{SITE}/report/" in answer
@@ -254,7 +259,9 @@ def test_without_twilio_the_webhook_does_not_exist(client, settings):
 
 
 @pytest.mark.django_db
-def test_nothing_a_sender_texts_is_stored(client, alerted):
+def test_nothing_a_sender_texts_is_stored_with_its_id(client, alerted):
+    """The ids of handled texts keep no words and no number (a texting tipster's words
+    become their tip, encrypted: tests/reports/test_sms_tips.py)."""
     tip, code = alerted
     _text(client, _params(OLSEN, f"ACK {code}"))
     _text(client, _params(STRANGER, "secret words about a student"))
@@ -276,7 +283,7 @@ def test_a_concurrent_change_to_the_tip_is_retried(alerted, officer_olsen, monke
         return real(**kwargs)
 
     monkeypatch.setattr(sms_replies.actions, "acknowledge", moved_on_once)
-    answer = sms_replies.handle(message_sid="SM" + "2" * 32, sender=OLSEN, body=f"ACK {code}")
+    answer = sms_inbound.handle(message_sid="SM" + "2" * 32, sender=OLSEN, body=f"ACK {code}")
 
     assert answer.outcome == "acknowledged" and calls == [tip.version, tip.version + 1]
 

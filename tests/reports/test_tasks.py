@@ -110,6 +110,7 @@ def test_daily_jobs_queue_digests_purge_and_reschedule(
         "tips_purged": 0,
         "tokens_pruned": 0,
         "sms_records_pruned": 0,
+        "texting_numbers_erased": 0,
         "sessions_deleted": 0,
         "task_results_pruned": 0,
     }
