@@ -26,10 +26,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 ## make run: install, migrate, load the content and the demo (staff, tips), start the worker and serve http://127.0.0.1:$(PORT)
 # The background worker (alerts, escalations, daily jobs) runs beside the dev server and
 # prints to the same terminal (e-mails too: EMAIL_URL defaults to console://; texts too:
-# SMS_URL is console:// here unless a Twilio account is configured). The trap stops it
+# SMS_URL is console://+13145550190, a fictional sender, here unless a Twilio account is configured). The trap stops it
 # when the server stops, however that happens.
 run: export DEBUG ?= true
-run: export SMS_URL ?= $(if $(TWILIO_ACCOUNT_SID),,console://)
+run: export SMS_URL ?= $(if $(TWILIO_ACCOUNT_SID),,console://+13145550190)
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: export PYTHONUNBUFFERED ?= 1
 # The 24/7 fallback of the demo (README, Configuration): alerts to it print like the others.

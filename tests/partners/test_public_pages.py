@@ -207,3 +207,24 @@ def test_admin_lists_are_searchable(client, public_site, coordinator_cole, login
     login_verified(client, coordinator_cole)
     response = client.get(f"/admin/{admin_url}?q=Clayton")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_every_public_page_offers_the_text_a_tip_number_while_texts_are_answered(client, public_site, settings, url):
+    settings.SMS_BACKEND, settings.SMS_FROM_NUMBER, settings.SMS_TIPS = "console", "+13145550190", True
+    body = client.get(url).content.decode()
+    assert 'href="sms:+13145550190"' in body
+    assert "(314) 555-0190" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "backend, sender, tips_on",
+    [("", "", True), ("console", "", True), ("console", "+13145550190", False)],
+    ids=["sms-off", "no-sender", "text-a-tip-off"],
+)
+def test_no_page_offers_a_number_that_answers_nothing(client, public_site, settings, backend, sender, tips_on):
+    settings.SMS_BACKEND, settings.SMS_FROM_NUMBER, settings.SMS_TIPS = backend, sender, tips_on
+    for url in PUBLIC_URLS:
+        assert 'href="sms:' not in client.get(url).content.decode(), url
