@@ -136,9 +136,11 @@ def _walk(request: HttpRequest, step: str) -> HttpResponse:
 
 
 def _with_category(posted: QueryDict) -> QueryDict:
-    """The category a tapped card stands for: its one category, the one already chosen
-    under it, or none yet (the short second question follows)."""
+    """The answers so far, with the category a tapped card stands for: its one category,
+    the one already chosen under it, or none yet (the short second question follows)."""
     data = posted.copy()
+    for name, answer in (("when", Tip.When.UNKNOWN), ("contact_choice", "anonymous")):
+        data.setdefault(name, answer)  # the answers chosen already when a screen first shows
     card = cards.find(data.get("card", ""))
     if card is not None and data.get("category") not in {str(c.pk) for c in card.categories}:
         data["category"] = str(card.categories[0].pk) if len(card.categories) == 1 else ""

@@ -28,10 +28,25 @@
     });
   }
 
-  // --- Errors: move focus to the summary so it is read out ----------------------------
+  // --- Focus: on a new screen, its question; with errors, the summary (read out) -------
   var form = $("tip-form");
   var summary = $("error-summary");
-  if (summary) summary.focus();
+  var title = $("step-title");
+  if (summary) {
+    summary.focus();
+  } else if (form && title && form.hasAttribute("data-answered")) {
+    title.setAttribute("tabindex", "-1");
+    title.focus();
+  }
+  document.querySelectorAll(".error-summary a").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var target = document.querySelector(link.getAttribute("href"));
+      var control = target && target.querySelector("input:not([type=hidden]), select, textarea, button");
+      if (!control) return;
+      event.preventDefault();
+      control.focus();
+    });
+  });
 
   // --- One submit per click: the server is idempotent, this just avoids confusion -----
   if (form) {
