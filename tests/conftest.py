@@ -241,7 +241,10 @@ def categories(db):
             name="Bullying", description="Someone is picked on again and again.", card="bullying"
         ),
         "self_harm": Category.objects.create(
-            name="Suicide or self-harm", description="Someone may hurt themselves.", is_life_safety=True, card="self_harm"
+            name="Suicide or self-harm",
+            description="Someone may hurt themselves.",
+            is_life_safety=True,
+            card="self_harm",
         ),
     }
 

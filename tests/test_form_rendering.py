@@ -119,7 +119,7 @@ def test_invalid_controls_name_their_error_and_help_text(categories, clayton_hig
     # button are described by the error.
     buttons = re.search(
         r'<fieldset class="choice-buttons danger-buttons is-invalid" aria-describedby="([^"]+)">'
-        r'<legend><h2[^>]*>Is someone in danger',
+        r"<legend><h2[^>]*>Is someone in danger",
         html,
     )
     assert buttons and buttons.group(1) == "error_1_id_danger_now" and "error_1_id_danger_now" in present

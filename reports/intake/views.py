@@ -89,7 +89,9 @@ def _blank_fields(request: HttpRequest, form: TipForm) -> str:
     """The blank form's fields, the same for everyone in a language: rendered once per
     generation of public content and kept in the shared cache (the signed form token and
     the CSRF token are rendered outside them, fresh for each request)."""
-    key = f"tip-form-fields:{get_language()}:{page_cache.local_generation()}"
+    # Named for the first screen: the whole form cached by releases before issue 14's
+    # screens is never read again.
+    key = f"tip-form-first-screen:{get_language()}:{page_cache.local_generation()}"
     return cached(key, lambda: render_crispy_form(form, context={"request": request}))
 
 
@@ -160,10 +162,10 @@ def _submit(request: HttpRequest) -> HttpResponse:
     too_big = upload_refused(request)
     if not form.is_valid() or too_big:
         return _screen(request, _showing_errors(data, request.FILES, too_big=bool(too_big)))
-    data = form.cleaned_data
-    found = _identifying(request, data["description"], data["location"], skip=data["danger_now"])
+    answers = form.cleaned_data
+    found = _identifying(request, answers["description"], answers["location"], skip=answers["danger_now"])
     if found:
-        return _screen(request, TipForm(request.POST, steps=("what", "send")).quiet(), identify_findings=found)
+        return _screen(request, TipForm(data, steps=("what", "send")).quiet(), identify_findings=found)
     clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
     if image_errors:
         for error in image_errors:
@@ -171,15 +173,15 @@ def _submit(request: HttpRequest) -> HttpResponse:
         return _screen(request, form)
     submitted = submit_tip(
         report=TipReport(
-            category=data["category"],
-            school=data["school"],
-            description=data["description"],
-            location=data["location"],
-            people_involved=data["people_involved"],
-            when=data["when"],
-            when_date=data["when_date"],
-            danger_now=data["danger_now"],
-            contact_details=data["contact_details"],
+            category=answers["category"],
+            school=answers["school"],
+            description=answers["description"],
+            location=answers["location"],
+            people_involved=answers["people_involved"],
+            when=answers["when"],
+            when_date=answers["when_date"],
+            danger_now=answers["danger_now"],
+            contact_details=answers["contact_details"],
             language=get_language() or "en",
             images=clean_images,
         ),
@@ -196,8 +198,7 @@ def _showing_errors(data: QueryDict, files: Any = None, *, too_big: bool = False
     """The form refused on sending: the first screen with something to fix, with its errors
     (a browser that went screen by screen only meets the last screen's; a client that sent
     everything at once may meet any); the last screen when nothing is wrong with a field."""
-    step = STEPS[-1]
-    for step in (*STEPS[:-1], STEPS[-1]):
+    for step in STEPS:
         form = TipForm(data, files, steps=(step,))
         form.is_valid()
         if too_big:

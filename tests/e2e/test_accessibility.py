@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from reports.triage.actions import message_tipster
-from tests.e2e.tip_form import BULLYING
 from tests.e2e.axe import audit
+from tests.e2e.tip_form import BULLYING
 
 pytestmark = pytest.mark.e2e
 

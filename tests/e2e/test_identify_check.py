@@ -4,7 +4,6 @@ be removed or kept, and sending is never blocked. Without JavaScript the server 
 
 from __future__ import annotations
 
-
 import pytest
 from playwright.sync_api import expect
 

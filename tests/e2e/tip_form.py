@@ -27,7 +27,9 @@ def choose_school(page: Page, school: str) -> None:
     expect(page.get_by_role("heading", name="What is happening?")).to_be_visible()
 
 
-def to_what_is_happening(page: Page, *, danger: bool = False, about: str = BULLYING, school: str = "Clayton High School"):
+def to_what_is_happening(
+    page: Page, *, danger: bool = False, about: str = BULLYING, school: str = "Clayton High School"
+):
     answer_danger(page, yes=danger)
     card(page, about).click()
     choose_school(page, school)
