@@ -382,6 +382,9 @@ class Message(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=20, choices=Direction.choices)
     body = EncryptedTextField(_("message"))
+    # Not stored: set by reports.triage.actions.message_tipster on the message it returns
+    # (whether the reply was also texted to a texting tipster).
+    texted: bool = False
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -79,7 +79,7 @@ STEP_FIELDS = {
 NEVER_CARRIED = {"form_token", "images", "extra_notes"}
 
 
-class ChoiceButtons(LayoutObject):
+class ChoiceButtons(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
     """A question whose answers are submit buttons: one tap answers it and moves on, with
     or without JavaScript. The question is the fieldset's legend and the screen's heading
     (one text, not a heading and then a label)."""
@@ -93,7 +93,7 @@ class ChoiceButtons(LayoutObject):
         css_class: str = "choice-buttons",
         error_field: str | None = None,
     ) -> None:
-        self.fields: list = []
+        self.fields: list[str] = []
         self.name, self.options, self.legend, self.css_class = name, options, legend, css_class
         self.error_field = error_field or name
 
@@ -141,11 +141,11 @@ class ChoiceButtons(LayoutObject):
         )
 
 
-class AboutCards(LayoutObject):
+class AboutCards(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
     """What the concern is about: the cards (``reports.intake.cards``); after a card that
     stands for several categories, the short second question."""
 
-    fields: list = []
+    fields: list[str] = []
 
     def render(
         self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
@@ -172,15 +172,15 @@ class AboutCards(LayoutObject):
         ).render(form, context, template_pack)
 
 
-class SchoolPicker(LayoutObject):
+class SchoolPicker(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
     """Which school: a search box; the schools that match, each a button; "Not sure".
     Without JavaScript "Search" asks the server; with it, the list follows the typing
     (``reports:schools``, the same list)."""
 
-    fields: list = []
+    fields: list[str] = []
 
     def render(
-        self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+        self, form: TipForm, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
     ) -> SafeString:
         from django.template.loader import render_to_string
 
@@ -207,10 +207,10 @@ class SchoolPicker(LayoutObject):
         )
 
 
-class StepNav(LayoutObject):
+class StepNav(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
     """Next (the default button: Enter in a text box goes forward) and Back."""
 
-    fields: list = []
+    fields: list[str] = []
 
     def __init__(self, *, back: bool, forward: bool) -> None:
         self.back, self.forward = back, forward
@@ -232,14 +232,14 @@ class StepNav(LayoutObject):
         )
 
 
-class Carried(LayoutObject):
+class Carried(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
     """What was answered on the screens not shown, as hidden inputs, and which screen this
     is. Nothing is kept on the server between screens."""
 
-    fields: list = []
+    fields: list[str] = []
 
     def render(
-        self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+        self, form: TipForm, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
     ) -> SafeString:
         shown = {name for step in form.steps for name in STEP_FIELDS[step]}
         data = form.data
@@ -432,9 +432,7 @@ class TipForm(forms.Form):
     def quiet(self, *, keep: tuple[str, ...] = ()) -> TipForm:
         """Show only the errors of the fields named in ``keep`` (those of the screen the
         student just answered); a screen reached for the first time shows none."""
-        if self._errors is None:
-            self.full_clean()
-        for name in list(self.errors):
+        for name in list(self.errors):  # reading them cleans the form once
             if name not in keep:
                 del self.errors[name]
         return self
