@@ -132,7 +132,9 @@ def _walk(request: HttpRequest, step: str) -> HttpResponse:
     if go == "search":
         return _screen(request, TipForm(data, steps=(step,), school_query=data.get("school_q", "")[:100]).quiet())
     form = TipForm(data, steps=(step,))
-    if form.quiet(keep=STEP_FIELDS[step]).errors_in(step) or (step == "about" and not data.get("category")):
+    if step == "about" and data.get("card") and not data.get("category"):
+        return _screen(request, form.quiet())  # the card's second question, not an error
+    if form.quiet(keep=STEP_FIELDS[step]).errors_in(step):
         return _screen(request, form)
     return _screen(request, TipForm(data, steps=(STEPS[index + 1],)).quiet())
 

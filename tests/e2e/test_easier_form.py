@@ -104,6 +104,7 @@ def test_a_card_for_two_categories_asks_which_fits_best(live_server, county, cyb
     page.get_by_role("button", name=BULLYING).tap()
     question = page.get_by_role("group", name="Bullying, in person or online: which fits best?")
     expect(question).to_be_visible()
+    expect(page.locator("#error-summary")).to_have_count(0)  # a question, not a mistake
     expect(page.get_by_role("heading", name="Bullying, in person or online: which fits best?")).to_be_visible()
     problems = audited(page, "report step 2, which fits best")
     page.get_by_role("button", name="Back").tap()  # back to the cards, not to the danger question

@@ -49,7 +49,7 @@ def test_a_student_walks_every_screen_and_the_tip_keeps_each_answer(
     assert cards == ["threat", "self_harm", "bullying"]  # only cards with categories; "Shooting threat" gone
 
     body = tap(client, body, card="bullying")  # two categories on this card: which fits best?
-    assert "Bullying, in person or online: which fits best?" in body
+    assert "Bullying, in person or online: which fits best?" in body and "error-summary" not in body
     assert f'name="category" value="{cyberbullying.pk}"' in body
 
     body = tap(client, body, category=str(cyberbullying.pk))
@@ -83,6 +83,8 @@ def test_a_card_with_one_category_goes_straight_to_the_school(client, categories
 @pytest.mark.django_db
 def test_an_unanswered_screen_says_what_to_do_and_stays(client, categories, clayton_high):
     body = tap(client, client.get(URL).content.decode(), danger_now="no")
+    unanswered = tap(client, body, go="next")  # no card: only a hand-made POST can do this
+    assert "Step 2 of 5" in unanswered and "Choose what your concern is about." in unanswered
     body = tap(client, body, card="bullying")
     body = tap(client, body, go="next")  # "Next" without a school
     assert "Step 3 of 5" in body and 'id="error-summary"' in body
