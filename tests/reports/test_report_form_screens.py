@@ -131,3 +131,21 @@ def test_the_server_identify_check_shows_the_text_and_the_send_button_together(c
     assert 'data-step="what"' in body and 'data-step="send"' in body
     assert "Jordan Miller" in body and 'name="identify_checked" value="1"' in body
     assert Tip.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_partnerships_categories_make_eight_cards_one_for_a_weapon_or_threat():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from reports.intake import cards
+
+    call_command("load_content", stdout=StringIO())
+    offered = cards.offered()
+    assert len(offered) == 8 and offered[-1].card == "something_else"
+    threat = next(o for o in offered if o.card == "threat")
+    assert [c.name for c in threat.categories] == ["Weapons"]
+    on_cards = {c.name for o in offered for c in o.categories}
+    assert {"Planned attack or threat", "Shooting threat"}.isdisjoint(on_cards)
+    assert len(on_cards) == Category.objects.count() - 2  # every other category has its card
