@@ -123,6 +123,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "name_es",
+        "card",
         "default_priority",
         "is_life_safety",
         "escalation_minutes",
@@ -130,7 +131,7 @@ class CategoryAdmin(admin.ModelAdmin):
         "display_order",
         "active",
     ]
-    list_filter = ["is_life_safety", "active", "default_priority"]
+    list_filter = ["card", "is_life_safety", "active", "default_priority"]
     list_editable = ["display_order", "active"]
     search_fields = ["name", "name_es", "description"]
     inlines = [RoutingRuleInline]

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from partners.content import COORDINATING_AGENCY
 from partners.models import Agency
-from reports.models import CannedReply, Category, Priority, RoutingRole, RoutingRule
+from reports.models import CannedReply, Card, Category, Priority, RoutingRole, RoutingRule
 
 # name, Spanish name, description, Spanish description, priority, life safety
 CATEGORIES = [
@@ -118,6 +118,25 @@ CATEGORIES = [
     ),
 ]
 
+# The card each category is offered under on the tip form (issue 14: one obvious card for
+# each situation). "Weapons" stands for a weapon or any threat to hurt people; the
+# overlapping "Planned attack or threat" and "Shooting threat" stay for staff only.
+CARDS = {
+    "Weapons": Card.THREAT,
+    "Planned attack or threat": "",
+    "Shooting threat": "",
+    "Assault": Card.FIGHT,
+    "Fighting": Card.FIGHT,
+    "Bullying": Card.BULLYING,
+    "Cyberbullying": Card.BULLYING,
+    "Sexual offense": Card.SEXUAL,
+    "Abuse or neglect": Card.ABUSE,
+    "Suicide or self-harm": Card.SELF_HARM,
+    "Drugs or alcohol": Card.DRUGS,
+    "Human trafficking": Card.ABUSE,
+    "Something else": Card.SOMETHING_ELSE,
+}
+
 # category, agency, role. The school's district and police agency are always responsible;
 # these add to them. Suicide or self-harm reaches the district's staff (counsellors) through
 # the school, the coordinators to make sure it is followed up, and shows the student the
@@ -158,6 +177,7 @@ def load() -> None:
                 "default_priority": priority,
                 "is_life_safety": life_safety,
                 "display_order": order * 10,
+                "card": CARDS[name],
             },
         )
     for category_name, agency_name, role in RULES:

@@ -50,6 +50,22 @@ class Priority(models.IntegerChoices):
     URGENT = 4, _("Urgent")
 
 
+class Card(models.TextChoices):
+    """The cards a student chooses from on the tip form: one obvious card for each
+    situation. Several categories may share a card (the student then picks the one that
+    fits best); routing stays by category. The words students read are in
+    ``reports.intake.cards``."""
+
+    THREAT = "threat", _("A weapon, or a threat to hurt people")
+    SELF_HARM = "self_harm", _("Someone may hurt themselves")
+    FIGHT = "fight", _("A fight, or someone was hurt")
+    BULLYING = "bullying", _("Bullying, in person or online")
+    SEXUAL = "sexual", _("Sexual harm")
+    ABUSE = "abuse", _("Abuse, neglect or trafficking")
+    DRUGS = "drugs", _("Drugs, vaping or alcohol")
+    SOMETHING_ELSE = "something_else", _("Something else")
+
+
 class Category(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
@@ -88,6 +104,17 @@ class Category(models.Model):
     )
     display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
     active = models.BooleanField(_("active"), default=True)
+    card = models.CharField(
+        _("card on the tip form"),
+        max_length=20,
+        choices=Card.choices,
+        default=Card.SOMETHING_ELSE,
+        blank=True,
+        help_text=_(
+            "The card students tap for this category. Categories sharing a card are offered as a short "
+            "second question. Blank: not offered on the form (staff can still re-route to it)."
+        ),
+    )
 
     class Meta:
         ordering = ["display_order", "name"]
@@ -355,6 +382,9 @@ class Message(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=20, choices=Direction.choices)
     body = EncryptedTextField(_("message"))
+    # Not stored: set by reports.triage.actions.message_tipster on the message it returns
+    # (whether the reply was also texted to a texting tipster).
+    texted: bool = False
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

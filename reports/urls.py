@@ -7,6 +7,7 @@ app_name = "reports"
 # Fixed, generic addresses: no category, school or receipt ever appears in a URL.
 urlpatterns = [
     path("report/", views.report, name="report"),
+    path("report/schools/", views.schools, name="schools"),
     path("report/receipt/", views.confirm_receipt, name="confirm-receipt"),
     path("report/receipt/decoy/", views.take_decoy, name="take-decoy"),
     path("report/check/", views.check, name="check"),

@@ -231,11 +231,20 @@ def categories(db):
 
     return {
         "weapons": Category.objects.create(
-            name="Weapons", description="Someone has a weapon.", default_priority=Priority.HIGH, is_life_safety=True
+            name="Weapons",
+            description="Someone has a weapon.",
+            default_priority=Priority.HIGH,
+            is_life_safety=True,
+            card="threat",
         ),
-        "bullying": Category.objects.create(name="Bullying", description="Someone is picked on again and again."),
+        "bullying": Category.objects.create(
+            name="Bullying", description="Someone is picked on again and again.", card="bullying"
+        ),
         "self_harm": Category.objects.create(
-            name="Suicide or self-harm", description="Someone may hurt themselves.", is_life_safety=True
+            name="Suicide or self-harm",
+            description="Someone may hurt themselves.",
+            is_life_safety=True,
+            card="self_harm",
         ),
     }
 

@@ -14,9 +14,24 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.utils import render_crispy_form
 from django import forms
 
-from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
+from reports.intake.forms import STEPS, ReceiptForm, TipForm, TipsterMessageForm
 from reports.triage import forms as staff_forms
 
+ANSWERED = {
+    "danger_now": "no",
+    "card": "bullying",
+    "category": "1",
+    "school": "none",
+    "description": "Pushing at lunch.",
+    "when": "today",
+    "when_date": "2026-11-01",
+    "location": "Gym",
+    "people_involved": "A tall kid",
+    "images": "x",
+    "contact_choice": "anonymous",
+    "contact_details": "x",
+    "extra_notes": "x",
+}
 ROOT = Path(__file__).resolve().parent.parent
 IDS = re.compile(r'\bid="([^"]+)"')
 
@@ -59,6 +74,8 @@ def test_every_form_lays_itself_out_and_forgets_no_field(tip):
         form = build(cls, tip)
         assert isinstance(form.helper, FormHelper) and form.helper.layout, cls.__name__
         html = render_crispy_form(form)
+        if cls is TipForm:  # one screen at a time: each field is on one, the others carry it along
+            html = "".join(render_crispy_form(TipForm(ANSWERED, steps=(step,))) for step in STEPS)
         expected = {name for name in form.fields if name != "form_token"}  # the token is outside the cache
         missing = {name for name in expected if f'name="{form[name].html_name}"' not in html}
         assert not missing, f"{cls.__name__} does not render {missing}"
@@ -79,9 +96,12 @@ def test_tip_action_forms_post_to_their_own_action_with_a_button(tip):
 
 @pytest.mark.django_db
 def test_invalid_controls_name_their_error_and_help_text(categories, clayton_high):
-    form = TipForm({"description": "", "danger_now": "", "contact_choice": "contact", "contact_details": ""})
-    assert not form.is_valid()
-    html = render_crispy_form(form)
+    data = {"description": "", "danger_now": "", "contact_choice": "contact", "contact_details": ""}
+    html = ""
+    for steps in (("danger",), ("what", "send")):
+        form = TipForm(data, steps=steps)
+        assert not form.is_valid()
+        html += render_crispy_form(form)
     present = ids_in(html)
     invalid = re.findall(r"<(?:input|textarea|select)[^>]*aria-invalid=\"true\"[^>]*>", html)
     assert invalid
@@ -93,29 +113,44 @@ def test_invalid_controls_name_their_error_and_help_text(categories, clayton_hig
     description = next(c for c in invalid if 'name="description"' in c)
     assert "id_description_error" in description and "id_description_helptext" in description
     # A choice group is a fieldset with a legend, described by its error.
-    fieldset = re.search(r'<fieldset aria-describedby="([^"]+)">\s*<legend[^>]*>\s*Is someone in danger', html)
-    assert fieldset and "id_danger_now_error" in fieldset.group(1).split()
-    assert "id_danger_now_error" in present
+    fieldset = re.search(r'<fieldset aria-describedby="([^"]+)">\s*<legend[^>]*>\s*When\?', html)
+    assert fieldset and "id_when_error" in fieldset.group(1).split() and "id_when_error" in present
+    # A question answered by buttons: the legend is the heading; the fieldset and each
+    # button are described by the error.
+    buttons = re.search(
+        r'<fieldset class="choice-buttons danger-buttons is-invalid" aria-describedby="([^"]+)">'
+        r"<legend><h2[^>]*>Is someone in danger",
+        html,
+    )
+    assert buttons and buttons.group(1) == "error_1_id_danger_now" and "error_1_id_danger_now" in present
+    assert html.count('aria-describedby="error_1_id_danger_now"') == 3
 
 
 @pytest.mark.django_db
 def test_error_summary_links_to_each_fields_wrapper(client, tip_post):
-    body = client.post("/report/", tip_post(description="", school="")).content.decode()
-    targets = re.findall(r'<a href="#([^"]+)">', body.split('id="error-summary"')[1].split("</div>")[0])
-    assert {"div_id_description", "div_id_school"} <= set(targets)
-    assert set(targets) <= ids_in(body)
+    for field, wrapper in (("school", "div_id_school"), ("description", "div_id_description")):
+        body = client.post("/report/", tip_post(**{field: ""})).content.decode()
+        targets = re.findall(r'<a href="#([^"]+)">', body.split('id="error-summary"')[1].split("</div>")[0])
+        assert targets == [wrapper]
+        assert set(targets) <= ids_in(body)
 
 
 @pytest.mark.django_db
-def test_tip_form_steps_and_choice_cards(categories, clayton_high):
-    html = render_crispy_form(TipForm())
-    for step in (1, 2, 3, 4):
-        assert f'<section class="tip-step" data-step="{step}" aria-labelledby="step-{step}-title">' in html
-        assert f'id="step-{step}-title"' in html
-    assert html.count("choice-cards") == 4
-    assert re.search(r'class="honeypot"\s+aria-hidden="true">\s*<div id="div_id_extra_notes"', html)
-    assert "Someone has a weapon." in html  # each category's description under its name
-    assert 'name="form_token"' not in html  # fresh for each request, outside the cached fields
+def test_tip_form_draws_one_screen_with_its_question_as_heading(categories, clayton_high):
+    first = render_crispy_form(TipForm())
+    assert first.count('class="tip-step"') == 1 and 'data-step="danger"' in first
+    assert re.search(r"<legend><h2[^>]*>Is someone in danger right now\?</h2></legend>", first)
+    assert "What is happening?" not in first and "Which school?" not in first
+    assert 'name="form_token"' not in first  # fresh for each request, outside the cached fields
+    about = render_crispy_form(TipForm({"danger_now": "no"}, steps=("about",)))
+    assert 'name="card" value="threat"' in about and "Someone has a gun, knife or other weapon" in about
+    assert '<input type="hidden" name="danger_now" value="no">' in about
+    last = render_crispy_form(TipForm(steps=("send",)))
+    assert re.search(r'class="honeypot"\s+aria-hidden="true">\s*<div id="div_id_extra_notes"', last)
+    for html in (first, about, last):  # no heading says what a label says again
+        headings = set(re.findall(r"<h2[^>]*>([^<]+)</h2>", html))
+        labels = set(re.findall(r"<label[^>]*>\s*([^<]+?)\s*<", html))
+        assert not headings & labels, headings & labels
 
 
 def test_no_template_renders_a_field_by_hand():

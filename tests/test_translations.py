@@ -34,6 +34,7 @@ PUBLIC_TEMPLATES = [
 )
 PUBLIC_PYTHON = [
     "reports/intake/forms.py",
+    "reports/intake/cards.py",
     "reports/intake/views.py",
     "reports/intake/images.py",
     "reports/intake/follow_up.py",
@@ -85,10 +86,10 @@ def python_msgids(path: Path) -> set[Msgid]:
 def public_choice_msgids() -> set[str]:
     """Labels of the choices shown on public pages; in English they are the msgids."""
     from partners.models import AgencyKind, GradeBand, ResourceKind
-    from reports.models import Tip
+    from reports.models import Card, Tip
 
     with translation.override("en"):
-        labels = [*AgencyKind.labels, *GradeBand.labels, *ResourceKind.labels, *Tip.When.labels]
+        labels = [*AgencyKind.labels, *GradeBand.labels, *ResourceKind.labels, *Tip.When.labels, *Card.labels]
         return {str(label) for label in [*labels, *Tip.TIPSTER_STATUS.values()]}
 
 

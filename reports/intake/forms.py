@@ -16,13 +16,13 @@ from django import forms
 from django.conf import settings
 from django.template import Context
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import School
-from reports.models import Category, Tip
+from reports.models import Card, Category, Tip
 from safeschools import page_cache
 from safeschools.cache import cached
 
@@ -65,24 +65,197 @@ def _school_choices() -> list[tuple[str, object]]:
     return [("", _("Choose a school")), (NOT_SURE, _("Not sure, or somewhere else")), *grouped]
 
 
-class Step(Div):
-    """One step of the tip form: a section with its heading. On a phone, report.js shows
-    one step at a time; without JavaScript they are one page."""
+# The form's screens, in order, and the fields each asks for. Only the current screen is
+# drawn (no layout shift, and a short page on a phone); what was answered on the others
+# travels along in hidden inputs, so nothing is stored between screens.
+STEPS = ("danger", "about", "school", "what", "send")
+STEP_FIELDS = {
+    "danger": ("danger_now",),
+    "about": ("card", "category"),
+    "school": ("school",),
+    "what": ("description", "when", "when_date", "location", "people_involved"),
+    "send": ("images", "contact_choice", "contact_details", "extra_notes"),
+}
+NEVER_CARRIED = {"form_token", "images", "extra_notes"}
 
-    def __init__(self, number: int, title: StrOrPromise, *fields: str | LayoutObject) -> None:
-        super().__init__(*fields)
-        self.number, self.title = number, title
+
+class ChoiceButtons(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
+    """A question whose answers are submit buttons: one tap answers it and moves on, with
+    or without JavaScript. The question is the fieldset's legend and the screen's heading
+    (one text, not a heading and then a label)."""
+
+    def __init__(
+        self,
+        name: str,
+        options: list[tuple[str, StrOrPromise, StrOrPromise]],
+        *,
+        legend: StrOrPromise | None = None,
+        css_class: str = "choice-buttons",
+        error_field: str | None = None,
+    ) -> None:
+        self.fields: list[str] = []
+        self.name, self.options, self.legend, self.css_class = name, options, legend, css_class
+        self.error_field = error_field or name
 
     def render(
         self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
     ) -> SafeString:
-        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        bound = form[self.error_field]
+        errors = bound.errors if form.is_bound else []
+        error_id = f"error_1_{bound.auto_id}"
+        described = format_html(' aria-describedby="{}"', error_id) if errors else ""
+        chosen = str(form.data.get(self.name, ""))
+        buttons = format_html_join(
+            "\n",
+            '<button class="choice-button{}" type="submit" name="{}" value="{}"{}>'
+            '<span class="choice-title">{}</span>{}{}</button>',
+            (
+                (
+                    " chosen" if value == chosen else "",
+                    self.name,
+                    value,
+                    described,
+                    title,
+                    format_html('<span class="d-block small choice-help">{}</span>', help) if help else "",
+                    format_html(' <span class="visually-hidden">({})</span>', _("your answer"))
+                    if value == chosen
+                    else "",
+                )
+                for value, title, help in self.options
+            ),
+        )
+        error = format_html_join(
+            "", '<p class="invalid-feedback d-block" id="{}"><strong>{}</strong></p>', ((error_id, e) for e in errors)
+        )
         return format_html(
-            '<section class="tip-step" data-step="{n}" aria-labelledby="step-{n}-title">\n'
-            '<h2 class="h4" id="step-{n}-title">{title}</h2>\n{fields}</section>\n',
-            n=self.number,
-            title=self.title,
-            fields=fields,
+            '<div id="div_{}" class="mb-3"><fieldset class="{}{}"{}>'
+            '<legend><h2 class="h4" id="step-title">{}</h2></legend>{}<div class="choice-list">{}</div>'
+            "</fieldset></div>",
+            bound.auto_id,
+            self.css_class,
+            " is-invalid" if errors else "",
+            described,
+            self.legend or form.fields[self.name].label,
+            error,
+            buttons,
+        )
+
+
+class AboutCards(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
+    """What the concern is about: the cards (``reports.intake.cards``); after a card that
+    stands for several categories, the short second question."""
+
+    fields: list[str] = []
+
+    def render(
+        self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+    ) -> SafeString:
+        from reports.intake import cards
+
+        language = get_language() or "en"
+        offered = cards.offered()
+        picked = next((o for o in offered if o.card == form.data.get("card")), None)
+        category = str(form.data.get("category", ""))
+        if picked is not None and len(picked.categories) > 1 and category not in {str(c.pk) for c in picked.categories}:
+            question = ChoiceButtons(
+                "category",
+                [(str(c.pk), c.localized_name(language), c.localized_description(language)) for c in picked.categories],
+                legend=_("%(card)s: which fits best?") % {"card": picked.title},
+            )
+            carried = format_html('<input type="hidden" name="card" value="{}">', picked.card)
+            return format_html("{}{}", carried, question.render(form, context, template_pack))
+        return ChoiceButtons(
+            "card",
+            [(o.card.value, o.title, o.description) for o in offered],
+            css_class="choice-buttons about-cards",
+            error_field="category",
+        ).render(form, context, template_pack)
+
+
+class SchoolPicker(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
+    """Which school: a search box; the schools that match, each a button; "Not sure".
+    Without JavaScript "Search" asks the server; with it, the list follows the typing
+    (``reports:schools``, the same list)."""
+
+    fields: list[str] = []
+
+    def render(
+        self, form: TipForm, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+    ) -> SafeString:
+        from django.template.loader import render_to_string
+
+        from reports.intake.schools import matching
+
+        bound = form["school"]
+        errors = bound.errors if form.is_bound else []
+        chosen = str(form.data.get("school", ""))
+        schools = matching(form.school_query) if form.school_query else []
+        if not form.school_query and chosen not in {"", NOT_SURE}:
+            found = School.objects.filter(pk=chosen, active=True).select_related("district") if chosen.isdigit() else []
+            schools = list(found)
+        return render_to_string(
+            "reports/partials/tip_form/school_picker.html",
+            {
+                "query": form.school_query,
+                "schools": schools,
+                "chosen": chosen,
+                "errors": errors,
+                "not_sure": NOT_SURE,
+                "error_id": f"error_1_{bound.auto_id}",
+            },
+            request=context.get("request"),
+        )
+
+
+class StepNav(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
+    """Next (the default button: Enter in a text box goes forward) and Back."""
+
+    fields: list[str] = []
+
+    def __init__(self, *, back: bool, forward: bool) -> None:
+        self.back, self.forward = back, forward
+
+    def render(
+        self, form: forms.Form, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+    ) -> SafeString:
+        next_button = format_html(
+            '<button class="btn btn-primary btn-lg" type="submit" name="go" value="next">{}</button>', _("Next")
+        )
+        back_button = format_html(
+            '<button class="btn btn-outline-secondary" type="submit" name="go" value="back" formnovalidate>{}</button>',
+            _("Back"),
+        )
+        return format_html(
+            '<div class="step-nav d-flex flex-wrap gap-2 mt-3">{}{}</div>',
+            next_button if self.forward else "",
+            back_button if self.back else "",
+        )
+
+
+class Carried(LayoutObject):  # type: ignore[misc]  # crispy-forms has no types
+    """What was answered on the screens not shown, as hidden inputs, and which screen this
+    is. Nothing is kept on the server between screens."""
+
+    fields: list[str] = []
+
+    def render(
+        self, form: TipForm, context: Context, template_pack: str = TEMPLATE_PACK, **kwargs: object
+    ) -> SafeString:
+        shown = {name for step in form.steps for name in STEP_FIELDS[step]}
+        data = form.data
+        values = [
+            (name, value)
+            for name in form.fields
+            if name not in shown and name not in NEVER_CARRIED
+            for value in (data.getlist(name) if hasattr(data, "getlist") else [data.get(name)])
+            if value not in (None, "")
+        ]
+        if "what" not in form.steps and "1" in (data.getlist("identify_checked") if hasattr(data, "getlist") else []):
+            values.append(("identify_checked", "1"))
+        return format_html(
+            '{}<input type="hidden" name="step" value="{}">',
+            format_html_join("", '<input type="hidden" name="{}" value="{}">', values),
+            form.steps[-1],
         )
 
 
@@ -115,21 +288,20 @@ class TipForm(forms.Form):
     """Everything a student can tell us; only the kind of concern, the school, what is
     happening and the danger question are required."""
 
+    card = forms.ChoiceField(label=_("What is this about?"), choices=Card.choices, required=False)
     category = forms.ModelChoiceField(
         label=_("What is this about?"),
         queryset=Category.objects.none(),
-        widget=forms.RadioSelect,
         empty_label=None,
         error_messages={"required": _("Choose what your concern is about.")},
     )
     school = forms.ChoiceField(
         label=_("Which school?"),
-        help_text=_("Type to search, or choose 'Not sure'."),
         error_messages={"required": _("Choose a school, or 'Not sure, or somewhere else'.")},
     )
     description = forms.CharField(
-        label=_("What is happening?"),
-        help_text=_("Tell us what you saw, heard or read. Leave out your own name."),
+        label=_("Tell us what you saw, heard or read"),
+        help_text=_("A few words are enough. Leave out your own name."),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("Tell us what is happening, in a few words at least.")},
@@ -189,15 +361,10 @@ class TipForm(forms.Form):
     extra_notes = forms.CharField(label=_("Leave this field empty"), required=False)
     form_token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, steps: tuple[str, ...] = ("danger",), school_query: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        language = get_language() or "en"
+        self.steps, self.school_query = steps, school_query
         self.fields["category"].queryset = Category.objects.filter(active=True)
-        self.fields["category"].label_from_instance = lambda c: format_html(
-            '{}<span class="d-block small text-body-secondary">{}</span>',
-            c.localized_name(language),
-            c.localized_description(language),
-        )
         # A callable: the schools are read only when the field is rendered or validated (the
         # blank form's fields usually come from the cache; see reports.intake.views).
         self.fields["school"].choices = _school_choices
@@ -206,39 +373,75 @@ class TipForm(forms.Form):
         self.fields["contact_details"].widget.attrs.update({"autocomplete": "off"})
 
         # The <form> tag, its tokens and the error summary are in reports/form.html: the
-        # blank fields rendered here are cached (reports.intake.views._blank_fields).
+        # blank first screen rendered here is cached (reports.intake.views._blank_fields).
         self.helper = _helper()
-        self.helper.layout = Layout(
-            include("reports/partials/tip_form/progress.html"),
-            Step(
-                1,
-                _("First, is anyone in danger?"),
-                choice_cards("danger_now"),
-                include("reports/partials/tip_form/call_911.html"),
-                choice_cards("category"),
-            ),
-            Step(2, _("Which school?"), include("reports/partials/tip_form/school_filter.html"), "school"),
-            Step(
-                3,
-                _("What is happening?"),
+        self.helper.layout = Layout(*[part for step in steps for part in self._screen(step)], Carried())
+
+    def _screen(self, step: str) -> list[str | LayoutObject]:
+        number = STEPS.index(step) + 1
+        progress = HTML(
+            format_html(
+                '<p class="step-progress text-body-secondary mb-1" id="step-progress">{}</p>',
+                _("Step %(n)d of %(total)d") % {"n": number, "total": len(STEPS)},
+            )
+        )
+        danger = [include("reports/partials/tip_form/call_911.html")] if self.data.get("danger_now") == "yes" else []
+        screens: dict[str, list[str | LayoutObject]] = {
+            "danger": [
+                progress,
+                ChoiceButtons(
+                    "danger_now",
+                    [("yes", _("Yes, someone is in danger"), ""), ("no", _("No"), "")],
+                    css_class="choice-buttons danger-buttons",
+                ),
+            ],
+            "about": [*danger, progress, AboutCards(), StepNav(back=True, forward=False)],
+            "school": [
+                *danger,
+                progress,
+                HTML(format_html('<h2 class="h4" id="step-title">{}</h2>', _("Which school?"))),
+                SchoolPicker(),
+                StepNav(back=True, forward=False),
+            ],
+            "what": [
+                *danger,
+                progress,
+                HTML(format_html('<h2 class="h4" id="step-title">{}</h2>', _("What is happening?"))),
                 "description",
                 choice_cards("when"),
                 Field("when_date", wrapper_class="when-date"),
                 "location",
                 "people_involved",
-            ),
-            Step(
-                4,
-                _("Pictures and staying anonymous"),
+                identify_check("id_description id_location"),
+                StepNav(back=True, forward=True),
+            ],
+            "send": [
+                *danger,
+                progress,
+                HTML(format_html('<h2 class="h4" id="step-title">{}</h2>', _("Pictures and staying anonymous"))),
                 "images",
                 choice_cards("contact_choice"),
                 Field("contact_details", wrapper_class="contact-details"),
                 Div("extra_notes", css_class="honeypot", aria_hidden="true"),
-                identify_check("id_description id_location"),
                 include("reports/partials/tip_form/send.html"),
-            ),
-            include("reports/partials/tip_form/step_nav.html"),
-        )
+                StepNav(back=True, forward=False),
+            ],
+        }
+        return [Div(*screens[step], css_class="tip-step", data_step=step)]
+
+    def quiet(self, *, keep: tuple[str, ...] = ()) -> TipForm:
+        """Show only the errors of the fields named in ``keep`` (those of the screen the
+        student just answered); a screen reached for the first time shows none."""
+        for name in list(self.errors):  # reading them cleans the form once
+            if name not in keep:
+                del self.errors[name]
+        return self
+
+    def errors_in(self, step: str) -> bool:
+        return any(name in self.errors for name in STEP_FIELDS[step])
+
+    def first_step_with_errors(self) -> str:
+        return next((step for step in STEPS if self.errors_in(step)), STEPS[-1])
 
     def clean_school(self) -> School | None:
         value = self.cleaned_data["school"]

@@ -18,16 +18,17 @@ from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reports.intake import decoy, follow_up, identifying, images, receipts, tokens
-from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
+from reports.intake import cards, decoy, follow_up, identifying, images, receipts, tokens
+from reports.intake.forms import STEP_FIELDS, STEPS, ReceiptForm, TipForm, TipsterMessageForm
+from reports.intake.schools import matching
 from reports.intake.services import TipReport, add_tipster_message, submit_tip
 from reports.intake.told import Told, who_was_told
 from reports.models import Tip, this_hour
@@ -88,7 +89,9 @@ def _blank_fields(request: HttpRequest, form: TipForm) -> str:
     """The blank form's fields, the same for everyone in a language: rendered once per
     generation of public content and kept in the shared cache (the signed form token and
     the CSRF token are rendered outside them, fresh for each request)."""
-    key = f"tip-form-fields:{get_language()}:{page_cache.local_generation()}"
+    # Named for the first screen: the whole form cached by releases before issue 14's
+    # screens is never read again.
+    key = f"tip-form-first-screen:{get_language()}:{page_cache.local_generation()}"
     return cached(key, lambda: render_crispy_form(form, context={"request": request}))
 
 
@@ -98,6 +101,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = _fresh_form()
         return render(request, "reports/form.html", {"form": form, "blank_fields": _blank_fields(request, form)})
+    step = request.POST.get("step")
+    if step in STEPS and not (step == STEPS[-1] and request.POST.get("go") != "back"):
+        return _walk(request, step)
     wait = limited(
         request, group="tip-submit", per_client=settings.TIP_SUBMIT_RATE, overall=settings.TIP_SUBMIT_RATE_OVERALL
     )
@@ -110,36 +116,74 @@ def report(request: HttpRequest) -> HttpResponse:
         return _crisis_page(request, status=503, text=request.POST.get("description", ""))
 
 
+def _walk(request: HttpRequest, step: str) -> HttpResponse:
+    """One screen of the form answered (or Back, or a school search): the next screen, or
+    this one again with what to fix. Nothing is stored; nothing is counted against the
+    submission limit (only sending is)."""
+    data = _with_category(request.POST)
+    go = data.get("go", "next")
+    index = STEPS.index(step)
+    if go == "back":
+        about_again = step == "about" and data.get("card") and not data.get("category")
+        target = step if about_again else STEPS[max(0, index - 1)]
+        if about_again:
+            data.pop("card")
+        return _screen(request, TipForm(data, steps=(target,)).quiet())
+    if go == "search":
+        return _screen(request, TipForm(data, steps=(step,), school_query=data.get("school_q", "")[:100]).quiet())
+    form = TipForm(data, steps=(step,))
+    if step == "about" and data.get("card") and not data.get("category"):
+        return _screen(request, form.quiet())  # the card's second question, not an error
+    if form.quiet(keep=STEP_FIELDS[step]).errors_in(step):
+        return _screen(request, form)
+    return _screen(request, TipForm(data, steps=(STEPS[index + 1],)).quiet())
+
+
+def _with_category(posted: QueryDict) -> QueryDict:
+    """The answers so far, with the category a tapped card stands for: its one category,
+    the one already chosen under it, or none yet (the short second question follows)."""
+    data = posted.copy()
+    for name, answer in (("when", Tip.When.UNKNOWN), ("contact_choice", "anonymous")):
+        data.setdefault(name, answer)  # the answers chosen already when a screen first shows
+    card = cards.find(data.get("card", ""))
+    if card is not None and data.get("category") not in {str(c.pk) for c in card.categories}:
+        data["category"] = str(card.categories[0].pk) if len(card.categories) == 1 else ""
+    return data
+
+
+def _screen(request: HttpRequest, form: TipForm, **context: Any) -> HttpResponse:
+    return render(request, "reports/form.html", {"form": form, **context})
+
+
 def _submit(request: HttpRequest) -> HttpResponse:
-    form = TipForm(request.POST, request.FILES)
+    data = _with_category(request.POST)
+    form = TipForm(data, request.FILES, steps=("send",))
     token = tokens.check(request.POST.get("form_token", ""))
     if not isinstance(token, tokens.FormToken):
         return _resend(request, form, token)
     too_big = upload_refused(request)
     if not form.is_valid() or too_big:
-        if too_big:
-            form.add_error("images", _too_big_message())
-        return render(request, "reports/form.html", {"form": form}, status=200)
-    data = form.cleaned_data
-    found = _identifying(request, data["description"], data["location"], skip=data["danger_now"])
+        return _screen(request, _showing_errors(data, request.FILES, too_big=bool(too_big)))
+    answers = form.cleaned_data
+    found = _identifying(request, answers["description"], answers["location"], skip=answers["danger_now"])
     if found:
-        return render(request, "reports/form.html", {"form": form, "identify_findings": found})
+        return _screen(request, TipForm(data, steps=("what", "send")).quiet(), identify_findings=found)
     clean_images, image_errors = images.sanitize_all(form.cleaned_data["images"])
     if image_errors:
         for error in image_errors:
             form.add_error("images", error)
-        return render(request, "reports/form.html", {"form": form}, status=200)
+        return _screen(request, form)
     submitted = submit_tip(
         report=TipReport(
-            category=data["category"],
-            school=data["school"],
-            description=data["description"],
-            location=data["location"],
-            people_involved=data["people_involved"],
-            when=data["when"],
-            when_date=data["when_date"],
-            danger_now=data["danger_now"],
-            contact_details=data["contact_details"],
+            category=answers["category"],
+            school=answers["school"],
+            description=answers["description"],
+            location=answers["location"],
+            people_involved=answers["people_involved"],
+            when=answers["when"],
+            when_date=answers["when_date"],
+            danger_now=answers["danger_now"],
+            contact_details=answers["contact_details"],
             language=get_language() or "en",
             images=clean_images,
         ),
@@ -150,6 +194,30 @@ def _submit(request: HttpRequest) -> HttpResponse:
     return _receipt_page(
         request, submitted.receipt, danger_now=tip.danger_now, check_soon=tip.is_life_safety, told=who_was_told(tip)
     )
+
+
+def _showing_errors(data: QueryDict, files: Any = None, *, too_big: bool = False) -> TipForm:
+    """The form refused on sending: the first screen with something to fix, with its errors
+    (a browser that went screen by screen only meets the last screen's; a client that sent
+    everything at once may meet any); the last screen when nothing is wrong with a field."""
+    for step in STEPS:
+        form = TipForm(data, files, steps=(step,))
+        form.is_valid()
+        if too_big:
+            form.add_error("images", _too_big_message())
+        if form.errors_in(step) or step == STEPS[-1]:
+            break
+    return form.quiet(keep=STEP_FIELDS[step])
+
+
+@tip_page
+@require_GET
+def schools(request: HttpRequest) -> HttpResponse:
+    """The schools matching what is typed in the form's school search, as the same buttons
+    the server draws without JavaScript (report.js puts them in the form)."""
+    query = request.GET.get("q", "")[:100]
+    context = {"query": query.strip(), "schools": matching(query), "chosen": ""}
+    return render(request, "reports/partials/tip_form/school_results.html", context)
 
 
 def _identifying(request: HttpRequest, *texts: str, skip: bool = False) -> list[identifying.Finding]:
@@ -188,10 +256,9 @@ def _receipt_page(
 def _resend(request: HttpRequest, form: TipForm, problem: tokens.TokenProblem) -> HttpResponse:
     """A token that is missing, forged, too fresh or too old: show the form again with a
     new token and everything typed, and say what to do. Nothing is stored."""
-    data = request.POST.copy()
+    data = _with_category(request.POST)
     data["form_token"] = tokens.issue()
-    form = TipForm(data)
-    form.is_valid()  # show field errors too, so one round trip fixes everything
+    form = _showing_errors(data)  # field errors too, so one round trip fixes everything
     notice = {
         tokens.TokenProblem.EXPIRED: _("This page was open for a long time. Check your report and send it again."),
         tokens.TokenProblem.TOO_FAST: _("That was very fast. Check your report and send it again."),
@@ -204,10 +271,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A lost CSRF cookie (privacy mode, a long-open page) must not lose a student's
     report: the tip form comes back with everything typed and a fresh token."""
     if request.method == "POST" and request.path_info.rstrip("/").endswith("/report"):
-        data = request.POST.copy()
+        data = _with_category(request.POST)
         data["form_token"] = tokens.issue()
-        form = TipForm(data)
-        form.is_valid()
+        form = _showing_errors(data)
         notice = _("Your browser blocked part of the form. Everything you typed is below: check it and send again.")
         response = render(request, "reports/form.html", {"form": form, "notice": notice, "reattach_images": True})
         return tip_page(lambda r: response)(request)

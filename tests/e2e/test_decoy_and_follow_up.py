@@ -14,6 +14,7 @@ from reports.models import Tip
 from reports.triage.actions import message_tipster
 from safeschools.models import AuditEvent
 from tests.e2e import axe
+from tests.e2e.tip_form import THREAT, describe, to_what_is_happening
 
 pytestmark = pytest.mark.e2e
 
@@ -81,13 +82,8 @@ def test_a_student_takes_a_decoy_code_and_each_code_opens_its_conversation(
 def test_after_a_life_safety_report_the_student_is_told_to_check_again_in_an_hour(live_server, county, phone):
     page = phone
     page.goto(f"{live_server.url}/report/")
-    page.get_by_role("radio", name="Yes", exact=True).check()
-    page.get_by_role("radio", name=re.compile("^Weapons")).check()
-    page.get_by_role("button", name="Next").tap()
-    page.get_by_role("combobox", name="Which school?").select_option(label="Clayton High School")
-    page.get_by_role("button", name="Next").tap()
-    page.get_by_role("textbox", name="What is happening?").fill("A student showed a gun in the parking lot.")
-    page.get_by_role("button", name="Next").tap()
+    to_what_is_happening(page, danger=True, about=THREAT)
+    describe(page, "A student showed a gun in the parking lot.")
     page.get_by_role("button", name="Send report").tap()
     page.get_by_label("I have written down or saved my receipt.").check()
     page.get_by_role("button", name="Done").tap()

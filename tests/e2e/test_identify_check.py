@@ -4,14 +4,13 @@ be removed or kept, and sending is never blocked. Without JavaScript the server 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from reports.intake.identifying import find
 from reports.models import Message, Tip
 from tests.e2e import axe
+from tests.e2e.tip_form import BULLYING, to_what_is_happening
 
 pytestmark = pytest.mark.e2e
 
@@ -32,18 +31,14 @@ def audited(page, name: str) -> list[str]:
 
 
 def to_step_3(page):
-    page.get_by_role("radio", name="No", exact=True).check()
-    page.get_by_role("radio", name=re.compile("^Bullying")).check()
-    page.get_by_role("button", name="Next").tap()
-    page.get_by_role("combobox", name="Which school?").select_option(label="Clayton High School")
-    page.get_by_role("button", name="Next").tap()
+    to_what_is_happening(page)
 
 
 def test_the_browser_finds_what_the_server_finds(live_server, county, phone):
     page = phone
     page.goto(f"{live_server.url}/report/")
     to_step_3(page)
-    box = page.get_by_role("textbox", name="What is happening?")
+    box = page.get_by_role("textbox", name="Tell us what you saw, heard or read")
     for sample in SAMPLES:
         box.fill(sample)
         expected = [
@@ -61,12 +56,11 @@ def test_a_student_removes_one_piece_keeps_another_and_sends(live_server, county
     problems = []
     page.goto(f"{live_server.url}/report/")
     to_step_3(page)
-    page.get_by_role("textbox", name="What is happening?").fill(
+    page.get_by_role("textbox", name="Tell us what you saw, heard or read").fill(
         "My name is Jordan Park, text me at 314-555-0199. A kid sells vapes in the B hall."
     )
-    page.get_by_role("button", name="Next").tap()
 
-    check = page.locator("#identify-live")
+    check = page.locator("#identify-live")  # on the screen where the text is typed
     expect(check.get_by_role("heading", name="Could this identify you?")).to_be_visible()
     expect(check.locator("li")).to_have_count(2)
     problems += audited(page, "report step 4, could this identify you")
@@ -80,6 +74,7 @@ def test_a_student_removes_one_piece_keeps_another_and_sends(live_server, county
     expect(check.get_by_text("Nothing here looks like it could identify you.")).to_be_focused()
     problems += audited(page, "report step 4, all decided")
 
+    page.get_by_role("button", name="Next").tap()
     page.get_by_role("button", name="Send report").tap()
     expect(page.get_by_role("heading", name="Your report was sent")).to_be_visible()
     assert Tip.objects.get().description == "My name is Jordan Park, text me at . A kid sells vapes in the B hall."
@@ -107,10 +102,15 @@ def test_the_follow_up_page_checks_as_the_student_types(live_server, county, mak
 def test_without_javascript_the_server_points_it_out(live_server, county, new_context):
     page = new_context(java_script_enabled=False, viewport={"width": 390, "height": 844}).new_page()
     page.goto(f"{live_server.url}/report/")
-    page.get_by_role("radio", name="No", exact=True).check()
-    page.get_by_role("radio", name=re.compile("^Bullying")).check()
-    page.get_by_role("combobox", name="Which school?").select_option(label="Clayton High School")
-    page.get_by_role("textbox", name="What is happening?").fill("I'm @jordan_p on insta. They push a kid daily.")
+    page.get_by_role("button", name="No", exact=True).click()
+    page.get_by_role("button", name=BULLYING).click()
+    page.get_by_label("Type part of the school's name").fill("clay")
+    page.get_by_role("button", name="Search").click()  # the server answers the search
+    page.get_by_role("button", name="Clayton High School").click()
+    page.get_by_role("textbox", name="Tell us what you saw, heard or read").fill(
+        "I'm @jordan_p on insta. They push a kid daily."
+    )
+    page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Send report").click()
 
     found = page.locator("#identify-server")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from reports.intake.services import find_tip_by_receipt
+from tests.e2e.tip_form import BULLYING, THREAT, describe, to_what_is_happening
 
 pytestmark = pytest.mark.e2e
 
@@ -46,26 +47,28 @@ def test_keyboard_only_through_the_tip_form(live_server, county, laptop):
     stops = tab_to(page, name="danger_now")
     assert [s["text"] for s in stops[:3]] == ["911", "988", "(314) 889-SAFE (7233)"]
     assert stops[3]["text"].startswith("Quick exit")
-    page.keyboard.press("ArrowDown")  # from "Yes" to "No"
-    expect(page.get_by_role("radio", name="No", exact=True)).to_be_checked()
-    expect(page.locator("#call-911")).to_be_hidden()
-    assert tab(page)["name"] == "category"
-    page.keyboard.press("Space")
-    assert tab(page)["id"] == "step-next"
+    assert stops[-1]["text"] == "Yes, someone is in danger"
+    assert tab(page)["text"] == "No"
+    page.keyboard.press("Enter")  # an answer is a button: it answers and moves on
+
+    expect(page.get_by_role("heading", name="What is this about?")).to_be_focused()
+    expect(page.locator("#call-911")).to_have_count(0)
+    tab_to(page, name="card", text=f"{BULLYING}Someone is picked on, threatened, shamed or left out, at s"[:40])
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Which school?")).to_be_focused()
-    assert [s["id"] for s in tab_to(page, id="id_school")] == ["district-filter", "school-search", "id_school"]
-    page.keyboard.type("Clayton High School")
-    expect(page.get_by_role("combobox", name="Which school?")).to_have_value(str(county["clayton_high"].pk))
-    assert [s["id"] for s in tab_to(page, id="step-next")] == ["step-back", "step-next"]
+    assert tab(page)["id"] == "school-search"
+    page.keyboard.type("clayton")
+    result = page.locator("#school-results").get_by_role("button", name="Clayton High School")
+    expect(result).to_be_visible()  # the list follows the typing
+    assert [s["name"] for s in tab_to(page, name="school")] == ["go", "school"]
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="What is happening?")).to_be_focused()
     assert tab(page)["id"] == "id_description"
     page.keyboard.type("Someone keeps taking a kid's phone in the locker room.")
-    order = [s["name"] or s["id"] for s in tab_to(page, id="step-next")]
-    assert order == ["when", "location", "people_involved", "step-back", "step-next"]
+    order = [s["name"] or s["id"] for s in tab_to(page, text="Next")]
+    assert order == ["when", "location", "people_involved", "go"]
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Pictures and staying anonymous")).to_be_focused()
@@ -117,18 +120,19 @@ def _small_targets(page: Page, selector: str) -> list[str]:
 
 def test_touch_targets_on_a_phone_are_at_least_44_pixels(live_server, county, phone):
     page = phone
-    targets = ".choice-cards .form-check, .btn, .quick-exit"
+    targets = ".choice-cards .form-check, .choice-button, .btn, .quick-exit"
     page.goto(f"{live_server.url}/report/")
-    page.get_by_role("radio", name="Yes", exact=True).check()  # shows the Call 911 button too
-    page.get_by_role("radio", name="Bullying").check()
     small = _small_targets(page, targets)
-    page.locator("#step-next").tap()
-    page.get_by_role("combobox", name="Which school?").select_option(label="Clayton High School")
+    page.get_by_role("button", name="Yes, someone is in danger").tap()
+    small += _small_targets(page, targets)  # the cards, and the Call 911 button
+    page.get_by_role("button", name=BULLYING).tap()
+    page.get_by_label("Type part of the school's name").fill("clay")
+    expect(page.locator("#school-results").get_by_role("button")).to_have_count(1)
     small += _small_targets(page, targets)
-    page.locator("#step-next").tap()
-    page.get_by_role("textbox", name="What is happening?").fill("Someone keeps taking a kid's lunch.")
+    page.locator("#school-results").get_by_role("button").tap()
+    page.get_by_label("Tell us what you saw, heard or read").fill("Someone keeps taking a kid's lunch.")
     small += _small_targets(page, targets)
-    page.locator("#step-next").tap()
+    page.get_by_role("button", name="Next").tap()
     expect(page.get_by_role("button", name="Send report")).to_be_visible()
     small += _small_targets(page, targets)
     assert not small, small
@@ -144,13 +148,9 @@ def test_form_reflows_at_zoom_without_sideways_scrolling(live_server, county, ne
         assert not page.evaluate(overflow), f"{path} scrolls sideways at {width}px"
 
     page.goto(f"{live_server.url}/report/")
-    page.get_by_role("radio", name="No", exact=True).check()
-    page.get_by_role("radio", name="Weapons").check()
-    page.locator("#step-next").click()
-    page.get_by_role("combobox", name="Which school?").select_option(label="Clayton High School")
-    page.locator("#step-next").click()
-    page.get_by_role("textbox", name="What is happening?").fill("A knife in a backpack.")
-    page.locator("#step-next").click()
+    to_what_is_happening(page, about=THREAT)
+    assert not page.evaluate(overflow), f"the form scrolls sideways at {width}px"
+    describe(page, "A knife in a backpack.")
     send = page.get_by_role("button", name="Send report")
     send.scroll_into_view_if_needed()
     box = send.bounding_box()
