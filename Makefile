@@ -7,7 +7,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 COVERAGE_ARGS ?=
 
-.PHONY: run test coverage lint typecheck-baseline format clean prod-check bench bench-drills lock upgrade
+.PHONY: run test coverage lint typecheck-baseline format clean prod-check bench bench-quick bench-drills lock upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,7 @@ prod-check: $(VENV)/.installed-runtime
 
 ## make bench: the load benchmark (bench/README.md). Short by default; the full run is
 ## make bench BENCH_TIPS=1000000 BENCH_SECONDS=30. Needs PostgreSQL, Redis and wrk.
+## make bench-quick: does the bench work? (50,000 tips, 3 s a scenario, one round: not results)
 BENCH_TIPS ?= 50000
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
@@ -85,6 +86,10 @@ bench: $(VENV)/.installed-runtime bench/.venv/.installed
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } || \
 	  { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	bench/.venv/bin/python bench/run.py --tips $(BENCH_TIPS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-runtime bench/.venv/.installed
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	bench/.venv/bin/python bench/run.py --quick $(BENCH_ARGS)
 
 ## make bench-drills: resilience drills (bench/drills.py); results in bench/results/drills-*.md.
 ## DRILLS=postgres restarts the machine's PostgreSQL cluster: run it alone. two-nodes: nginx + two
