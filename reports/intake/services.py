@@ -11,9 +11,9 @@ from datetime import date
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from partners.models import Agency, School
+from partners.models import School
 from reports import search
-from reports.intake import receipts, routing
+from reports.intake import receipts, reference, routing
 from reports.models import (
     Attachment,
     Category,
@@ -159,20 +159,19 @@ def _claim(token_hash: str) -> int | None:
 
 def _create_routings(tip: Tip) -> list[Routing]:
     school = tip.school
-    coordinating = Agency.objects.filter(is_coordinating=True).values_list("pk", flat=True).first()
     rules = [
         # An agency that cannot act is routed for information only, whatever an old rule says.
         routing.Rule(
             agency_id=r.agency_id,
-            role=r.role if r.agency.can_act else RoutingRole.INFO_ONLY,
+            role=r.role if r.agency_can_act else RoutingRole.INFO_ONLY,
             category_name=tip.category.name,
         )
-        for r in tip.category.routing_rules.select_related("agency")
+        for r in reference.routing_rules(tip.category_id)
     ]
     routes = routing.route(
         school=routing.SchoolFacts(school.district_id, school.police_agency_id) if school else None,
         rules=rules,
-        coordinating_agency_id=coordinating,
+        coordinating_agency_id=reference.coordinating_agency_id(),
     )
     # The alert ladder sets each responsible routing's escalation clock (alerts.alert_routed).
     return Routing.objects.bulk_create(
