@@ -166,6 +166,8 @@ def prepare_baseline(rows: int, listed: int) -> None:
     exists = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{BASELINE_DB}'")  # noqa: S608
     if exists:
         try:
+            # Rows the insert POSTs added in an earlier run go, so the dataset is reused.
+            psql(BASELINE_DB, f"DELETE FROM baseline_item WHERE id > {int(rows)}", quiet=True)  # noqa: S608
             found = psql(
                 BASELINE_DB,
                 "SELECT coalesce(max(id), 0) || ' ' || count(*) FILTER (WHERE agency_id = 1) FROM baseline_item",
@@ -193,7 +195,11 @@ def prepare_baseline(rows: int, listed: int) -> None:
 # --- Servers ---------------------------------------------------------------------------
 
 
-ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) \S+ (?P<ms>\d+)ms\s*$')
+# gunicorn.conf.py's access log: … "GET /path HTTP/1.1" 200 1234 12ms 12345us (µs since
+# the µs field was added; older logs end at ms).
+ACCESS_LINE = re.compile(
+    r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) \S+ (?P<ms>\d+)ms(?: (?P<us>\d+)us)?\s*$'
+)
 
 
 @dataclass
@@ -210,15 +216,16 @@ class Server:
         return self.access_path.stat().st_size if self.access_path.exists() else 0
 
     def durations_since(self, mark: int) -> Counter:
-        """Server-side durations (ms → count) of the requests logged since ``mark``, but
-        for the health checks that ``drain`` sends."""
+        """Server-side durations (ms, to 0.1 ms → count) of the requests logged since
+        ``mark``, but for the health checks that ``drain`` sends."""
         durations: Counter = Counter()
         with self.access_path.open("rb") as handle:
             handle.seek(mark)
             for raw in handle:
                 match = ACCESS_LINE.search(raw.decode(errors="replace"))
                 if match and match["path"] != self.health:
-                    durations[int(match["ms"])] += 1
+                    ms = int(match["us"]) / 1000 if match["us"] else int(match["ms"])
+                    durations[round(ms, 1)] += 1
         return durations
 
     def worker_rss_mb(self) -> tuple[float, float]:
@@ -343,14 +350,18 @@ def percentile(histogram: Counter, p: float) -> float:
 
 
 def server_figures(durations: Counter) -> dict:
-    """Percentiles of the server-side durations (ms) from gunicorn's access log."""
+    """Percentiles of the server-side durations (ms) from gunicorn's access log; the
+    histogram is kept in the JSON (whole ms, to keep it small)."""
+    whole_ms = Counter()
+    for value, count in durations.items():
+        whole_ms[int(value)] += count
     return {
         "server_requests": sum(durations.values()),
         "server_p50_ms": percentile(durations, 50),
         "server_p95_ms": percentile(durations, 95),
         "server_p99_ms": percentile(durations, 99),
         "server_max_ms": max(durations, default=0),
-        "server_histogram_ms": {str(k): v for k, v in sorted(durations.items())},
+        "server_histogram_ms": {str(k): v for k, v in sorted(whole_ms.items())},
     }
 
 
@@ -620,8 +631,8 @@ def write_report(scenarios: list[Scenario], alone: list[Alone], meta: dict, stem
         "the same background load); figures merge the rounds. Ratios are req/s of the scenario ÷ req/s "
         "of the baseline it is compared with, in this run (the deep queue page is compared with queue page 1).",
         "",
-        "Latencies: wrk's (client, under load) and the server's (gunicorn's access log, `%(M)s`, whole "
-        "milliseconds; durations of every request of the scenario, those that finished after wrk stopped "
+        "Latencies: wrk's (client, under load) and the server's (gunicorn's access log, `%(D)s` in µs beside "
+        "`%(M)s`; durations of every request of the scenario, those that finished after wrk stopped "
         "included). Server p99 ÷ p50 target: ≤ 5 (⚠ where missed).",
         "",
         "| scenario | req/s | wrk p50 / p95 / p99 ms | server p50 / p95 / p99 ms | server p99÷p50 | errors | 5xx "
@@ -635,7 +646,7 @@ def write_report(scenarios: list[Scenario], alone: list[Alone], meta: dict, stem
         r["ratio"] = ratio
         lines.append(
             f"| {s.label} | {r['rps']:.1f} | {r['p50_us'] / 1000:.1f} / {r['p95_us'] / 1000:.1f} / "
-            f"{r['p99_us'] / 1000:.1f} | {r['server_p50_ms']} / {r['server_p95_ms']} / {r['server_p99_ms']} | "
+            f"{r['p99_us'] / 1000:.1f} | {r['server_p50_ms']:.1f} / {r['server_p95_ms']:.1f} / {r['server_p99_ms']:.1f} | "
             f"{tail_verdict(r)} | {r['errors']['status'] + r['socket_errors']} | {r['5xx']} | "
             f"{r['rss_max']:.0f} / {r['rss_all']:.0f} | {base.label if base else ''} | "
             f"{f'{ratio:.2f}×' if ratio else ''} | {verdict(s, ratio)} |"
@@ -662,7 +673,7 @@ def write_report(scenarios: list[Scenario], alone: list[Alone], meta: dict, stem
             r = a.result
             lines.append(
                 f"| {a.label} | {r['samples']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['max_ms']:.1f} | "
-                f"{r['server_p50_ms']} / {r['server_p95_ms']} | {r['bytes'] / 1024:.0f} |"
+                f"{r['server_p50_ms']:.1f} / {r['server_p95_ms']:.1f} | {r['bytes'] / 1024:.1f} |"
             )
         export = meta.get("export_rss")
         if export:

@@ -7,7 +7,8 @@ class Item(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Which agency the row belongs to: the list shows one agency's rows, as the queue shows
     # one officer's visible tips (bench/run.py gives agency 1 the same share of the rows).
-    agency_id = models.PositiveIntegerField(default=1)
+    # Rows the insert POST adds belong to another agency: the listed set stays the same.
+    agency_id = models.PositiveIntegerField(default=2)
 
     class Meta:
         ordering = ["-id"]
