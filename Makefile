@@ -7,7 +7,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 COVERAGE_ARGS ?=
 
-.PHONY: run test coverage lint typecheck-baseline format clean prod-check bench bench-quick bench-drills lock upgrade
+.PHONY: run test coverage lint typecheck-baseline format clean prod-check css bench bench-quick bench-drills lock upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ prod-check: $(VENV)/.installed-runtime
 	SECRET_KEY=$$(secret) RECEIPT_PEPPER=$$(secret) RATELIMIT_KEY_SECRET=$$(secret) SEARCH_INDEX_KEY=$$(secret) PHONE_INDEX_KEY=$$(secret) \
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+## make css: static/css/bootstrap.css from frontend/ (Bootstrap's Sass, only the modules the
+## pages use, then PurgeCSS over the templates). Needs node/npm; the built file is committed,
+## so CI and `make run` need neither. tests/frontend/test_css_build.py checks it.
+css:
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run css
 
 ## make bench: the load benchmark (bench/README.md). Short by default; the full run is
 ## make bench BENCH_TIPS=1000000 BENCH_SECONDS=30. Needs PostgreSQL, Redis and wrk.
