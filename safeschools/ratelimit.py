@@ -27,6 +27,7 @@ import ipaddress
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -90,7 +91,7 @@ def limited(
     ``item`` names what the request acts on (``f"tip:{tip.pk}"``), counted under
     ``per_item`` whoever sends it; it reaches the cache only as an HMAC, like the address.
     """
-    counters = [(group, client_key, per_client)]
+    counters: list[Counter] = [(group, client_key, per_client)]
     if item and per_item:
         counters.append((f"{group}:item", lambda g, r: _hmac(item), per_item))
     if overall:
@@ -102,7 +103,7 @@ def limited(
     return 0
 
 
-Counter = tuple[str, Callable[[str, HttpRequest], str], str]
+Counter = tuple[str, Callable[..., str], str]
 
 # KEYS: the counters in order; ARGV: limit and lifetime of each. Counts each in turn and
 # stops at the first one over its limit (later counters are not spent); returns its
@@ -115,7 +116,7 @@ for i, key in ipairs(KEYS) do
 end
 return 0
 """
-_scripts: dict[int, object] = {}
+_scripts: dict[int, Any] = {}  # redis-py's Script, per client
 
 
 def _count(request: HttpRequest, counters: list[Counter]) -> int:
@@ -142,7 +143,7 @@ def _count(request: HttpRequest, counters: list[Counter]) -> int:
     return max(1, windows[over - 1] - int(time.time())) if over else 0
 
 
-def _redis_client():
+def _redis_client() -> Any:
     """The redis-py client behind the default cache when it is django-redis, else None."""
     client = getattr(cache, "client", None)
     get_client = getattr(client, "get_client", None)

@@ -43,10 +43,11 @@ def school_network_notice(context: template.Context) -> SafeString:
     network (partners.networks). Only the yes/no reaches the template."""
     slot = context.get(NOTICE_SLOT_CONTEXT)
     if slot:
-        return mark_safe(slot)  # noqa: S308 — our own fixed marker
+        return mark_safe(str(slot))  # noqa: S308 — our own fixed marker
     return school_network_notice_for(context.get("request"))
 
 
 def school_network_notice_for(request: HttpRequest | None) -> SafeString:
     on_school_network = request is not None and networks.on_school_network(request)
-    return render_to_string("partials/school_network_notice.html", {"on_school_network": on_school_network})
+    html: SafeString = render_to_string("partials/school_network_notice.html", {"on_school_network": on_school_network})
+    return html

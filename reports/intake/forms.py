@@ -112,14 +112,14 @@ def _helper(*, form_tag: bool = False, **attrs: object) -> FormHelper:
     return helper
 
 
-class CategoryField(forms.ModelChoiceField):
+class CategoryField(forms.ModelChoiceField[Category]):
     """The kind of concern: rendered from its queryset, validated against the active
     categories in the shared cache (no query per submission)."""
 
     def to_python(self, value: object) -> Category | None:
         if value in self.empty_values:
             return None
-        category = reference.active_categories().get(int(value)) if str(value).isdigit() else None
+        category = reference.active_categories().get(int(str(value))) if str(value).isdigit() else None
         if category is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}

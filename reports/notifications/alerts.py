@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -119,7 +120,7 @@ def _alert_rows(
     kind: str,
     tip: Tip | None,
     agency_id: int | None,
-    people: Iterable,
+    people: Iterable[Any],
     addresses: Iterable[Address],
     urgent: bool,
     reason: str,

@@ -22,7 +22,14 @@ BUDGET_BYTES = 40 * 1024
 
 # Built from a variable in a template (``alert-{{ message.tags }}``): every value it takes.
 # Keep in step with frontend/purgecss.config.cjs's safelist.
-DYNAMIC_CLASSES = {"alert-info", "alert-success", "alert-warning", "alert-danger", "text-bg-primary", "text-bg-secondary"}
+DYNAMIC_CLASSES = {
+    "alert-info",
+    "alert-success",
+    "alert-warning",
+    "alert-danger",
+    "text-bg-primary",
+    "text-bg-secondary",
+}
 # Bootstrap class names used only as markup, with no style of their own wanted here:
 # ``nav-item`` is styled only inside ``.nav-fill`` and ``.nav-justified``, which no page uses.
 NOT_STYLED = {"nav-item"}
