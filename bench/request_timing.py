@@ -3,6 +3,7 @@ through Django's whole middleware stack (the test client's handler), against the
 product database and Redis; count the SQL statements and Redis commands of each.
 
     bench/.venv/bin/python bench/request_timing.py [--tips 50000] [--requests 300]
+    BENCH_TIMING_PROFILE=1 bench/.venv/bin/python bench/request_timing.py   # + cProfile of 50 submits
 
 Runs itself with the product's interpreter and environment (as bench/run.py serves it). To
 compare with an older commit: ``git archive <commit> | tar -x -C /tmp/old``, link
@@ -118,6 +119,13 @@ def inner() -> None:
             results[name]["statements"] = [q["sql"][:90] for q in queries.captured_queries]
             results[name]["redis"] = commands["names"]
     print(json.dumps(results, indent=1))
+    if os.environ.get("BENCH_TIMING_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [post() for _ in range(50)])
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":
