@@ -7,7 +7,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 COVERAGE_ARGS ?=
 
-.PHONY: run test coverage lint typecheck-baseline format clean prod-check bench bench-drills lock upgrade
+.PHONY: run test coverage lint typecheck-baseline format clean prod-check css bench bench-quick bench-drills lock upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,8 +70,15 @@ prod-check: $(VENV)/.installed-runtime
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+## make css: static/css/bootstrap.css from frontend/ (Bootstrap's Sass, only the modules the
+## pages use, then PurgeCSS over the templates). Needs node/npm; the built file is committed,
+## so CI and `make run` need neither. tests/frontend/test_css_build.py checks it.
+css:
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run css
+
 ## make bench: the load benchmark (bench/README.md). Short by default; the full run is
 ## make bench BENCH_TIPS=1000000 BENCH_SECONDS=30. Needs PostgreSQL, Redis and wrk.
+## make bench-quick: does the bench work? (50,000 tips, 3 s a scenario, one round: not results)
 BENCH_TIPS ?= 50000
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
@@ -85,6 +92,10 @@ bench: $(VENV)/.installed-runtime bench/.venv/.installed
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } || \
 	  { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	bench/.venv/bin/python bench/run.py --tips $(BENCH_TIPS) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-runtime bench/.venv/.installed
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	bench/.venv/bin/python bench/run.py --quick $(BENCH_ARGS)
 
 ## make bench-drills: resilience drills (bench/drills.py); results in bench/results/drills-*.md.
 ## DRILLS=postgres restarts the machine's PostgreSQL cluster: run it alone. two-nodes: nginx + two

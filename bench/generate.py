@@ -161,6 +161,11 @@ def status_for(age_days: float, rng: random.Random) -> str:
     return next(status for limit, status in table if roll < limit)
 
 
+def column_defaults(model: type) -> dict[str, object]:
+    """Each column's model default (None where a field has none and is nullable)."""
+    return {f.column: f.get_default() if f.has_default() else None for f in model._meta.concrete_fields}
+
+
 def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     categories = list(Category.objects.filter(active=True))
@@ -183,6 +188,9 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
 
     tip_columns = [f.column for f in Tip._meta.concrete_fields]
     routing_columns = [f.column for f in Routing._meta.concrete_fields]
+    # Columns the generator does not choose (added to the models since) take their defaults.
+    tip_defaults = column_defaults(Tip)
+    routing_defaults = column_defaults(Routing)
     word_columns = [f.column for f in TipWord._meta.concrete_fields]
 
     with connection.cursor() as cursor:
@@ -242,7 +250,7 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
                 "awaiting_acknowledgement": awaiting,
                 "first_acknowledged_at": first_ack,
             }
-            tips.append([values[c] for c in tip_columns])
+            tips.append([values[c] if c in values else tip_defaults[c] for c in tip_columns])
 
             key = (school.pk if school else None, category.pk)
             if key not in routes_cache:
@@ -268,7 +276,7 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
                     if life_safety and acknowledged and route.role == RoutingRole.RESPONSIBLE
                     else None,
                 }
-                routings.append([row[c] for c in routing_columns])
+                routings.append([row[c] if c in row else routing_defaults[c] for c in routing_columns])
             for digest in sorted(set(rng.sample(word_digests, words))):
                 word_id += 1
                 tipwords.append([{"id": word_id, "tip_id": tip_id, "digest": digest}[c] for c in word_columns])

@@ -40,9 +40,10 @@ from safeschools.language import ARRIVALS
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-pages:generation"
 NEVER_CACHED_PREFIXES = ("/staff/", "/admin/", "/static/", "/media/", "/healthz", "/report/")
-# Apps and models whose rows public pages (or the blank tip form) show.
+# Apps and models whose rows public pages (or the blank tip form, or the reference data
+# a submission reads: reports.intake.reference) show.
 CONTENT_APPS = {"partners"}
-CONTENT_MODELS = {"reports.category", "casework.figuresquarter"}
+CONTENT_MODELS = {"reports.category", "reports.routingrule", "casework.figuresquarter"}
 
 
 def generation() -> str:

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.static_page),
     path("form/", views.form_page),
     path("items/", views.item_list),
+    path("healthz", views.health),
 ]

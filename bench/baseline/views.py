@@ -26,7 +26,19 @@ def form_page(request: HttpRequest) -> HttpResponse:
     return render(request, "baseline/form.html", {"form": form})
 
 
+# The agency whose rows the list shows (bench/run.py gives it the officer's share).
+LISTED_AGENCY = 1
+
+
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """What bench/run.py polls between scenarios (kept apart from the measured pages)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @require_safe
 def item_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Item.objects.all(), 50).get_page(request.GET.get("page"))
+    """The floor for a staff list: one agency's rows through an index, the COUNT of that
+    set and offset paging, as the queue filters an officer's visible tips."""
+    page = Paginator(Item.objects.filter(agency_id=LISTED_AGENCY), 50).get_page(request.GET.get("page"))
     return render(request, "baseline/list.html", {"page": page})

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import template
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import translate_url
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from partners import markup, networks
 
@@ -30,9 +32,22 @@ def url_in_language(context, language: str) -> str:
     return translate_url(request.get_full_path(), language)
 
 
-@register.inclusion_tag("partials/school_network_notice.html", takes_context=True)
-def school_network_notice(context: template.Context) -> dict[str, bool]:
+# In a page rendered once for everyone (the blank tip form, reports.intake.views), the
+# notice is this slot, filled per request with ``school_network_notice_for``.
+NOTICE_SLOT_CONTEXT = "school_network_notice_slot"
+
+
+@register.simple_tag(takes_context=True)
+def school_network_notice(context: template.Context) -> SafeString:
     """The calm "school networks may be monitored" notice, for a visitor on a district's
     network (partners.networks). Only the yes/no reaches the template."""
-    request = context.get("request")
-    return {"on_school_network": request is not None and networks.on_school_network(request)}
+    slot = context.get(NOTICE_SLOT_CONTEXT)
+    if slot:
+        return mark_safe(str(slot))  # noqa: S308 — our own fixed marker
+    return school_network_notice_for(context.get("request"))
+
+
+def school_network_notice_for(request: HttpRequest | None) -> SafeString:
+    on_school_network = request is not None and networks.on_school_network(request)
+    html: SafeString = render_to_string("partials/school_network_notice.html", {"on_school_network": on_school_network})
+    return html

@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import School
+from reports.intake import reference
 from reports.models import Card, Category, Tip
 from safeschools import page_cache
 from safeschools.cache import cached
@@ -284,12 +285,27 @@ def _helper(*, form_tag: bool = False, **attrs: object) -> FormHelper:
     return helper
 
 
+class CategoryField(forms.ModelChoiceField[Category]):
+    """The kind of concern: rendered from its queryset, validated against the active
+    categories in the shared cache (no query per submission)."""
+
+    def to_python(self, value: object) -> Category | None:
+        if value in self.empty_values:
+            return None
+        category = reference.active_categories().get(int(str(value))) if str(value).isdigit() else None
+        if category is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return category
+
+
 class TipForm(forms.Form):
     """Everything a student can tell us; only the kind of concern, the school, what is
     happening and the danger question are required."""
 
     card = forms.ChoiceField(label=_("What is this about?"), choices=Card.choices, required=False)
-    category = forms.ModelChoiceField(
+    category = CategoryField(
         label=_("What is this about?"),
         queryset=Category.objects.none(),
         empty_label=None,
@@ -447,7 +463,7 @@ class TipForm(forms.Form):
         value = self.cleaned_data["school"]
         if value == NOT_SURE:
             return None
-        school = School.objects.filter(pk=value, active=True).select_related("district", "police_agency").first()
+        school = reference.active_schools().get(int(value)) if value.isdigit() else None
         if school is None:
             raise forms.ValidationError(_("Choose a school from the list."))
         return school

@@ -8,12 +8,12 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from partners.models import Agency, School
+from partners.models import School
 from reports import search
-from reports.intake import receipts, routing
+from reports.intake import receipts, reference, routing
 from reports.models import (
     Attachment,
     Category,
@@ -72,28 +72,39 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@transaction.atomic
 def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> SubmittedTip:
-    """Store a tip with everything that must exist with it.
+    """Store a tip with everything that must exist with it, in one transaction.
 
     ``receipt`` is chosen by the caller (derived from the form token, so that a replay of
     the same POST shows the same receipt); only its HMAC is stored. A second submit with
     the same ``form_token`` returns the tip of the first with ``created=False``.
+
+    The random reference is unique; should it collide with another tip's (about once in
+    20,000 submissions at a million tips), the whole transaction is tried again with a new
+    one, rather than paying a savepoint on every submission for the rare case.
     """
+    for _ in range(5):
+        reference = Tip.new_reference()
+        try:
+            return _submit_tip(report=report, receipt=receipt, form_token=form_token, reference=reference)
+        except IntegrityError:
+            if not Tip.objects.filter(reference=reference).exists():
+                raise
+    raise IntegrityError("could not find a free tip reference")
+
+
+@transaction.atomic
+def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: str) -> SubmittedTip:
     token_hash = _token_hash(form_token)
-    try:
-        # Claim the token first: a concurrent request with the same token waits here on the
-        # unique index, then finds the winner's tip.
-        with transaction.atomic():
-            claim = SubmissionToken.objects.create(token_hash=token_hash)
-    except IntegrityError:
+    claim_id = _claim(token_hash)
+    if claim_id is None:
         winner = SubmissionToken.objects.select_related("tip").get(token_hash=token_hash)
         return SubmittedTip(tip=winner.tip, receipt=receipt, created=False)
 
     category = report.category
     is_life_safety = report.danger_now or category.is_life_safety or report.life_safety
     tip = Tip(
-        reference=Tip.new_reference(),
+        reference=reference,
         receipt_hash=receipts.receipt_hash(receipt),
         category=category,
         school=report.school,
@@ -108,9 +119,8 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
         language=report.language,
         priority=Priority.URGENT if is_life_safety else category.default_priority,
     )
-    _save_with_unique_reference(tip)
-    claim.tip = tip
-    claim.save(update_fields=["tip"])
+    tip.save(force_insert=True)
+    SubmissionToken.objects.filter(pk=claim_id).update(tip=tip)
     routings = _create_routings(tip)
     # A new tip has no index rows yet: add its words without reading or deleting any.
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
@@ -129,36 +139,39 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     return SubmittedTip(tip=tip, receipt=receipt, created=True)
 
 
-def _save_with_unique_reference(tip: Tip) -> None:
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                tip.save()
-            return
-        except IntegrityError:
-            if Tip.objects.filter(reference=tip.reference).exists():
-                tip.reference = Tip.new_reference()
-                continue
-            raise
-    raise IntegrityError("could not find a free tip reference")
+def _claim(token_hash: str) -> int | None:
+    """Claim a form token: the claim's id, or None when another submission holds it.
+
+    One ``INSERT … ON CONFLICT DO NOTHING``: a concurrent request with the same token waits
+    on the unique index until the first commits, then inserts nothing and reads the
+    winner's tip; no savepoint, and no aborted transaction, on a replay."""
+    table = SubmissionToken._meta.db_table
+    created_at = SubmissionToken._meta.get_field("created_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_hash, created_at) VALUES (%s, %s) "  # noqa: S608 — the model's table
+            "ON CONFLICT (token_hash) DO NOTHING RETURNING id",
+            [token_hash, created_at.get_db_prep_save(this_hour(), connection)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _create_routings(tip: Tip) -> list[Routing]:
     school = tip.school
-    coordinating = Agency.objects.filter(is_coordinating=True).values_list("pk", flat=True).first()
     rules = [
         # An agency that cannot act is routed for information only, whatever an old rule says.
         routing.Rule(
             agency_id=r.agency_id,
-            role=r.role if r.agency.can_act else RoutingRole.INFO_ONLY,
+            role=r.role if r.agency_can_act else RoutingRole.INFO_ONLY,
             category_name=tip.category.name,
         )
-        for r in tip.category.routing_rules.select_related("agency")
+        for r in reference.routing_rules(tip.category_id)
     ]
     routes = routing.route(
         school=routing.SchoolFacts(school.district_id, school.police_agency_id) if school else None,
         rules=rules,
-        coordinating_agency_id=coordinating,
+        coordinating_agency_id=reference.coordinating_agency_id(),
     )
     # The alert ladder sets each responsible routing's escalation clock (alerts.alert_routed).
     return Routing.objects.bulk_create(

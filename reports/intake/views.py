@@ -19,13 +19,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from partners.templatetags.partners import NOTICE_SLOT_CONTEXT, school_network_notice_for
 from reports.intake import cards, decoy, follow_up, identifying, images, receipts, tokens
 from reports.intake.forms import STEP_FIELDS, STEPS, ReceiptForm, TipForm, TipsterMessageForm
 from reports.intake.schools import matching
@@ -95,12 +98,49 @@ def _blank_fields(request: HttpRequest, form: TipForm) -> str:
     return cached(key, lambda: render_crispy_form(form, context={"request": request}))
 
 
+# The blank form page is rendered once per language, address and content generation with
+# these slots (letters only: no escaping changes them), filled for each request.
+CSRF_SLOT = "tipformcsrftokenslot"
+FORM_TOKEN_SLOT = "tipformsignedtokenslot"  # noqa: S105 — a marker, not a secret
+NOTICE_SLOT = "<!--tip-form:school-network-notice-->"
+
+
+def _blank_page(request: HttpRequest) -> HttpResponse:
+    """The blank form: the whole page from the shared cache, with a fresh CSRF token, a
+    fresh signed form token and the school-network notice (which depends on the client's
+    address) put in per request. A request with a query string or a pending message is
+    rendered as usual."""
+    if request.META.get("QUERY_STRING") or len(messages.get_messages(request)):
+        form = _fresh_form()
+        return render(request, "reports/form.html", {"form": form, "blank_fields": _blank_fields(request, form)})
+
+    def render_page() -> str:
+        form = TipForm()
+        form.initial["form_token"] = FORM_TOKEN_SLOT
+        context = {
+            "form": form,
+            "blank_fields": _blank_fields(request, form),
+            "csrf_token": CSRF_SLOT,
+            NOTICE_SLOT_CONTEXT: NOTICE_SLOT,
+        }
+        return render_to_string("reports/form.html", context, request=request)
+
+    where = f"{request.scheme}://{request.get_host()}{request.path}"
+    page = cached(f"tip-form-page:{get_language()}:{where}:{page_cache.local_generation()}", render_page)
+    for slot, value in (
+        (CSRF_SLOT, get_token(request)),
+        (FORM_TOKEN_SLOT, tokens.issue()),
+        (NOTICE_SLOT, school_network_notice_for(request)),
+    ):
+        page = page.replace(slot, value)
+    return HttpResponse(page)
+
+
 @tip_page
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        form = _fresh_form()
-        return render(request, "reports/form.html", {"form": form, "blank_fields": _blank_fields(request, form)})
+        return _blank_page(request)
     step = request.POST.get("step")
     if step in STEPS and not (step == STEPS[-1] and request.POST.get("go") != "back"):
         return _walk(request, step)

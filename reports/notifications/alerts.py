@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -105,6 +106,27 @@ def alert(
 
     The rows are dated ``at`` (this hour if None): for an alert that follows a tipster's
     act, the hour of that act (SECURITY.md 37)."""
+    rows = _alert_rows(
+        kind=kind, tip=tip, agency_id=agency_id, people=people, addresses=addresses, urgent=urgent, reason=reason, at=at
+    )
+    created = Notification.objects.bulk_create(rows)
+    if created and deliver:
+        request_delivery()
+    return created
+
+
+def _alert_rows(
+    *,
+    kind: str,
+    tip: Tip | None,
+    agency_id: int | None,
+    people: Iterable[Any],
+    addresses: Iterable[Address],
+    urgent: bool,
+    reason: str,
+    at: datetime | None,
+) -> list[Notification]:
+    """The rows ``alert`` writes, not yet saved (the coalescing window is counted now)."""
     ladder_step = kind == Kind.ESCALATION
     at = at or this_hour()
     dated = {"created_at": at, "next_attempt_at": at}
@@ -140,10 +162,7 @@ def alert(
                 **dated,
             )
         )
-    created = Notification.objects.bulk_create(rows)
-    if created and deliver:
-        request_delivery()
-    return created
+    return rows
 
 
 class AlertBatch:
@@ -158,14 +177,14 @@ class AlertBatch:
         self.people: set[int] = set()
         self.addresses: set[Address] = set()
         self.count = 0  # people and addresses alerted
-        self.rows = 0
+        self.pending: list[Notification] = []  # written together by done(): one INSERT
 
     def send(self, recipients: ladder.Recipients, *, agency_id: int, reason: str, kind: str | None = None) -> int:
         people = [p for p in recipients.people if p.pk not in self.people]
         addresses = [a for a in recipients.addresses if a not in self.addresses]
         self.people.update(p.pk for p in people)
         self.addresses.update(addresses)
-        rows = alert(
+        rows = _alert_rows(
             kind=kind or self.kind,
             tip=self.tip,
             agency_id=agency_id,
@@ -173,17 +192,18 @@ class AlertBatch:
             addresses=addresses,
             urgent=self.tip.is_life_safety,
             reason=reason,
-            deliver=False,
             at=self.at,
         )
         self.count += len({(n.recipient_id, n.address) for n in rows})
-        self.rows += len(rows)
+        self.pending += rows
         return len(people) + len(addresses)
 
     def done(self) -> int:
-        """Ask the worker for delivery, once for everything the batch queued (unless the
-        tick is to send it)."""
-        if self.rows and self.deliver:
+        """Write every row the batch queued, in one INSERT, and ask the worker for
+        delivery once (unless the tick is to send it)."""
+        created = Notification.objects.bulk_create(self.pending)
+        self.pending = []
+        if created and self.deliver:
             request_delivery()
         return self.count
 
@@ -228,7 +248,8 @@ def alert_routed(
                 reason="immediate",
             )
             routing.unreachable = routing.role == RoutingRole.RESPONSIBLE and not agency.reachable_for_routine
-        routing.save(update_fields=["unreachable", "ladder_rung", "escalation_due_at"])
+    # One UPDATE for all of them (a CASE per column), not one per routing.
+    Routing.objects.bulk_update(routings, ["unreachable", "ladder_rung", "escalation_due_at"])
 
     current = {r.pk: r for r in everything} | {r.pk: r for r in routings}
     responsible = [r for r in current.values() if r.role == RoutingRole.RESPONSIBLE]

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from safeschools.models import AuditEvent
 
@@ -43,6 +45,29 @@ def test_activity_keeps_the_session_alive(client, clock, officer_olsen, login_ve
     for _ in range(4):
         clock.shift(timedelta(minutes=29))
         assert client.get("/staff/").status_code == 200
+
+
+def session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_staff_gets_write_the_session_at_most_once_a_minute(client, clock, officer_olsen, login_verified):
+    """A session row UPDATE on every staff page would be a write per GET; the idle clock
+    needs only minutes."""
+    login_verified(client, officer_olsen)
+    client.get("/staff/")  # the first request starts the clocks
+
+    for _ in range(3):
+        clock.shift(timedelta(seconds=15))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/staff/").status_code == 200
+        assert session_writes(queries.captured_queries) == []
+
+    clock.shift(timedelta(seconds=20))  # 65 s since the last write
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/staff/").status_code == 200
+    assert len(session_writes(queries.captured_queries)) == 1
 
 
 @pytest.mark.django_db

@@ -1,6 +1,8 @@
 """The intake service: one transaction writes the tip and everything that goes with it."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from partners.models import Membership
 from reports.intake import receipts
@@ -77,6 +79,32 @@ def test_same_form_token_creates_one_tip(categories, clayton_high):
     assert first.tip.pk == second.tip.pk
     assert Tip.objects.count() == 1 and Routing.objects.count() == 2
     assert SubmissionToken.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_reference_taken_by_another_tip_is_replaced(categories, clayton_high, monkeypatch):
+    report = TipReport(category=categories["bullying"], school=clayton_high, description="First")
+    taken = submit_tip(report=report, receipt=receipts.generate(), form_token="first").tip.reference
+    fresh = iter([taken, "T-NEWREF2"])
+    monkeypatch.setattr(Tip, "new_reference", staticmethod(lambda: next(fresh)))
+
+    second = submit_tip(report=report, receipt=receipts.generate(), form_token="second")
+
+    assert second.created and second.tip.reference == "T-NEWREF2"
+    assert Tip.objects.count() == 2 and Routing.objects.filter(tip=second.tip).count() == 2
+    assert SubmissionToken.objects.get(tip=second.tip)  # the claim was rolled back and made again, once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_takes_no_savepoint(categories, clayton_high):
+    """The token claim is one INSERT … ON CONFLICT DO NOTHING, the tip one INSERT."""
+    report = TipReport(category=categories["bullying"], school=clayton_high, description="Once")
+    with CaptureQueriesContext(connection) as queries:
+        submit_tip(report=report, receipt=receipts.generate(), form_token="token-1")
+        submit_tip(report=report, receipt=receipts.generate(), form_token="token-1")  # a replay
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
+    assert Tip.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -31,7 +31,7 @@ def test_404_page_is_styled_and_shows_help(client, site_settings):
     assert response.status_code == 404
     body = response.content.decode()
     assert "We could not find that page" in body
-    assert "bootstrap.min.css" in body
+    assert "css/bootstrap.css" in body
     assert_help_numbers(body)
 
 
@@ -63,7 +63,7 @@ def test_403_page_renders_with_no_database_query(db, django_assert_num_queries):
         response = permission_denied(request, PermissionDenied())
     assert response.status_code == 403
     body = response.content.decode()
-    assert "You cannot open this page" in body and "bootstrap.min.css" in body
+    assert "You cannot open this page" in body and "css/bootstrap.css" in body
     assert_help_numbers(body)
 
 

@@ -68,7 +68,8 @@ def test_cache_fault_allows_and_logs(monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr("safeschools.ratelimit.get_usage", broken)
+    monkeypatch.setattr("safeschools.ratelimit.get_usage", broken)  # local memory
+    monkeypatch.setattr("safeschools.ratelimit._redis_client", broken)  # Redis
     assert limited(request_from(ADDRESS), group="g", per_client="1/m") == 0
     assert "rate-limit cache unavailable" in caplog.text
 

@@ -1,0 +1,138 @@
+"""static/css/bootstrap.css (``make css``: frontend/) ships only the Bootstrap the pages
+use. Every Bootstrap class a template, a Python form layout or a rendered page names must be
+in it: a class the build left out would leave that element unstyled without any error.
+
+"A Bootstrap class" is one Bootstrap 5.3.9's full CSS defines (tests/frontend/
+bootstrap-5.3.9.min.css, the file the pages linked before); the project's own classes
+(site.css) and plain hooks for scripts are not Bootstrap's and are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILT = ROOT / "static" / "css" / "bootstrap.css"
+REFERENCE = Path(__file__).resolve().parent / "bootstrap-5.3.9.min.css"
+BUDGET_BYTES = 40 * 1024
+
+# Built from a variable in a template (``alert-{{ message.tags }}``): every value it takes.
+# Keep in step with frontend/purgecss.config.cjs's safelist.
+DYNAMIC_CLASSES = {
+    "alert-info",
+    "alert-success",
+    "alert-warning",
+    "alert-danger",
+    "text-bg-primary",
+    "text-bg-secondary",
+}
+# Bootstrap class names used only as markup, with no style of their own wanted here:
+# ``nav-item`` is styled only inside ``.nav-fill`` and ``.nav-justified``, which no page uses.
+NOT_STYLED = {"nav-item"}
+
+TEMPLATE_TAG = re.compile(r"\{[{%].*?[}%]\}", re.S)
+CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"', re.S)
+PYTHON_CLASS_STRING = re.compile(
+    r"""(?:css_class|wrapper_class|field_class|label_class|["']class["'])\s*[:=]\s*["']([^"']*)["']"""
+)
+
+
+def defined_classes(css: str) -> set[str]:
+    selectors = re.sub(r"\{[^{}]*\}", " ", re.sub(r"@media[^{]*\{", " ", css))
+    return set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", selectors))
+
+
+@cache
+def bootstrap_classes() -> frozenset[str]:
+    return frozenset(defined_classes(REFERENCE.read_text()))
+
+
+@cache
+def built_classes() -> frozenset[str]:
+    return frozenset(defined_classes(BUILT.read_text(encoding="utf-8-sig")))
+
+
+def missing(classes: set[str]) -> set[str]:
+    return {c for c in classes if c in bootstrap_classes() and c not in built_classes() and c not in NOT_STYLED}
+
+
+def template_classes() -> dict[str, set[str]]:
+    found = {}
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        names = set()
+        for attribute in CLASS_ATTRIBUTE.findall(text):
+            # A template tag inside the attribute: its literal branches count as classes.
+            literal = TEMPLATE_TAG.sub(" ", attribute)
+            branches = " ".join(re.findall(r"%\}([^{]*)\{%", attribute))
+            names |= set(literal.split()) | set(branches.split())
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def python_classes() -> dict[str, set[str]]:
+    found = {}
+    for app in ("partners", "reports", "casework", "safeschools"):
+        for path in (ROOT / app).rglob("*.py"):
+            text = path.read_text()
+            strings = PYTHON_CLASS_STRING.findall(text) + CLASS_ATTRIBUTE.findall(text)
+            found[str(path.relative_to(ROOT))] = {name for s in strings for name in TEMPLATE_TAG.sub(" ", s).split()}
+    return found
+
+
+def rendered_classes(html: str) -> set[str]:
+    return {name for attribute in CLASS_ATTRIBUTE.findall(html) for name in attribute.split()}
+
+
+def test_the_build_is_within_its_budget():
+    assert BUILT.stat().st_size <= BUDGET_BYTES
+
+
+def test_every_bootstrap_class_in_a_template_is_built():
+    gaps = {path: missing(names) for path, names in template_classes().items()}
+    assert {path: names for path, names in gaps.items() if names} == {}
+
+
+def test_every_bootstrap_class_in_python_form_layouts_is_built():
+    gaps = {path: missing(names) for path, names in python_classes().items()}
+    assert {path: names for path, names in gaps.items() if names} == {}
+
+
+def test_classes_built_from_variables_are_built():
+    assert missing(DYNAMIC_CLASSES) == set()
+
+
+def test_the_check_finds_a_missing_class():
+    """The checks above can fail: a Bootstrap class the build leaves out is reported."""
+    assert "accordion-button" in bootstrap_classes()
+    assert missing({"accordion-button", "honeypot"}) == {"accordion-button"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/about/", "/report/", "/es/report/", "/report/check/"])
+def test_every_bootstrap_class_on_a_public_page_is_built(client, categories, clayton_high, about_page, path):
+    """Rendered pages include crispy's templates and classes chosen in Python at run time."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert missing(rendered_classes(response.content.decode())) == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/staff/", "/staff/preferences/", "/staff/stats/", "/staff/audit/"])
+def test_every_bootstrap_class_on_a_staff_page_is_built(staff_client, coordinator_cole, make_tip, clayton_high, path):
+    make_tip(school=clayton_high)
+    response = staff_client(coordinator_cole).get(path)
+    assert response.status_code == 200
+    assert missing(rendered_classes(response.content.decode())) == set()
+
+
+@pytest.mark.django_db
+def test_every_bootstrap_class_on_the_tip_page_is_built(staff_client, coordinator_cole, make_tip, clayton_high):
+    tip = make_tip(school=clayton_high).tip
+    response = staff_client(coordinator_cole).get(f"/staff/tips/{tip.pk}/")
+    assert response.status_code == 200
+    assert missing(rendered_classes(response.content.decode())) == set()
