@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from reports.intake import reference
 from reports.models import Card, Category
 
 DESCRIPTIONS = {
@@ -39,7 +40,9 @@ class Offered:
 
 def offered() -> list[Offered]:
     """The cards with at least one active category on them, in the order of ``Card``."""
-    categories = list(Category.objects.filter(active=True).exclude(card=""))
+    # The active categories from the shared cache (reports.intake.reference), in their
+    # display order: every screen and every submission reads them.
+    categories = [c for c in reference.active_categories().values() if c.card]
     cards = []
     for card in Card:
         members = tuple(c for c in categories if c.card == card)

@@ -313,7 +313,11 @@ class TipForm(forms.Form):
     )
     school = forms.ChoiceField(
         label=_("Which school?"),
-        error_messages={"required": _("Choose a school, or 'Not sure, or somewhere else'.")},
+        error_messages={
+            "required": _("Choose a school, or 'Not sure, or somewhere else'."),
+            # A school taken off the list (closed, merged) while the form was open.
+            "invalid_choice": _("Choose a school, or 'Not sure, or somewhere else'."),
+        },
     )
     description = forms.CharField(
         label=_("Tell us what you saw, heard or read"),
