@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_otp.admin import OTPAdminSite
 
-from partners.models import Membership
+from partners.models import memberships_of
 
 View = Callable[..., HttpResponse]
 
@@ -30,7 +30,7 @@ def has_staff_access(user) -> bool:
     """Active superusers, and active users who belong to at least one agency."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or Membership.objects.filter(user=user).exists()
+    return user.is_superuser or bool(memberships_of(user))
 
 
 def with_next(url_name: str, next_url: str) -> str:
@@ -66,6 +66,8 @@ def staff_required(view: View) -> View:
         response = sign_in_redirect(request, request.get_full_path())
         if response is not None:
             return response
+        # Read once here, used by every access check of this request (memberships_of).
+        request.user._request_memberships = memberships_of(request.user)
         if not has_staff_access(request.user):
             from safeschools import audit
             from safeschools.models import AuditEvent

@@ -205,6 +205,18 @@ class Membership(models.Model):
             )
 
 
+def memberships_of(user) -> list[Membership]:
+    """The user's memberships, with their agencies. A staff page reads them once:
+    ``partners.access.staff_required`` keeps them on the request's user for the rest of
+    the request (access checks, the one door to tips, the page itself)."""
+    kept = getattr(user, "_request_memberships", None)
+    if kept is not None:
+        return kept
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Membership.objects.filter(user=user).select_related("agency"))
+
+
 class SpanishVersion:
     """Fields that coordinators may also write in Spanish (``title`` and ``title_es``)."""
 

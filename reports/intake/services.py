@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from partners.models import Agency, School
-from reports import search
+from reports import case_state, search
 from reports.intake import receipts, routing
 from reports.models import (
     Attachment,
@@ -108,7 +108,7 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     _save_with_unique_reference(tip)
     claim.tip = tip
     claim.save(update_fields=["tip"])
-    _create_routings(tip)
+    case_state.refresh_tip_state(tip, _create_routings(tip))
     # A new tip has no index rows yet: add its words without reading or deleting any.
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
@@ -184,16 +184,26 @@ def find_tip_by_receipt(receipt: str) -> Tip | None:
 
 
 @transaction.atomic
-def add_tipster_message(*, tip: Tip, body: str, images: list[CleanImage] = ()) -> Message:
+def add_tipster_message(
+    *, tip: Tip, body: str, images: list[CleanImage] = (), kind: str = Message.Kind.MESSAGE
+) -> Message:
     """The tipster writes back or adds information (with more images) from the follow-up
-    page. Staff see it as unread; an alert is queued for the assigned staff member."""
+    page. Staff see it as unread; an alert is queued for the staff carrying the tip.
+
+    ``kind=CLOSE_REQUEST``: the tipster asks to close the report ("I was wrong"). It is a
+    request, shown on the tip; each agency still decides on its own part."""
     message = Message.objects.create(
-        tip=tip, direction=Message.Direction.FROM_TIPSTER, body=body, created_at=this_hour()
+        tip=tip, direction=Message.Direction.FROM_TIPSTER, kind=kind, body=body, created_at=this_hour()
     )
     for image in images:
         _attach(tip, image, message)
     search.add_words(tip, body)
-    Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=F("unread_tipster_messages") + 1)
+    close_request = kind == Message.Kind.CLOSE_REQUEST
+    changes = {"unread_tipster_messages": F("unread_tipster_messages") + 1}
+    if close_request:
+        changes["close_requested"] = True
+    Tip.objects.filter(pk=tip.pk).update(**changes)
     alerts.queue_tipster_message_alert(tip)
-    audit.record(AuditEvent.Action.MESSAGE_FROM_TIPSTER, tip=tip, images=len(images))
+    action = AuditEvent.Action.CLOSE_REQUESTED if close_request else AuditEvent.Action.MESSAGE_FROM_TIPSTER
+    audit.record(action, tip=tip, message_id=message.pk, images=len(images))
     return message

@@ -4,7 +4,7 @@
 Preferences are per membership (``Membership.new_tip_alerts``): "immediately" gets an
 e-mail per new tip, "digest" gets the daily digest, "none" gets neither. A life-safety tip
 ignores "digest" and "none": everyone at its agencies is alerted at once (P3's override of
-opt-outs). Tipster messages alert the assignee if they asked for it.
+opt-outs). Tipster messages alert each agency's assignee if they asked for it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Membership
-from reports.models import Notification, Tip
+from reports.models import Notification, Routing, Tip
 from reports.notifications.delivery import request_delivery
 from reports.notifications.digest import digest_for
 
@@ -51,28 +51,34 @@ def queue_new_tip_alerts(tip: Tip) -> list[Notification]:
     return created
 
 
-def queue_tipster_message_alert(tip: Tip) -> Notification | None:
-    """Alert the staff member the tip is assigned to, if they asked for such alerts."""
-    if tip.assigned_to_id is None:
-        return None
-    wants = Membership.objects.filter(
-        user_id=tip.assigned_to_id,
-        user__is_active=True,
-        agency__routings__tip=tip,
-        tipster_message_alerts=True,
-    ).values_list("agency_id", flat=True)
-    agency_id = wants.first()
-    if agency_id is None:
-        return None
-    notification = Notification.objects.create(
-        kind=Notification.Kind.TIPSTER_MESSAGE,
-        tip=tip,
-        agency_id=agency_id,
-        recipient_id=tip.assigned_to_id,
-        urgent=tip.is_life_safety,
+def queue_tipster_message_alert(tip: Tip) -> list[Notification]:
+    """Alert the staff carrying each agency's part of the tip (its assignee), if they
+    asked for such alerts."""
+    assignees = list(
+        Routing.objects.filter(tip=tip, assigned_to__isnull=False).values_list("assigned_to_id", "agency_id")
     )
-    request_delivery()
-    return notification
+    wanted = set(
+        Membership.objects.filter(
+            user_id__in=[user_id for user_id, _ in assignees], user__is_active=True, tipster_message_alerts=True
+        ).values_list("user_id", "agency_id")
+    )
+    rows, seen = [], set()
+    for user_id, agency_id in assignees:
+        if (user_id, agency_id) in wanted and user_id not in seen:
+            seen.add(user_id)
+            rows.append(
+                Notification(
+                    kind=Notification.Kind.TIPSTER_MESSAGE,
+                    tip=tip,
+                    agency_id=agency_id,
+                    recipient_id=user_id,
+                    urgent=tip.is_life_safety,
+                )
+            )
+    created = Notification.objects.bulk_create(rows)
+    if created:
+        request_delivery()
+    return created
 
 
 @transaction.atomic

@@ -69,11 +69,11 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         return 0
     tip = (
         Tip.objects.select_related("category")
-        .only("reference", "status", "closed_at", "category__escalation_minutes")
+        .only("reference", "closed_at", "category__escalation_minutes")
         .get(pk=tip_id)
     )
     silent = [r for r in routings if r.acknowledged_at is None]
-    if len(silent) < len(routings) or tip.closed_at is not None or tip.status == Tip.Status.CLOSED:
+    if len(silent) < len(routings) or tip.closed_at is not None:
         Routing.objects.filter(pk__in=[r.pk for r in routings], escalation_due_at__isnull=False).update(
             escalation_due_at=None
         )

@@ -1,31 +1,21 @@
-"""Staff changes to a tip. Each is one transaction that checks the version the staff member
-saw (SECURITY.md 33: two people editing at once get a clear conflict, never a silent
-overwrite), makes the change, and writes the audit event. Audit details carry field names
-and staff choices, never text from the tip or notes."""
+"""Staff changes to what the agencies on a tip share: priority, links, routing, notes and
+messages, and acknowledging for one's own agencies. (Each agency's own part — state,
+assignee, disposition — is changed in ``reports.triage.case_actions``.) Each is one
+transaction that checks the version the staff member saw (SECURITY.md 33: two people
+editing at once get a clear conflict, never a silent overwrite), makes the change, and
+writes the audit event. Audit details carry field names and staff choices, never text
+from the tip or notes."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from partners.models import Agency, Membership
+from reports import case_state
 from reports.models import Message, Note, Routing, RoutingRole, Tip
 from safeschools import audit
 from safeschools.models import AuditEvent
-
-Status = Tip.Status
-FINAL = {Status.RESOLVED, Status.UNFOUNDED, Status.REFERRED, Status.DUPLICATE}
-NEXT_STATUSES: dict[str, set[str]] = {
-    Status.NEW: {Status.ACKNOWLEDGED, Status.INVESTIGATING, *FINAL},
-    Status.ACKNOWLEDGED: {Status.INVESTIGATING, *FINAL},
-    Status.INVESTIGATING: set(FINAL),
-    Status.RESOLVED: {Status.CLOSED, Status.INVESTIGATING},
-    Status.UNFOUNDED: {Status.CLOSED, Status.INVESTIGATING},
-    Status.REFERRED: {Status.CLOSED, Status.INVESTIGATING},
-    Status.DUPLICATE: {Status.CLOSED, Status.INVESTIGATING},
-    Status.CLOSED: {Status.INVESTIGATING},
-}
 
 
 class TriageError(Exception):
@@ -53,34 +43,23 @@ def _changed(tip: Tip, actor, **detail) -> None:
 
 
 @transaction.atomic
-def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int) -> list[Routing]:
-    """Acknowledge the tip for each of the actor's routed agencies (stops escalation)."""
-    _claim(tip, version)
-    routings = Routing.objects.filter(tip=tip, agency_id__in=[m.agency_id for m in memberships], acknowledged_at=None)
+def acknowledge(*, tip: Tip, actor, memberships: list[Membership]) -> list[Routing]:
+    """Acknowledge the tip for each of the actor's own routed agencies (stops their
+    escalation). Acknowledging is idempotent (the first acknowledgement stands), so it
+    needs no version. A coordinator acknowledges for another agency one part at a time
+    (``case_actions.acknowledge_part``), recorded as acting on its behalf."""
+    case_state.lock_tip(tip)
+    own = [m.agency_id for m in memberships if m.role != Membership.Role.VIEWER]
+    routings = Routing.objects.filter(tip=tip, agency_id__in=own, acknowledged_at=None).select_related("agency")
     done = [r for r in routings if r.acknowledge(by=actor)]
     if not done:
         raise TriageError("Your agency has already acknowledged this tip.")
-    fields = []
-    if any(r.role == RoutingRole.RESPONSIBLE for r in done) and tip.awaiting_acknowledgement:
-        tip.awaiting_acknowledgement = False
-        tip.first_acknowledged_at = timezone.now()
-        fields += ["awaiting_acknowledgement", "first_acknowledged_at"]
-    if tip.status == Status.NEW:
-        tip.status = Status.ACKNOWLEDGED
-        fields.append("status")
-    if fields:
-        tip.save(update_fields=fields)
+    case_state.refresh_tip_state(tip)
     for routing in done:
-        audit.record(AuditEvent.Action.TIP_ACKNOWLEDGED, actor=actor, tip=tip, agency=routing.agency.name)
+        audit.record(
+            AuditEvent.Action.TIP_ACKNOWLEDGED, actor=actor, tip=tip, agency=routing.agency.name, on_behalf=False
+        )
     return done
-
-
-@transaction.atomic
-def assign(*, tip: Tip, actor, assignee, version: int) -> None:
-    _claim(tip, version)
-    tip.assigned_to = assignee
-    tip.save(update_fields=["assigned_to"])
-    _changed(tip, actor, field="assigned_to", value=getattr(assignee, "username", None))
 
 
 @transaction.atomic
@@ -92,32 +71,19 @@ def set_priority(*, tip: Tip, actor, priority: int, version: int) -> None:
 
 
 @transaction.atomic
-def set_status(*, tip: Tip, actor, status: str, disposition: str, version: int, coordinator: bool) -> None:
-    if status not in NEXT_STATUSES.get(tip.status, set()):
-        raise TriageError(f"A {tip.get_status_display().lower()} tip cannot become {Status(status).label.lower()}.")
-    if tip.status == Status.CLOSED and not coordinator:
-        raise TriageError("Only a coordinator can reopen a closed tip.")
-    if status == Status.CLOSED and not (disposition.strip() or tip.disposition):
-        raise TriageError("Write a disposition note before closing: what was done and why.")
-    if status == Status.DUPLICATE and tip.duplicate_of_id is None:
-        raise TriageError("Link the original tip first (Link a tip → duplicate of), then mark this one a duplicate.")
-    _claim(tip, version)
-    previous = tip.status
-    tip.status = status
-    fields = ["status"]
-    if disposition.strip():
-        tip.disposition = disposition.strip()
-        fields.append("disposition")
-    tip.closed_at = timezone.now() if status == Status.CLOSED else None
-    fields.append("closed_at")
-    tip.save(update_fields=fields)
-    _changed(tip, actor, field="status", previous=previous, value=status, disposition_written="disposition" in fields)
-
-
-@transaction.atomic
-def add_note(*, tip: Tip, actor, agency: Agency | None, body: str) -> Note:
-    note = Note.objects.create(tip=tip, author=actor, agency=agency, body=body)
-    audit.record(AuditEvent.Action.NOTE_ADDED, actor=actor, tip=tip, note_id=note.pk)
+def add_note(*, tip: Tip, actor, agency: Agency | None, body: str, audience: str = Note.Audience.ALL_AGENCIES) -> Note:
+    """An internal note for every agency on the tip, or for ``agency`` only (the author's)."""
+    if audience == Note.Audience.AGENCY and agency is None:
+        raise TriageError("Choose the agency this note is for.")
+    note = Note.objects.create(tip=tip, author=actor, agency=agency, audience=audience, body=body)
+    audit.record(
+        AuditEvent.Action.NOTE_ADDED,
+        actor=actor,
+        tip=tip,
+        note_id=note.pk,
+        audience=audience,
+        agency=agency.name if agency else "",
+    )
     return note
 
 
@@ -137,8 +103,10 @@ def link(*, tip: Tip, actor, other: Tip, kind: str, version: int) -> None:
 @transaction.atomic
 def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agency], version: int) -> None:
     """Coordinators only: add or remove routed agencies. Takes effect on the next request:
-    visibility is read from the routing rows every time."""
+    visibility is read from the routing rows every time. An added agency starts its part
+    as new; the tip's state follows (a closed tip with a new responsible agency reopens)."""
     _claim(tip, version)
+    case_state.lock_tip(tip)
     remaining = Routing.objects.filter(tip=tip).exclude(agency__in=remove)
     if not remaining.exists() and not add:
         raise TriageError("A tip must stay routed to at least one agency.")
@@ -152,6 +120,7 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
         audit.record(AuditEvent.Action.TIP_ROUTED, actor=actor, tip=tip, added=agency.name, role=role, new=created)
     if not Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE).exists():
         raise TriageError("At least one routed agency must be responsible for the tip.")
+    case_state.refresh_tip_state(tip)
 
 
 @transaction.atomic
@@ -168,20 +137,3 @@ def mark_tipster_messages_read(tip: Tip) -> None:
     if tip.unread_tipster_messages:
         Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=0)
         tip.unread_tipster_messages = 0
-
-
-def timeline(tip: Tip) -> list[dict]:
-    """Every event of the tip in time order: audit events, messages and internal notes."""
-    entries = [
-        {"at": e.at, "kind": "event", "event": e}
-        for e in AuditEvent.objects.filter(tip_id=tip.pk).exclude(action=AuditEvent.Action.TIP_VIEWED)
-    ]
-    entries += [
-        {"at": m.created_at, "kind": "message", "message": m}
-        for m in Message.objects.filter(tip=tip).select_related("author", "agency").prefetch_related("attachments")
-    ]
-    entries += [
-        {"at": n.created_at, "kind": "note", "note": n}
-        for n in Note.objects.filter(tip=tip).select_related("author", "agency")
-    ]
-    return sorted(entries, key=lambda entry: entry["at"])

@@ -8,13 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Agency, Membership, School
-from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
-from reports.triage.actions import NEXT_STATUSES
+from reports.models import CannedReply, Category, Disposition, Note, Priority, Routing, RoutingRole, Tip
+from reports.triage import case_actions
 from reports.triage.queue import SORT_LABELS, Filters
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", _("Any status"))] + list(Tip.Status.choices), required=False)
+    state = forms.ChoiceField(choices=[("", _("Any state"))] + list(Tip.State.choices), required=False)
     category = forms.ModelChoiceField(Category.objects.all(), required=False, empty_label=_("Any category"))
     school = forms.ModelChoiceField(
         School.objects.select_related("district").order_by("name"), required=False, empty_label=_("Any school")
@@ -35,7 +35,7 @@ class QueueFilterForm(forms.Form):
     def filters(self) -> Filters:
         data = self.cleaned_data if self.is_valid() else {}
         return Filters(
-            status=data.get("status") or "",
+            state=data.get("state") or "",
             category_id=data["category"].pk if data.get("category") else None,
             school_id=data["school"].pk if data.get("school") else None,
             priority=data.get("priority"),
@@ -59,13 +59,68 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class AcknowledgeForm(VersionedForm):
+class AcknowledgeForm(forms.Form):
+    """ "Acknowledge for my agency": idempotent, so no version (the first one stands)."""
+
     prefix = "ack"
 
 
-class AssignForm(VersionedForm):
-    prefix = "assign"
-    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Nobody"), label=_("Assign to"))
+class PartForm(VersionedForm):
+    """One step of an agency's part: acknowledge, start work, finish (with how it ended,
+    in the same step) or reopen. Prefixed per routing: a coordinator's page holds one per
+    agency."""
+
+    step = forms.ChoiceField(
+        choices=[
+            (case_actions.ACKNOWLEDGE, _("Acknowledge")),
+            (case_actions.START, _("Start working")),
+            (case_actions.FINISH, _("Done")),
+            (case_actions.REOPEN, _("Reopen")),
+        ]
+    )
+    disposition = forms.ChoiceField(
+        label=_("How did it end?"),
+        choices=Disposition.choices,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    referred_to = forms.CharField(
+        label=_("Referred to"),
+        help_text=_("The agency or service, e.g. the family court or a counselling service."),
+        required=False,
+        max_length=200,
+    )
+    duplicate_of = forms.CharField(
+        label=_("Original tip's reference"),
+        help_text=_("For a duplicate, e.g. T-4K7PQ2M."),
+        required=False,
+        max_length=12,
+    )
+    note = forms.CharField(
+        label=_("Disposition note"),
+        help_text=_(
+            "What was done and why. Read by your agency and the coordinators; other agencies see only how it ended."
+        ),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("step") != case_actions.FINISH:
+            return data
+        if not data.get("disposition"):
+            self.add_error("disposition", _("Choose how it ended."))
+        if data.get("disposition") == Disposition.REFERRED and not (data.get("referred_to") or "").strip():
+            self.add_error("referred_to", _("Say to whom it was referred."))
+        if not (data.get("note") or "").strip():
+            self.add_error("note", _("Write a short disposition note: what was done and why."))
+        return data
+
+
+class PartAssignForm(VersionedForm):
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Nobody"), label=_("Assigned to"))
 
     def __init__(self, *args, assignable, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -78,26 +133,24 @@ class PriorityForm(VersionedForm):
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, label=_("Priority"))
 
 
-class StatusForm(VersionedForm):
-    prefix = "status"
-    status = forms.ChoiceField(label=_("New status"))
-    disposition = forms.CharField(
-        label=_("Disposition note"),
-        help_text=_("Required to close: what was done and the outcome. Never shown to the tipster."),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, tip: Tip, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        allowed = NEXT_STATUSES.get(tip.status, set())
-        self.fields["status"].choices = [(v, label) for v, label in Tip.Status.choices if v in allowed]
-
-
 class NoteForm(forms.Form):
     prefix = "note"
     body = forms.CharField(label=_("Internal note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    audience = forms.ChoiceField(
+        label=_("Who may read it"), widget=forms.RadioSelect(attrs={"class": "form-check-input"})
+    )
+
+    def __init__(self, *args, audiences: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = audiences
+        self.fields["audience"].initial = audiences[0][0] if audiences else None
+
+    def audience_and_agency(self) -> tuple[str, int | None]:
+        """("all", None) or ("agency", agency id) from the chosen audience."""
+        value = self.cleaned_data["audience"]
+        if value.startswith("agency:"):
+            return Note.Audience.AGENCY, int(value.removeprefix("agency:"))
+        return Note.Audience.ALL_AGENCIES, None
 
 
 class MessageForm(forms.Form):
@@ -108,6 +161,13 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message to the tipster"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args, replies: list[tuple[int, str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if replies is not None:  # (id, title, text) from the cache: shown without a query
+            self.fields["canned"].choices = [("", self.fields["canned"].empty_label)] + [
+                (pk, t) for pk, t, _ in replies
+            ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -140,11 +200,13 @@ class RerouteForm(VersionedForm):
         queryset=Agency.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Remove")
     )
 
-    def __init__(self, *args, tip: Tip, **kwargs) -> None:
+    def __init__(self, *args, tip: Tip, routings: list[Routing] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["remove"].queryset = Agency.objects.filter(
             pk__in=Routing.objects.filter(tip=tip).values("agency_id")
         )
+        if routings is not None:  # the page has them already: shown without a query
+            self.fields["remove"].choices = [(r.agency_id, r.agency.name) for r in routings]
 
     def clean(self) -> dict:
         data = super().clean()

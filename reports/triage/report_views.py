@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from partners.models import Membership
+from partners.models import Membership, memberships_of
+from reports.models import Routing
 from reports.triage import queue, stats
 from reports.triage.access import is_coordinator
 from reports.triage.forms import ExportForm, QueueFilterForm
@@ -24,18 +26,25 @@ EXPORT_COLUMNS = [
     "received (hour)",
     "category",
     "school",
-    "status",
+    "state",
     "priority",
     "life safety",
     "awaiting acknowledgement",
-    "assigned to",
-    "routed to",
+    "agencies' parts",
 ]
 
 
 class _Echo:
     def write(self, value: str) -> str:
         return value
+
+
+def _part(routing: Routing) -> str:
+    """ "Clayton Police Department (responsible): done, unfounded, assigned to olsen". No
+    disposition note or "referred to" text: those stay with the agency (and are free text)."""
+    outcome = f", {routing.disposition}" if routing.disposition else ""
+    assignee = f", assigned to {routing.assigned_to.get_username()}" if routing.assigned_to else ""
+    return f"{routing.agency.name} ({routing.role}): {routing.state}{outcome}{assignee}"
 
 
 @staff_page
@@ -49,8 +58,8 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     )
     tips = (
         queue.filtered(request.user, filters)
-        .select_related("category", "school", "assigned_to")
-        .prefetch_related("routings__agency")
+        .select_related("category", "school")
+        .prefetch_related(Prefetch("routings", Routing.objects.select_related("agency", "assigned_to")))
         .order_by("-received_at", "-id")
     )
     audit.record(
@@ -70,12 +79,11 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
                 tip.received_at.isoformat(),
                 tip.category.name,
                 tip.school.name if tip.school else "",
-                tip.status,
+                tip.state,
                 tip.priority,
                 tip.is_life_safety,
                 tip.awaiting_acknowledgement,
-                tip.assigned_to.get_username() if tip.assigned_to else "",
-                "; ".join(f"{r.agency.name} ({r.role})" for r in tip.routings.all()),
+                "; ".join(_part(r) for r in tip.routings.all()),
             ]
             yield writer.writerow(row + ([tip.contact_details] if with_contact else []))
 
@@ -96,7 +104,10 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "by_category": stats.by_category(tips),
         "by_school": stats.by_school(tips),
         "by_month": stats.by_month(tips),
-        "by_disposition": stats.by_disposition(tips),
+        "by_state": stats.by_state(tips),
+        "by_disposition": stats.by_disposition(
+            tips, None if is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)]
+        ),
         "median_hours": stats.median_hours_to_acknowledge(tips),
         "life_safety": stats.life_safety_within_target(tips),
     }

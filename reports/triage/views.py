@@ -10,26 +10,26 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from partners.access import staff_required
-from partners.models import Membership
-from reports.models import Attachment, CannedReply, Routing, Tip
-from reports.selectors import with_overdue
-from reports.triage import actions, queue
+from partners.models import Membership, memberships_of
+from reports.models import Attachment, Routing, Tip, active_canned_replies
+from reports.triage import access, actions, case_actions, detail, queue, timeline, urgency
 from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.triage.forms import (
     AcknowledgeForm,
     AlertPreferencesForm,
-    AssignForm,
     LinkForm,
     MessageForm,
     NoteForm,
+    PartAssignForm,
+    PartForm,
     PriorityForm,
     QueueFilterForm,
     RerouteForm,
-    StatusForm,
 )
 from safeschools import audit
 from safeschools.models import AuditEvent
@@ -45,54 +45,73 @@ def staff_page(view):
 def queue_page(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
-    tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
-    my_agencies = None if is_coordinator(request.user) else request.user.memberships.values_list("agency_id", flat=True)
-    tips = with_overdue(tips, agency_ids=my_agencies)
+    coordinator = is_coordinator(request.user)
+    agency_ids = None if coordinator else [m.agency_id for m in memberships_of(request.user)]
+    tips = queue.filtered(request.user, filters)
     page = queue.page(
-        tips.select_related("category", "school", "assigned_to"),
+        queue.for_rows(tips, agency_ids=agency_ids),
         sort=form.sort_order,
         cursor=request.GET.get("cursor", ""),
         size=form.page_size,
     )
-    counts = queue.cached_status_counts(request.user, filters)
     query = request.GET.copy()
     query.pop("cursor", None)
-    context = {"form": form, "page": page, "counts": counts, "query": query.urlencode(), "filters": filters}
+    tabs = queue.tabs(request.user, filters, coordinator=coordinator)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": queue.rows(page.items, timezone.now()),
+        "tabs": tabs,
+        "matching": next((tab.count for tab in tabs if tab.active), None) or queue.bounded_count(tips),
+        "unread": queue.unread_count(tips),
+        "query": query.urlencode(),
+        "filters": filters,
+        "coordinator": coordinator,
+    }
     return render(request, "dashboard/queue.html", context)
 
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
-    coordinator = is_coordinator(request.user)
-    try:
-        acting = require_actor(request.user, tip)
-    except PermissionDenied:  # read-only staff: the page shows, the forms do not
-        acting = []
-    version = {"version": tip.version}
-    mine = {m.agency_id for m in acting}
-    routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
+    memberships = memberships_of(request.user)
+    acting = [m for m in memberships if m.role != Membership.Role.VIEWER]
+    coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships)
+    routings = list(
+        Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by", "assigned_to", "closed_by")
+    )
+    attachments = list(tip.attachments.defer("content"))
+    replies = active_canned_replies()
+    changeable = access.changeable_parts(memberships, routings)
+    entries, names = timeline.build(
+        tip,
+        notes=access.readable_notes(memberships, tip),
+        attachments=attachments,
+        member_agencies=[p.routing.agency_id for p in changeable],
+    )
+    parts = [detail.part_panel(part, names.members, bound) for part in changeable]
     return {
         "tip": tip,
-        "routings": routings,
+        "routings": [detail.routing_view(r, memberships) for r in routings],
+        "parts": parts,
         "can_act": bool(acting),
         "coordinator": coordinator,
-        "can_acknowledge": any(r.agency_id in mine and r.acknowledged_at is None for r in routings),
-        "attachments": tip.attachments.defer("content"),
-        "timeline": actions.timeline(tip),
+        "can_acknowledge": any(p.own and p.routing.acknowledged_at is None for p in parts),
+        "attachments": attachments,
+        "timeline": entries,
         "related": tip.related.all(),
+        "close_request": tip.close_requested and tip.state != Tip.State.DONE,
         "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
-        "canned_texts": {str(c.pk): c.body for c in CannedReply.objects.filter(active=True)},
+        "canned_texts": {str(pk): text for pk, _, text in replies},
+        "age": urgency.age(tip.received_at, timezone.now()),
+        "errors": detail.form_errors(bound),
         "forms": {
-            "acknowledge": AcknowledgeForm(initial=version),
-            "assign": bound.get("assign")
-            or AssignForm(
-                initial={**version, "assignee": tip.assigned_to_id}, assignable=assignable_users(tip, acting)
-            ),
-            "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}),
-            "status": bound.get("status") or StatusForm(initial=version, tip=tip),
-            "note": bound.get("note") or NoteForm(),
-            "message": bound.get("message") or MessageForm(),
-            "link": bound.get("link") or LinkForm(initial=version),
-            "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip),
+            "acknowledge": AcknowledgeForm(),
+            "priority": bound.get("priority")
+            or PriorityForm(initial={"version": tip.version, "priority": tip.priority}),
+            "note": bound.get("note") or NoteForm(audiences=access.note_audiences(acting, routings)),
+            "message": bound.get("message") or MessageForm(replies=replies),
+            "link": bound.get("link") or LinkForm(initial={"version": tip.version}),
+            "reroute": bound.get("reroute")
+            or RerouteForm(initial={"version": tip.version}, tip=tip, routings=routings),
         },
     }
 
@@ -108,7 +127,7 @@ def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 def _act(request: HttpRequest, tip: Tip, name: str, form, action: Callable[[dict], object], done: str) -> HttpResponse:
     """Run a triage action from a bound form; on a problem, show the tip again with the
-    form and what was typed, and say what to do."""
+    form and what was typed, and say what to do at the top of the page."""
     if form.is_valid():
         try:
             action(form.cleaned_data)
@@ -129,6 +148,17 @@ def _acting(request: HttpRequest, tip_id: int) -> tuple[Tip, list[Membership]]:
     return tip, require_actor(request.user, tip)
 
 
+def _part(request: HttpRequest, tip_id: int, routing_id: int) -> tuple[Tip, access.PartAccess]:
+    """The tip (404 if not visible) and one agency's part of it, if the user may change
+    it: a member of that agency, or a coordinator acting on its behalf (else 403)."""
+    tip = get_visible_tip(request.user, tip_id, path=request.path)
+    routing = get_object_or_404(Routing.objects.select_related("agency"), tip=tip, pk=routing_id)
+    part = access.part_access(memberships_of(request.user), routing)
+    if part is None:
+        raise PermissionDenied("not your agency's part")
+    return tip, part
+
+
 @staff_page
 @require_POST
 def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
@@ -139,22 +169,41 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "acknowledge",
         form,
-        lambda d: actions.acknowledge(tip=tip, actor=request.user, memberships=memberships, version=d["version"]),
+        lambda d: actions.acknowledge(tip=tip, actor=request.user, memberships=memberships),
         "Acknowledged for your agency.",
     )
 
 
 @staff_page
 @require_POST
-def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip, memberships = _acting(request, tip_id)
-    form = AssignForm(request.POST, assignable=assignable_users(tip, memberships))
+def part_step(request: HttpRequest, tip_id: int, routing_id: int) -> HttpResponse:
+    """One step of an agency's part: acknowledge, start work, done (with how it ended), reopen."""
+    tip, part = _part(request, tip_id, routing_id)
+    form = PartForm(request.POST, prefix=f"part{routing_id}")
+    step = request.POST.get(f"part{routing_id}-step", "")
     return _act(
         request,
         tip,
-        "assign",
+        f"part{routing_id}",
         form,
-        lambda d: actions.assign(tip=tip, actor=request.user, assignee=d["assignee"], version=d["version"]),
+        lambda d: detail.take_step(tip, request.user, part, d),
+        detail.DONE_MESSAGES.get(step, "Saved."),
+    )
+
+
+@staff_page
+@require_POST
+def part_assign(request: HttpRequest, tip_id: int, routing_id: int) -> HttpResponse:
+    tip, part = _part(request, tip_id, routing_id)
+    form = PartAssignForm(request.POST, prefix=f"assign{routing_id}", assignable=assignable_users(part.routing))
+    return _act(
+        request,
+        tip,
+        f"assign{routing_id}",
+        form,
+        lambda d: case_actions.assign(
+            tip=tip, actor=request.user, part=part, assignee=d["assignee"], version=d["version"]
+        ),
         "Assignment saved.",
     )
 
@@ -176,40 +225,19 @@ def tip_priority(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 @staff_page
 @require_POST
-def tip_status(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip, memberships = _acting(request, tip_id)
-    coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships)
-    form = StatusForm(request.POST, tip=tip)
-    return _act(
-        request,
-        tip,
-        "status",
-        form,
-        lambda d: actions.set_status(
-            tip=tip,
-            actor=request.user,
-            status=d["status"],
-            disposition=d["disposition"],
-            version=d["version"],
-            coordinator=coordinator,
-        ),
-        "Status saved.",
-    )
-
-
-@staff_page
-@require_POST
 def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = NoteForm(request.POST)
-    return _act(
-        request,
-        tip,
-        "note",
-        form,
-        lambda d: actions.add_note(tip=tip, actor=request.user, agency=memberships[0].agency, body=d["body"]),
-        "Note added.",
-    )
+    routings = list(Routing.objects.filter(tip=tip))
+    form = NoteForm(request.POST, audiences=access.note_audiences(memberships, routings))
+
+    def add(data: dict) -> None:
+        audience, agency_id = form.audience_and_agency()
+        agency = next((m.agency for m in memberships if m.agency_id == agency_id), None)
+        actions.add_note(
+            tip=tip, actor=request.user, agency=agency or memberships[0].agency, audience=audience, body=data["body"]
+        )
+
+    return _act(request, tip, "note", form, add, "Note added.")
 
 
 @staff_page

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from reports import urls_staff
-from reports.models import Tip
+from reports.models import Routing, Tip
 
 # name → (method, needs a tip, valid POST data builder)
 ROUTES = {
@@ -21,11 +21,19 @@ ROUTES = {
     "preferences": ("get", False, None),  # only the user's own memberships
     "tip-detail": ("get", True, None),
     "tip-image": ("get", True, None),
-    "tip-acknowledge": ("post", True, lambda tip: {"ack-version": tip.version}),
-    "tip-assign": ("post", True, lambda tip: {"assign-version": tip.version, "assign-assignee": ""}),
+    "tip-acknowledge": ("post", True, lambda tip: {}),
+    "part-step": (
+        "post",
+        True,
+        lambda tip: {f"part{police(tip).pk}-version": 1, f"part{police(tip).pk}-step": "start"},
+    ),
+    "part-assign": (
+        "post",
+        True,
+        lambda tip: {f"assign{police(tip).pk}-version": 1, f"assign{police(tip).pk}-assignee": ""},
+    ),
     "tip-priority": ("post", True, lambda tip: {"priority-version": tip.version, "priority-priority": 3}),
-    "tip-status": ("post", True, lambda tip: {"status-version": tip.version, "status-status": "investigating"}),
-    "tip-note": ("post", True, lambda tip: {"note-body": "Called the school."}),
+    "tip-note": ("post", True, lambda tip: {"note-body": "Called the school.", "note-audience": "all"}),
     "tip-message": ("post", True, lambda tip: {"message-body": "Thank you."}),
     "tip-link": (
         "post",
@@ -43,10 +51,17 @@ def test_every_dashboard_route_is_in_the_matrix():
     assert names == set(ROUTES), f"routes without access tests: {names - set(ROUTES)}"
 
 
+def police(tip: Tip) -> Routing:
+    """The police department's part of a Clayton tip: Officer Olsen's agency's."""
+    return Routing.objects.get(tip=tip, agency__name="Clayton Police Department")
+
+
 def url_for(name: str, tip: Tip | None) -> str:
     if name == "tip-image":
         attachment = tip.attachments.first()
         return reverse(f"dashboard:{name}", args=[tip.pk, attachment.public_id])
+    if name.startswith("part-"):
+        return reverse(f"dashboard:{name}", args=[tip.pk, police(tip).pk])
     return reverse(f"dashboard:{name}", args=[tip.pk] if ROUTES[name][1] else [])
 
 
@@ -72,6 +87,7 @@ def test_officer_of_other_agency_gets_404(staff_client, officer_kim, tip_with_im
     response = client.post(url, data(tip_with_image)) if method == "post" else client.get(url)
     assert response.status_code == 404
     assert Tip.objects.get(pk=tip_with_image.pk).version == tip_with_image.version
+    assert police(tip_with_image).version == 1 and police(tip_with_image).acknowledged_at is None
 
 
 @pytest.mark.django_db
@@ -96,6 +112,7 @@ def test_viewer_gets_403_on_actions(staff_client, viewer_vega, tip_with_image, n
     response = client.post(url_for(name, tip_with_image), ROUTES[name][2](tip_with_image))
     assert response.status_code == 403
     assert Tip.objects.get(pk=tip_with_image.pk).version == tip_with_image.version
+    assert police(tip_with_image).version == 1 and police(tip_with_image).state == "new"
 
 
 @pytest.mark.django_db

@@ -77,9 +77,10 @@ def marked_tip(
         images=[image],
     )
     tip = submit_tip(report=report, receipt=receipt, form_token="marked").tip
-    tip.assigned_to = officer_olsen
-    tip.disposition = MARK["disposition"]
-    tip.save()
+    police = tip.routings.get(agency=officer_olsen.memberships.get().agency)
+    police.assign(officer_olsen)
+    police.disposition_note = MARK["disposition"]
+    police.save()
     add_tipster_message(tip=tip, body=MARK["message"], images=[image])
     return tip, receipt
 

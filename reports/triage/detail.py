@@ -1,0 +1,112 @@
+"""Pieces of the tip page: each agency's part with the forms its staff (or a coordinator)
+may use, what each routing shows to the reader, the problems to announce at the top, and
+the step a part form asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from partners.models import Membership
+from reports.models import Routing, Tip
+from reports.triage import case_actions
+from reports.triage.access import PartAccess, assignable_users, may_read_disposition_note
+from reports.triage.actions import TriageError
+from reports.triage.forms import PartAssignForm, PartForm
+
+DONE_MESSAGES = {
+    case_actions.ACKNOWLEDGE: "Acknowledged.",
+    case_actions.START: "Marked as being worked on.",
+    case_actions.FINISH: "Done. The tip stays open for any other agency still working on it.",
+    case_actions.REOPEN: "Reopened.",
+}
+
+
+@dataclass(frozen=True)
+class RoutingView:
+    routing: Routing
+    may_read_note: bool
+
+
+def routing_view(routing: Routing, memberships: list[Membership]) -> RoutingView:
+    return RoutingView(routing, may_read_disposition_note(memberships, routing))
+
+
+@dataclass(frozen=True)
+class PartPanel:
+    """One part the reader may change, with its forms."""
+
+    routing: Routing
+    on_behalf: bool
+    steps: list[str]
+    form: PartForm
+    assign_form: PartAssignForm
+
+    @property
+    def own(self) -> bool:
+        return not self.on_behalf
+
+
+def part_panel(part: PartAccess, members: dict[int, list[tuple[int, str]]], bound: dict) -> PartPanel:
+    """``members``: who may carry each agency's part (``events.Names.members``)."""
+    routing = part.routing
+    prefix, assign_prefix = f"part{routing.pk}", f"assign{routing.pk}"
+    form = bound.get(prefix) or PartForm(prefix=prefix, initial={"version": routing.version})
+    assign_form = bound.get(assign_prefix)
+    if assign_form is None:
+        assign_form = PartAssignForm(
+            prefix=assign_prefix,
+            initial={"version": routing.version, "assignee": routing.assigned_to_id},
+            assignable=assignable_users(routing),  # not read: the choices below are
+        )
+        assign_form.fields["assignee"].choices = [("", "Nobody"), *members.get(routing.agency_id, [])]
+    return PartPanel(routing, part.on_behalf, case_actions.available_steps(routing), form, assign_form)
+
+
+def take_step(tip: Tip, actor, part: PartAccess, data: dict) -> None:
+    """Run the step a part form asks for."""
+    step = data["step"]
+    if step == case_actions.ACKNOWLEDGE:
+        if not case_actions.acknowledge_part(tip=tip, actor=actor, part=part):
+            raise TriageError("This part was already acknowledged.")
+    elif step == case_actions.START:
+        case_actions.start_work(tip=tip, actor=actor, part=part, version=data["version"])
+    elif step == case_actions.FINISH:
+        case_actions.finish(
+            tip=tip,
+            actor=actor,
+            part=part,
+            version=data["version"],
+            disposition=data["disposition"],
+            note=data["note"],
+            referred_to=data.get("referred_to") or "",
+            duplicate_of=_original(tip, actor, data.get("duplicate_of") or ""),
+        )
+    else:
+        case_actions.reopen(tip=tip, actor=actor, part=part, version=data["version"])
+
+
+def _original(tip: Tip, actor, reference: str) -> Tip | None:
+    reference = reference.strip().upper()
+    if not reference:
+        return None
+    original = Tip.objects.visible_to(actor).filter(reference=reference).only("reference").first()
+    if original is None:
+        raise TriageError("No tip you can see has that reference.")
+    return original
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    anchor: str  # the id of the form to fix
+
+
+def form_errors(bound: dict) -> list[Problem]:
+    """Every problem of the forms just posted, to announce at the top of the page."""
+    problems = []
+    for name, form in bound.items():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                problems.append(Problem(f"{label}: {error}" if label else str(error), f"form-{name}"))
+    return problems
