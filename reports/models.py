@@ -222,6 +222,12 @@ class Tip(models.Model):
             models.Index(fields=["state", "-received_at", "-id"], name="reports_tip_state_recent"),
             models.Index(fields=["-received_at", "-id"], name="reports_tip_recent"),
             models.Index(fields=["-attention", "-received_at", "-id"], name="reports_tip_queue_order"),
+            # A coordinator's "not acknowledged by every responsible agency": the few open ones.
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=models.Q(awaiting_acknowledgement=True),
+                name="reports_tip_awaiting",
+            ),
             models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
         ]
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("report/receipt/", views.confirm_receipt, name="confirm-receipt"),
     path("report/check/", views.check, name="check"),
     path("report/conversation/", views.conversation, name="conversation"),
+    path("report/conversation/close/", views.ask_to_close, name="ask-to-close"),
     path("report/leave/", views.leave, name="leave"),
 ]

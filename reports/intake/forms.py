@@ -204,3 +204,15 @@ class TipsterMessageForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp", "multiple": True})
+
+
+class CloseRequestForm(forms.Form):
+    """ "I was wrong / please close this": a request to staff, who decide."""
+
+    reason = forms.CharField(
+        label=_("Why should we close it? (optional)"),
+        help_text=_("For example: it was a joke, it was a misunderstanding, or it is sorted out now."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

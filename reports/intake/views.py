@@ -25,9 +25,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.intake import images, receipts, tokens
-from reports.intake.forms import ReceiptForm, TipForm, TipsterMessageForm
+from reports.intake.forms import CloseRequestForm, ReceiptForm, TipForm, TipsterMessageForm
 from reports.intake.services import TipReport, add_tipster_message, find_tip_by_receipt, submit_tip
-from reports.models import Tip
+from reports.models import Message, Tip
 from safeschools import page_cache
 from safeschools.cache import cached
 from safeschools.ratelimit import limited
@@ -242,7 +242,24 @@ def conversation(request: HttpRequest) -> HttpResponse:
         for error in image_errors:
             form.add_error("images", error)
     thread = tip.messages.prefetch_related("attachments")
-    return render(request, "reports/conversation.html", {"tip": tip, "thread": thread, "form": form})
+    context = {"tip": tip, "thread": thread, "form": form, "close_form": CloseRequestForm()}
+    return render(request, "reports/conversation.html", context)
+
+
+@tip_page
+@require_POST
+def ask_to_close(request: HttpRequest) -> HttpResponse:
+    """The tipster asks staff to close the report ("I was wrong"). Staff decide, agency by
+    agency; the tipster's status changes only when they have."""
+    tip = _tipster_tip(request)
+    if tip is None:
+        messages.info(request, _("For your privacy, enter your receipt again."))
+        return redirect("reports:check")
+    form = CloseRequestForm(request.POST)
+    if form.is_valid():
+        add_tipster_message(tip=tip, body=form.cleaned_data["reason"], kind=Message.Kind.CLOSE_REQUEST)
+        messages.success(request, _("Thank you for telling us. Staff will see your request and decide."))
+    return redirect("reports:conversation")
 
 
 @tip_page

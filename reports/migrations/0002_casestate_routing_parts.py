@@ -86,6 +86,14 @@ def forwards(apps, schema_editor) -> None:
         memberships.setdefault(user_id, set()).add(agency_id)
     for tip in Tip.objects.prefetch_related("routings").iterator(chunk_size=500):
         _map_tip(apps, tip, memberships)
+    _check_constraints_now(schema_editor)
+
+
+def _check_constraints_now(schema_editor) -> None:
+    """PostgreSQL defers foreign-key checks to the commit, and refuses to ALTER a table
+    with checks pending: run them now, so the schema changes after this can follow."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def backwards(apps, schema_editor) -> None:
@@ -105,6 +113,7 @@ def backwards(apps, schema_editor) -> None:
             tip.status = "new"
         tip.assigned_to_id = next((r.assigned_to_id for r in parts if r.assigned_to_id), None)
         tip.save(update_fields=["status", "disposition", "assigned_to"])
+    _check_constraints_now(schema_editor)
 
 
 class Migration(migrations.Migration):

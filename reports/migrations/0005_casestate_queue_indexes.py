@@ -36,5 +36,13 @@ class Migration(migrations.Migration):
             model_name="tip",
             index=models.Index(fields=["-attention", "-received_at", "-id"], name="reports_tip_queue_order"),
         ),
+        AddIndexConcurrently(
+            model_name="tip",
+            index=models.Index(
+                condition=models.Q(("awaiting_acknowledgement", True)),
+                fields=["-received_at", "-id"],
+                name="reports_tip_awaiting",
+            ),
+        ),
         migrations.RunPython(create_cover, drop_cover),
     ]

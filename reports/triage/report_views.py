@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from partners.models import Membership, memberships_of
 from reports.models import Routing
+from reports.triage import events as sentences
 from reports.triage import queue, stats
 from reports.triage.access import is_coordinator
 from reports.triage.forms import ExportForm, QueueFilterForm
@@ -131,10 +132,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if before.isdigit():
         events = events.filter(id__lt=int(before))
     page = list(events.order_by("-id")[:101])
+    names = sentences.names_for(page[:100])
     query = request.GET.copy()
     query.pop("before", None)
     context = {
-        "events": page[:100],
+        "rows": [(event, sentences.describe(event, names)) for event in page[:100]],
         "more": len(page) > 100,
         "oldest": page[99].pk if len(page) > 100 else None,
         "actions": AuditEvent.Action.choices,
