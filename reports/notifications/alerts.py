@@ -9,6 +9,7 @@ opt-outs). Tipster messages alert each agency's assignee if they asked for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -30,25 +31,8 @@ def queue_new_tip_alerts(tip: Tip) -> list[Notification]:
     memberships = Membership.objects.filter(agency_id__in=routed_agency_ids, user__is_active=True)
     if not tip.is_life_safety:
         memberships = memberships.filter(new_tip_alerts=Membership.NewTipAlerts.IMMEDIATELY)
-    seen: set[int] = set()
-    rows = []
-    for user_id, agency_id in memberships.order_by("agency_id", "user_id").values_list("user_id", "agency_id"):
-        if user_id in seen:
-            continue
-        seen.add(user_id)
-        rows.append(
-            Notification(
-                kind=Notification.Kind.NEW_TIP,
-                tip=tip,
-                agency_id=agency_id,
-                recipient_id=user_id,
-                urgent=tip.is_life_safety,
-            )
-        )
-    created = Notification.objects.bulk_create(rows)
-    if created:
-        request_delivery()
-    return created
+    people = memberships.order_by("agency_id", "user_id").values_list("user_id", "agency_id")
+    return _alert_each_once(tip, Notification.Kind.NEW_TIP, people)
 
 
 def queue_tipster_message_alert(tip: Tip) -> list[Notification]:
@@ -62,18 +46,19 @@ def queue_tipster_message_alert(tip: Tip) -> list[Notification]:
             user_id__in=[user_id for user_id, _ in assignees], user__is_active=True, tipster_message_alerts=True
         ).values_list("user_id", "agency_id")
     )
-    rows, seen = [], set()
-    for user_id, agency_id in assignees:
-        if (user_id, agency_id) in wanted and user_id not in seen:
+    return _alert_each_once(tip, Notification.Kind.TIPSTER_MESSAGE, [p for p in assignees if p in wanted])
+
+
+def _alert_each_once(tip: Tip, kind: str, people: Iterable[tuple[int, int]]) -> list[Notification]:
+    """One outbox row per person of ``people`` ((user, agency) pairs; the first agency
+    named for a person is the one their alert names), then ask for delivery."""
+    seen: set[int] = set()
+    rows = []
+    for user_id, agency_id in people:
+        if user_id not in seen:
             seen.add(user_id)
             rows.append(
-                Notification(
-                    kind=Notification.Kind.TIPSTER_MESSAGE,
-                    tip=tip,
-                    agency_id=agency_id,
-                    recipient_id=user_id,
-                    urgent=tip.is_life_safety,
-                )
+                Notification(kind=kind, tip=tip, agency_id=agency_id, recipient_id=user_id, urgent=tip.is_life_safety)
             )
     created = Notification.objects.bulk_create(rows)
     if created:

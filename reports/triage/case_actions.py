@@ -11,6 +11,8 @@ by ``reports.triage.access.part_access``; callers pass its answer in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import F
 
@@ -80,20 +82,31 @@ def acknowledge_part(*, tip: Tip, actor, part: PartAccess) -> bool:
     return True
 
 
-@transaction.atomic
-def start_work(*, tip: Tip, actor, part: PartAccess, version: int) -> Routing:
+def _move(
+    tip: Tip, actor, part: PartAccess, version: int, change: Callable[[Routing], None], *, before=None
+) -> Routing:
+    """Lock, check the version, ``change`` the part (a ``Routing`` method), re-derive the
+    tip's state and audit. A part moved on without an acknowledgement is acknowledged by
+    the move (``Routing.start_work``/``finish``), and that is audited too."""
     routing = _lock(tip, part)
     _claim(routing, version)
+    if before is not None:
+        before(routing)
     previous, was_acknowledged = routing.state, routing.acknowledged_at is not None
     try:
-        routing.start_work(by=actor, on_behalf=part.on_behalf)
+        change(routing)
     except RoutingError as error:
         raise TriageError(str(error)) from error
-    if not was_acknowledged:
+    if not was_acknowledged and routing.acknowledged_at is not None:
         _acknowledged(tip, actor, routing, part.on_behalf)
     case_state.refresh_tip_state(tip)
     _audit_state(tip, actor, routing, previous, part.on_behalf)
     return routing
+
+
+@transaction.atomic
+def start_work(*, tip: Tip, actor, part: PartAccess, version: int) -> Routing:
+    return _move(tip, actor, part, version, lambda r: r.start_work(by=actor, on_behalf=part.on_behalf))
 
 
 @transaction.atomic
@@ -110,20 +123,15 @@ def finish(
 ) -> Routing:
     """Done, with how it ended, in one step from any open state. A duplicate names the
     original tip (here or linked before); the link is shared by every agency."""
-    routing = _lock(tip, part)
-    _claim(routing, version)
-    if disposition == Disposition.DUPLICATE:
-        _link_original(tip, actor, duplicate_of)
-    previous, was_acknowledged = routing.state, routing.acknowledged_at is not None
-    try:
+
+    def link_original(routing: Routing) -> None:
+        if disposition == Disposition.DUPLICATE:
+            _link_original(tip, actor, duplicate_of)
+
+    def done(routing: Routing) -> None:
         routing.finish(by=actor, disposition=disposition, note=note, referred_to=referred_to, on_behalf=part.on_behalf)
-    except RoutingError as error:
-        raise TriageError(str(error)) from error
-    if not was_acknowledged:
-        _acknowledged(tip, actor, routing, part.on_behalf)
-    case_state.refresh_tip_state(tip)
-    _audit_state(tip, actor, routing, previous, part.on_behalf)
-    return routing
+
+    return _move(tip, actor, part, version, done, before=link_original)
 
 
 def _link_original(tip: Tip, actor, original: Tip | None) -> None:
@@ -142,16 +150,7 @@ def _link_original(tip: Tip, actor, original: Tip | None) -> None:
 
 @transaction.atomic
 def reopen(*, tip: Tip, actor, part: PartAccess, version: int) -> Routing:
-    routing = _lock(tip, part)
-    _claim(routing, version)
-    previous = routing.state
-    try:
-        routing.reopen()
-    except RoutingError as error:
-        raise TriageError(str(error)) from error
-    case_state.refresh_tip_state(tip)
-    _audit_state(tip, actor, routing, previous, part.on_behalf)
-    return routing
+    return _move(tip, actor, part, version, lambda r: r.reopen())
 
 
 @transaction.atomic

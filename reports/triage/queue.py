@@ -111,9 +111,14 @@ def for_rows(tips: QuerySet[Tip], *, agency_ids: list[int] | None) -> QuerySet[T
     )
     tips = with_overdue(tips, agency_ids=agency_ids)
     parts = Prefetch(
-        "routings", Routing.objects.select_related("agency", "assigned_to").order_by("role", "agency__name")
+        "routings",
+        Routing.objects.select_related("agency", "assigned_to")
+        .defer("disposition_note", "referred_to")
+        .order_by("role", "agency__name"),
     )
-    return tips.select_related("category", "school").prefetch_related(parts)
+    # The queue shows no tip text: it stays encrypted in the database.
+    rows = tips.defer("description", "location", "people_involved", "contact_details")
+    return rows.select_related("category", "school").prefetch_related(parts)
 
 
 @dataclass(frozen=True)
@@ -183,7 +188,9 @@ def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
 
 
 def unread_count(tips: QuerySet[Tip]) -> BoundedCount:
-    return bounded_count(tips.filter(unread_tipster_messages__gt=0))
+    # Unread tips rank 2 or 3 in ``attention``: saying so lets the index of the queue's
+    # order find the few of them instead of reading every visible tip.
+    return bounded_count(tips.filter(unread_tipster_messages__gt=0, attention__gte=2))
 
 
 @dataclass

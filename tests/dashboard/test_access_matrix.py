@@ -164,3 +164,47 @@ def test_denied_access_is_audited(staff_client, officer_kim, tip_with_image):
     staff_client(officer_kim).get(url_for("tip-detail", tip_with_image))
     event = AuditEvent.objects.get(action="access.denied")
     assert event.actor_label == "kim" and event.detail["requested_tip_id"] == tip_with_image.pk
+
+
+# --- Per-agency parts: an agency changes only its own; coordinators act for any ---------
+PART_ROUTES = [name for name in ROUTES if name.startswith("part-")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PART_ROUTES)
+def test_another_agency_on_the_tip_gets_403_on_a_part_not_its_own(staff_client, principal_park, tip_with_image, name):
+    """Principal Park sees the tip (her district is on it) but not the police's part."""
+    response = staff_client(principal_park).post(url_for(name, tip_with_image), ROUTES[name][2](tip_with_image))
+    assert response.status_code == 403
+    part = police(tip_with_image)
+    assert (part.version, part.state, part.assigned_to) == (1, "new", None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PART_ROUTES)
+def test_coordinator_may_act_on_any_part_and_is_recorded_as_acting_for_it(
+    staff_client, coordinator_cole, tip_with_image, name
+):
+    from safeschools.models import AuditEvent
+
+    response = staff_client(coordinator_cole).post(url_for(name, tip_with_image), ROUTES[name][2](tip_with_image))
+    assert response.status_code == 302
+    assert police(tip_with_image).version == 2
+    event = AuditEvent.objects.filter(action__in=["routing.state", "routing.assigned"]).get()
+    assert event.actor_label == "cole" and event.detail["on_behalf"] is True
+    assert event.detail["agency"] == "Clayton Police Department"
+
+
+@pytest.mark.django_db
+def test_a_part_of_another_tip_is_404_even_with_a_valid_tip(
+    staff_client, officer_olsen, tip_with_image, make_tip, clayton_high
+):
+    """The part must belong to the tip in the address: no reaching a routing through another tip."""
+    other = make_tip(school=clayton_high).tip
+    part = police(tip_with_image)
+    response = staff_client(officer_olsen).post(
+        reverse("dashboard:part-step", args=[other.pk, part.pk]),
+        {f"part{part.pk}-version": 1, f"part{part.pk}-step": "start"},
+    )
+    assert response.status_code == 404
+    assert police(tip_with_image).state == "new"

@@ -29,6 +29,15 @@ def step(client, tip: Tip, routing: Routing, name: str, **fields):
 POLICE, DISTRICT = "Clayton Police Department", "Clayton School District"
 
 
+def both_finish(staff_client, client, tip: Tip, officer, principal) -> None:
+    """The police, then the district, each finish their own part through the page."""
+    step(
+        staff_client(officer), tip, part_of(tip, POLICE), "finish", disposition="resolved", note="Talked to the family."
+    )
+    client.logout()
+    step(staff_client(principal), tip, part_of(tip, DISTRICT), "finish", disposition="no_action", note="Nothing to do.")
+
+
 @pytest.mark.django_db
 def test_police_finishing_their_part_leaves_the_tip_open_for_the_district(
     staff_client, officer_olsen, principal_park, clayton_tip, client
@@ -58,23 +67,7 @@ def test_police_finishing_their_part_leaves_the_tip_open_for_the_district(
 def test_the_tip_closes_when_every_responsible_agency_is_done(
     staff_client, officer_olsen, principal_park, clayton_tip, client
 ):
-    step(
-        staff_client(officer_olsen),
-        clayton_tip,
-        part_of(clayton_tip, POLICE),
-        "finish",
-        disposition="resolved",
-        note="Talked to the family.",
-    )
-    client.logout()
-    step(
-        staff_client(principal_park),
-        clayton_tip,
-        part_of(clayton_tip, DISTRICT),
-        "finish",
-        disposition="no_action",
-        note="Nothing for the school.",
-    )
+    both_finish(staff_client, client, clayton_tip, officer_olsen, principal_park)
     tip = Tip.objects.get(pk=clayton_tip.pk)
     assert tip.state == "done" and tip.closed_at == part_of(tip, DISTRICT).closed_at
     assert not tip.awaiting_acknowledgement and tip.tipster_status == "Closed"
@@ -86,23 +79,7 @@ def test_an_information_only_agency_never_holds_the_tip_open(
     staff_client, officer_olsen, principal_park, clayton_tip, client, kirkwood_pd
 ):
     Routing.objects.create(tip=clayton_tip, agency=kirkwood_pd, role=RoutingRole.INFO_ONLY, reason="for information")
-    step(
-        staff_client(officer_olsen),
-        clayton_tip,
-        part_of(clayton_tip, POLICE),
-        "finish",
-        disposition="resolved",
-        note="Done.",
-    )
-    client.logout()
-    step(
-        staff_client(principal_park),
-        clayton_tip,
-        part_of(clayton_tip, DISTRICT),
-        "finish",
-        disposition="resolved",
-        note="Done.",
-    )
+    both_finish(staff_client, client, clayton_tip, officer_olsen, principal_park)
     tip = Tip.objects.get(pk=clayton_tip.pk)
     assert tip.state == "done"
     assert part_of(tip, "Kirkwood Police Department").state == "new"
