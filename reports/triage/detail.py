@@ -1,17 +1,35 @@
-"""Pieces of the tip page: each agency's part with the forms its staff (or a coordinator)
-may use, what each routing shows to the reader, the problems to announce at the top, and
-the step a part form asks for."""
+"""The tip page's content (``page_context``): each agency's part with the forms its staff
+(or a coordinator) may use, what each routing shows to the reader, the problems to
+announce at the top, and the step a part form asks for."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from partners.models import Membership
-from reports.models import Routing, Tip
-from reports.triage import case_actions
-from reports.triage.access import PartAccess, assignable_users, may_read_disposition_note
+from django.utils import timezone
+
+from partners.models import Membership, memberships_of
+from reports.models import Routing, Tip, active_canned_replies
+from reports.triage import case_actions, timeline, urgency
+from reports.triage.access import (
+    PartAccess,
+    assignable_users,
+    changeable_parts,
+    may_read_disposition_note,
+    note_audiences,
+    readable_notes,
+)
 from reports.triage.actions import TriageError
-from reports.triage.forms import PartAssignForm, PartForm
+from reports.triage.forms import (
+    AcknowledgeForm,
+    LinkForm,
+    MessageForm,
+    NoteForm,
+    PartAssignForm,
+    PartForm,
+    PriorityForm,
+    RerouteForm,
+)
 
 DONE_MESSAGES = {
     case_actions.ACKNOWLEDGE: "Acknowledged.",
@@ -110,3 +128,53 @@ def form_errors(bound: dict) -> list[Problem]:
             for error in errors:
                 problems.append(Problem(f"{label}: {error}" if label else str(error), f"form-{name}"))
     return problems
+
+
+def page_context(user, tip: Tip, bound: dict) -> dict:
+    """Everything the tip page shows ``user``, with ``bound``: the forms just posted (to
+    show again with their errors). A fixed number of queries, whatever the tip's history."""
+    memberships = memberships_of(user)
+    routings = list(
+        Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by", "assigned_to", "closed_by")
+    )
+    routed = {r.agency_id for r in routings}
+    coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships)
+    acting = [
+        m
+        for m in memberships
+        if m.role != Membership.Role.VIEWER and (m.agency_id in routed or m.role == Membership.Role.COORDINATOR)
+    ]
+    attachments = list(tip.attachments.defer("content"))
+    replies = active_canned_replies()
+    changeable = changeable_parts(memberships, routings)
+    entries, names = timeline.build(
+        tip,
+        notes=readable_notes(memberships, tip),
+        attachments=attachments,
+        member_agencies=[p.routing.agency_id for p in changeable],
+    )
+    return {
+        "tip": tip,
+        "routings": [routing_view(r, memberships) for r in routings],
+        "parts": [part_panel(part, names.members, bound) for part in changeable],
+        "can_act": bool(acting),
+        "coordinator": coordinator,
+        "attachments": attachments,
+        "timeline": entries,
+        "related": tip.related.all(),
+        "close_request": tip.close_requested and tip.state != Tip.State.DONE,
+        "show_contact": bool(tip.contact_details) and bool(acting),
+        "canned_texts": {str(pk): text for pk, _, text in replies},
+        "age": urgency.age(tip.received_at, timezone.now()),
+        "errors": form_errors(bound),
+        "forms": {
+            "acknowledge": AcknowledgeForm(),
+            "priority": bound.get("priority")
+            or PriorityForm(initial={"version": tip.version, "priority": tip.priority}),
+            "note": bound.get("note") or NoteForm(audiences=note_audiences(acting, routings)),
+            "message": bound.get("message") or MessageForm(replies=replies),
+            "link": bound.get("link") or LinkForm(initial={"version": tip.version}),
+            "reroute": bound.get("reroute")
+            or RerouteForm(initial={"version": tip.version}, tip=tip, routings=routings),
+        },
+    }

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from partners.access import staff_required
 from partners.models import Membership, memberships_of
-from reports.models import Attachment, Routing, Tip, active_canned_replies
-from reports.triage import access, actions, case_actions, detail, queue, timeline, urgency
+from reports.models import Attachment, Routing, Tip
+from reports.triage import access, actions, case_actions, detail, queue
 from reports.triage.access import assignable_users, get_visible_tip, is_coordinator, require_actor
 from reports.triage.forms import (
     AcknowledgeForm,
@@ -72,48 +72,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
-    memberships = memberships_of(request.user)
-    acting = [m for m in memberships if m.role != Membership.Role.VIEWER]
-    coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships)
-    routings = list(
-        Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by", "assigned_to", "closed_by")
-    )
-    attachments = list(tip.attachments.defer("content"))
-    replies = active_canned_replies()
-    changeable = access.changeable_parts(memberships, routings)
-    entries, names = timeline.build(
-        tip,
-        notes=access.readable_notes(memberships, tip),
-        attachments=attachments,
-        member_agencies=[p.routing.agency_id for p in changeable],
-    )
-    parts = [detail.part_panel(part, names.members, bound) for part in changeable]
-    return {
-        "tip": tip,
-        "routings": [detail.routing_view(r, memberships) for r in routings],
-        "parts": parts,
-        "can_act": bool(acting),
-        "coordinator": coordinator,
-        "can_acknowledge": any(p.own and p.routing.acknowledged_at is None for p in parts),
-        "attachments": attachments,
-        "timeline": entries,
-        "related": tip.related.all(),
-        "close_request": tip.close_requested and tip.state != Tip.State.DONE,
-        "show_contact": bool(tip.contact_details) and bool(acting or coordinator),
-        "canned_texts": {str(pk): text for pk, _, text in replies},
-        "age": urgency.age(tip.received_at, timezone.now()),
-        "errors": detail.form_errors(bound),
-        "forms": {
-            "acknowledge": AcknowledgeForm(),
-            "priority": bound.get("priority")
-            or PriorityForm(initial={"version": tip.version, "priority": tip.priority}),
-            "note": bound.get("note") or NoteForm(audiences=access.note_audiences(acting, routings)),
-            "message": bound.get("message") or MessageForm(replies=replies),
-            "link": bound.get("link") or LinkForm(initial={"version": tip.version}),
-            "reroute": bound.get("reroute")
-            or RerouteForm(initial={"version": tip.version}, tip=tip, routings=routings),
-        },
-    }
+    return detail.page_context(request.user, tip, bound)
 
 
 @staff_page

@@ -103,3 +103,15 @@ def test_detail_query_count_is_pinned_and_does_not_grow_with_the_history(
         response = client.get(detail(clayton_tip))
     assert "Answer 4" in response.content.decode()
     assert len(_real(after)) == len(_real(before)) == TIP_PAGE_QUERIES[reader]
+
+
+@pytest.mark.django_db
+def test_acting_elsewhere_does_not_make_a_viewer_an_actor_here(staff_client, viewer_vega, kirkwood_pd, clayton_tip):
+    """Vega reads Clayton PD's tips and is an officer at Kirkwood PD: on a Clayton tip
+    she still only reads (no forms, no tipster contact details)."""
+    from partners.models import Membership
+
+    Membership.objects.create(user=viewer_vega, agency=kirkwood_pd, role=Membership.Role.OFFICER)
+    body = staff_client(viewer_vega).get(detail(clayton_tip)).content.decode()
+    assert "You have read-only access to this tip." in body
+    assert "555-0142" not in body and "Message the tipster" not in body and "Your part" not in body
