@@ -290,7 +290,7 @@ def red_targets_of_open_tips(*, now: datetime | None = None) -> list[Agency]:
     if not red:
         return []
     open_routings = Routing.objects.filter(agency__in=red, role=RoutingRole.RESPONSIBLE).exclude(
-        Q(tip__status__in=Tip.ESCALATION_STOPS) | Q(tip__closed_at__isnull=False)
+        Q(tip__state=Tip.State.DONE) | Q(tip__closed_at__isnull=False)
     )
     busy = set(open_routings.values_list("agency_id", flat=True).distinct())
     return [agency for agency in red if agency.pk in busy]

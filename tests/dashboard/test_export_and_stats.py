@@ -19,14 +19,17 @@ def exported(response) -> list[dict]:
 
 @pytest.mark.django_db
 def test_export_has_only_visible_filtered_tips_and_is_audited(staff_client, officer_olsen, clayton_tip, kirkwood_tip):
-    response = staff_client(officer_olsen).get(reverse("dashboard:export"), {"status": "new"})
+    response = staff_client(officer_olsen).get(reverse("dashboard:export"), {"state": "new"})
     assert response["Content-Disposition"] == 'attachment; filename="tips.csv"'
     rows = exported(response)
     assert [r["reference"] for r in rows] == [clayton_tip.reference]
     assert "contact details" not in rows[0]
     assert "knife" not in str(rows).lower()  # no tip text in exports
     event = AuditEvent.objects.get(action="export")
-    assert event.actor_label == "olsen" and event.detail["rows"] == 1 and event.detail["filters"] == {"status": "new"}
+    assert event.actor_label == "olsen" and event.detail["rows"] == 1 and event.detail["filters"] == {"state": "new"}
+    assert rows[0]["agencies' parts"] == (
+        "Clayton Police Department (responsible): new; Clayton School District (responsible): new"
+    )
 
 
 @pytest.mark.django_db
@@ -106,7 +109,7 @@ def test_stats_count_only_visible_tips(staff_client, officer_olsen, make_tip, cl
     seen = make_tip(school=clayton_high, category="weapons").tip
     for _ in range(5):
         make_tip(school=kirkwood_high)
-    actions.acknowledge(tip=seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()), version=1)
+    actions.acknowledge(tip=seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()))
     response = staff_client(officer_olsen).get(reverse("dashboard:stats"))
     body = response.content.decode()
     assert "received in the last 12 months: 4." in body

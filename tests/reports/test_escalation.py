@@ -19,6 +19,7 @@ from reports.notifications.escalation import escalate_due
 from reports.triage import actions
 from safeschools import audit
 from safeschools.models import AuditEvent
+from tests.conftest import finish_every_part
 from tests.reports.conftest import TUESDAY_10AM
 
 PD = "Clayton Police Department"
@@ -250,9 +251,8 @@ def test_escalation_waits_the_categorys_minutes(clock, make_tip, clayton_high, c
 def test_closed_tips_and_normal_tips_do_not_escalate(clock, make_tip, clayton_high, clayton_staff):
     urgent = make_tip(school=clayton_high, category="weapons").tip
     normal = make_tip(school=clayton_high).tip
-    urgent.closed_at = TUESDAY_10AM + timedelta(minutes=5)
-    urgent.status = urgent.Status.CLOSED
-    urgent.save()
+    clock.shift(timedelta(minutes=5))
+    finish_every_part(urgent, by=None)
     clock.shift(timedelta(hours=1))
 
     assert escalate_due() == 0
