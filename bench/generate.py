@@ -48,7 +48,6 @@ from django.db import connection, transaction  # noqa: E402
 
 from partners.models import Agency, School  # noqa: E402
 from reports import case_state, search  # noqa: E402
-from safeschools.hours import hour_of  # noqa: E402
 from reports.intake import routing  # noqa: E402
 from reports.models import (  # noqa: E402
     Category,
@@ -61,6 +60,7 @@ from reports.models import (  # noqa: E402
     TipWord,
 )
 from safeschools.crypto import encrypt  # noqa: E402
+from safeschools.hours import hour_of  # noqa: E402
 
 CHUNK = 50_000
 YEARS = 3

@@ -251,7 +251,7 @@ def _escalation(e: AuditEvent, n: Names) -> str:
         return f"{n.actor(e)} finished {agency}'s part{why}: its escalation stopped"
     notified = _count(e.detail.get("notified", 0), "person", "people")
     if e.detail.get("why"):  # alerted at once: nobody at the agency can be reached
-        return f"{e.detail.get('step', 'Escalation')}: {e.detail['why']} ({agency}); {notified} alerted"
+        return f"Alerted at once, {e.detail.get('step', 'the next step')}: {e.detail['why']} ({agency}); {notified} alerted"
     step = f" ({e.detail['step']})" if e.detail.get("step") else ""
     coordinators = " including the coordinators" if e.detail.get("coordinators") else ""
     return (

@@ -169,7 +169,6 @@ class TipActionForm(forms.Form):
         self.helper.form_id = f"form-{self.prefix}" if self.prefix else None
         self.helper.layout.append(StrictButton(self.submit_label, type="submit", css_class=self.submit_css))
 
-
     def action_args(self, tip: Tip) -> list[int]:
         return [tip.pk]
 

@@ -65,6 +65,10 @@ def build(
         if entry is not None:
             entries.append(entry)
             shown.add(entry.message.pk if entry.message else None)
+        if event.action == A.TIP_ACKNOWLEDGED and event.detail.get("note_id") in readable:
+            # A coordinator acknowledged for an agency, with a note of whom they reached.
+            note = readable[event.detail["note_id"]]
+            entries.append(Entry("note", "Note of the acknowledgement", events.when(event), note=note))
     for message in messages.values():
         if message.pk not in shown:
             from_tipster = message.direction == Message.Direction.FROM_TIPSTER

@@ -151,7 +151,7 @@ def test_coordinator_acts_for_an_agency_and_it_says_so(staff_client, coordinator
     assert event.detail == {"agency": DISTRICT, "on_behalf": True}
     page = client.get(reverse("dashboard:tip-detail", args=[clayton_tip.pk])).content.decode()
     assert "Coordinator Casey Cole acknowledged on behalf of Clayton School District" in page
-    assert "(coordinator, for the agency)" in page
+    assert "Acknowledged by the Partnership office for Clayton School District" in page
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -41,7 +42,9 @@ def test_the_form_offers_a_clear_choice_and_each_note_shows_its_audience(staff_c
     page = page_of(staff_client(officer_olsen), noted_tip)
     assert "Who may read it" in page
     assert "All agencies on this tip" in page and "Only Clayton Police Department" in page
-    assert 'value="all" class="form-check-input" id="id_note-audience_0" required checked' in page
+    assert re.search(
+        r'<input type="radio"[^>]*name="note-audience" value="all"\s+id="id_note-audience_0" required checked>', page
+    )
     only, shared = Note.objects.order_by("pk")
     assert (only.audience, only.agency.name) == ("agency", "Clayton Police Department")
     assert (shared.audience, shared.agency.name) == ("all", "Clayton Police Department")

@@ -49,7 +49,37 @@ SAMPLES = {
     "access.denied": {"requested_tip_id": 7, "path": "/staff/tips/7/"},
     "notification": {"outcome": "sent", "kind": "new_tip", "recipient": "olsen"},
     "escalation": {"level": 2, "agency": "Clayton School District", "notified": 3, "coordinators": True},
+    "staff.mobile": {"change": "verified", "number": "42"},
+    "account.created": {"account": "olsen"},
+    "account.changed": {"account": "olsen", "fields": ["is_active", "groups"]},
+    "account.reset": {"account": "olsen", "devices_removed": 1, "password_set": True},
+    "case.opened": {"reference": "C-2026-0007", "agency": "Clayton School District", "school_id": 3, "tips": ["T-1"]},
+    "case.viewed": {"reference": "C-2026-0007", "path": "/staff/cases/7/"},
+    "case.changed": {"reference": "C-2026-0007", "change": "notice linked", "notice": "N-2026-0002"},
+    "case.purged": {"reference": "C-2026-0007", "classification": "low", "outcome": "resolved"},
+    "notice.sent": {"reference": "N-2026-0002", "recipient": "Clayton School District", "direction": "to_school"},
+    "notice.viewed": {"reference": "N-2026-0002", "path": "/staff/notices/2/"},
+    "notice.acknowledged": {"reference": "N-2026-0002", "agency": "Clayton School District", "overdue": False},
+    "handoff.recorded": {"hand_off": "Referred to mental health", "reference": "none given", "happened_at": "x"},
+    "tip.opened_by_tipster": {},
+    "tip.decoy_used": {},
 }
+# What else main's events carry: each variant must read as a sentence too.
+VARIANTS = [
+    ("tip.submitted", {"category": "Weapons", "life_safety": False, "images": 0, "via": "sms"}),
+    ("tip.updated", {"field": "state report", "value": "not counted"}),
+    ("tip.updated", {"field": "threat assessment case", "value": "linked"}),
+    ("tip.updated", {"field": "tipster_messages_read", "value": 2}),
+    ("tip.updated", {"field": "duplicate_of", "value": "T-ABCDEFG"}),
+    ("tip.acknowledged", {"agency": "Clayton Police Department", "on_behalf": False, "via": "SMS"}),
+    ("tip.acknowledged", {"agency": "Clayton PD", "on_behalf": True, "on_behalf_by": "Partnership office"}),
+    ("tip.acknowledged", {"new_info_after_closing": True}),
+    ("message.from_tipster", {"message_id": 2, "images": 1, "after_closing": True}),
+    ("message.to_tipster", {"message_id": 1, "by": "text"}),
+    ("escalation", {"level": 1, "step": "On call now", "agency": "Clayton PD", "notified": 1, "silent": ["x"]}),
+    ("escalation", {"level": 0, "step": "24/7 fallback", "agency": "Clayton PD", "notified": 1, "why": "no one"}),
+    ("escalation", {"stopped": True, "agency": "Clayton PD", "disposition": "unfounded"}),
+]
 
 
 @pytest.mark.parametrize("action", AuditEvent.Action.values)
@@ -59,6 +89,15 @@ def test_each_sentence_reads_as_a_sentence(action):
     sentence = events.describe(event, names)
     assert sentence and sentence[0].isupper()
     assert not re.search(r"\w+: \w+ ·|[{}]|_id\b", sentence), sentence  # no raw key: value text
+
+
+@pytest.mark.parametrize(("action", "detail"), VARIANTS)
+def test_each_variant_reads_as_a_sentence(action, detail):
+    event = AuditEvent(action=action, actor_id=5, actor_label="olsen", detail=detail, at=MORNING)
+    names = events.Names(people={5: "Officer Oliver Olsen"}, agencies={5: "Clayton Police Department"})
+    sentence = events.describe(event, names)
+    assert sentence and sentence[0].isupper()
+    assert not re.search(r"\w+: \w+ ·|[{}\[\]]|_id\b|_", sentence), sentence
 
 
 @pytest.mark.django_db
@@ -105,7 +144,7 @@ def test_events_read_as_sentences_with_names_and_agencies(
     officer.post(
         f"/staff/tips/{tip.pk}/parts/{police.pk}/", {f"part{police.pk}-version": 1, f"part{police.pk}-step": "start"}
     )
-    officer.get(reverse("dashboard:tip-image", args=[tip.pk, tip.attachments.get().public_id]), {"download": "1"})
+    officer.get(reverse("dashboard:tip-image-file", args=[tip.pk, tip.attachments.get().public_id]))
     page = html.unescape(officer.get(reverse("dashboard:tip-detail", args=[tip.pk])).content.decode())
     assert "The tipster submitted the tip, with 1 picture" in page
     assert "Officer Oliver Olsen (Clayton Police Department) acknowledged the tip" in page

@@ -40,11 +40,12 @@ def test_messages_both_ways_and_new_information_after_closing(demo_loaded):
     assert len(both_ways) >= 3
     reopened_by_tipster = [
         tip
-        for tip in Tip.objects.filter(status=Tip.Status.CLOSED)
+        for tip in Tip.objects.filter(state=Tip.State.DONE)
         if tip.messages.filter(direction=Message.Direction.FROM_TIPSTER, created_at__gt=tip.closed_at).exists()
     ]
     assert len(reopened_by_tipster) == 1 and reopened_by_tipster[0].unread_tipster_messages == 1
-    assert reopened_by_tipster[0].disposition
+    assert reopened_by_tipster[0].new_info_after_closing
+    assert all(r.disposition for r in reopened_by_tipster[0].routings.filter(role="responsible"))
 
 
 def test_one_tip_was_re_routed_by_a_coordinator(demo_loaded):

@@ -88,13 +88,14 @@ def test_ack_from_the_verified_number_acknowledges_for_the_senders_agency(client
     )
     assert _acknowledged_by(tip) == {"Clayton Police Department": "olsen", "Clayton School District": None}
     tip.refresh_from_db()
-    assert tip.status == Tip.Status.ACKNOWLEDGED and not tip.awaiting_acknowledgement
+    # The police's part is acknowledged; the district's is not yet (each agency its own part).
+    assert tip.state == Tip.State.OPEN and tip.awaiting_acknowledgement
     assert Routing.objects.get(tip=tip, agency__name="Clayton Police Department").escalation_due_at is None
     event = AuditEvent.objects.get(action=AuditEvent.Action.TIP_ACKNOWLEDGED)
     assert (event.actor_label, event.tip_id, event.detail) == (
         "olsen",
         tip.pk,
-        {"agency": "Clayton Police Department", "via": "SMS"},
+        {"agency": "Clayton Police Department", "on_behalf": False, "via": "SMS"},
     )
 
 
