@@ -309,8 +309,10 @@ def _notice(e: AuditEvent, n: Names) -> str:
 def _hand_off(e: AuditEvent, n: Names) -> str:
     kind = e.detail.get("hand_off", "a hand-off")
     partner = f" to {e.detail['partner']}" if e.detail.get("partner") else ""
-    happened = f" (at {e.detail['happened_at']})" if e.detail.get("happened_at") else ""
-    return f"{n.actor(e)} recorded a hand-off: {kind}{partner}{happened}"
+    happened = f" at {e.detail['happened_at']}" if e.detail.get("happened_at") else ""
+    reference = e.detail.get("reference")
+    numbered = f", reference {reference}" if reference and reference != "none given" else ""
+    return f"{n.actor(e)} recorded a hand-off: {kind}{partner}{happened}{numbered}"
 
 
 def _tipster_opened(e: AuditEvent, n: Names) -> str:
@@ -318,7 +320,7 @@ def _tipster_opened(e: AuditEvent, n: Names) -> str:
 
 
 def _decoy_used(e: AuditEvent, n: Names) -> str:
-    return "The tipster's decoy code was used: someone may be making the student show their reports"
+    return "Decoy code used: the tipster may be under pressure (someone may be making the student show their reports)"
 
 
 FORMATTERS: dict[str, Callable[[AuditEvent, Names], str]] = {

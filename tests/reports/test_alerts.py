@@ -84,7 +84,7 @@ def test_tipster_message_alerts_the_assignee_who_asked_for_it_else_the_immediate
 
 @pytest.mark.django_db
 def test_tipster_message_alerts_each_agencys_assignee_who_asked_for_it(
-    make_tip, clayton_high, officer_olsen, principal_park
+    clock, settings, make_tip, clayton_high, officer_olsen, principal_park
 ):
     from reports.models import Routing
 
@@ -93,6 +93,7 @@ def test_tipster_message_alerts_each_agencys_assignee_who_asked_for_it(
     Routing.objects.get(tip=tip, agency__name="Clayton Police Department").assign(officer_olsen)
     Routing.objects.get(tip=tip, agency__name="Clayton School District").assign(principal_park)
     Membership.objects.filter(user=principal_park).update(tipster_message_alerts=False)
+    clock.shift(timedelta(minutes=settings.ALERT_COALESCE_MINUTES, seconds=1))
 
     add_tipster_message(tip=tip, body="I remembered something else.")
 

@@ -10,8 +10,16 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("reports", "0008_student_text_a_tip_and_decoys"), ("safeschools", "0007_student_tipster_audit_actions")]
-AFTER = [("reports", "0012_casestate_queue_indexes"), ("safeschools", "0008_casestate_audit_actions")]
+BEFORE = [
+    ("partners", "0005_student_school_network_ranges"),
+    ("reports", "0008_student_text_a_tip_and_decoys"),
+    ("safeschools", "0007_student_tipster_audit_actions"),
+]
+AFTER = [
+    ("partners", "0005_student_school_network_ranges"),
+    ("reports", "0012_casestate_queue_indexes"),
+    ("safeschools", "0008_casestate_audit_actions"),
+]
 T0 = timezone.make_aware(datetime(2026, 1, 5, 9, 0))
 
 

@@ -38,7 +38,7 @@ def test_tipster_asks_to_close_and_staff_see_a_request(client, sent_tip, login_v
     request = Message.objects.get(tip=tip)
     assert (request.kind, request.direction) == ("close_request", "from_tipster")
     event = AuditEvent.objects.get(action="tip.close_requested")
-    assert event.detail == {"message_id": request.pk, "images": 0}
+    assert event.detail == {"message_id": request.pk, "images": 0, "after_closing": False}
     assert "joke" not in str(event.detail)
 
     staff = Client()

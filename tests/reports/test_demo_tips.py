@@ -27,8 +27,10 @@ def test_a_dozen_varied_tips(demo_loaded):
     assert Attachment.objects.filter(message=None).values("tip").distinct().count() >= 3
     assert tips.filter(language="es").exists() and any(tip.contact_details for tip in tips)
     assert tips.filter(school=None).exists() and tips.exclude(duplicate_of=None).exists()
-    statuses = set(tips.values_list("status", flat=True))
-    assert {"new", "acknowledged", "investigating", "duplicate", "closed"} <= statuses
+    assert set(tips.values_list("state", flat=True)) == {"new", "open", "done"}
+    parts = Routing.objects.filter(tip__in=tips)
+    assert {"new", "acknowledged", "working", "done"} <= set(parts.values_list("state", flat=True))
+    assert {"duplicate", "resolved", "no_action"} <= set(parts.values_list("disposition", flat=True))
 
 
 def test_messages_both_ways_and_new_information_after_closing(demo_loaded):
