@@ -321,9 +321,15 @@ class PartForm(VersionedForm):
                     name=step_name,
                     value=case_actions.START,
                     css_class="btn btn-outline-primary",
+                    formaction=action,
                 )
             )
-        self.quick_helper = _small_helper(action, Layout("version", Div(*buttons, css_class="d-flex flex-wrap gap-2")))
+        # "Acknowledge for my agency" acknowledges every part of the person's own agencies
+        # (``actions.acknowledge``); a coordinator acknowledges one agency's part at a time.
+        quick_action = reverse("dashboard:tip-acknowledge", args=[tip.pk]) if own else action
+        self.quick_helper = _small_helper(
+            quick_action, Layout("version", Div(*buttons, css_class="d-flex flex-wrap gap-2"))
+        )
         self.quick_helper.form_class = "mb-2"
         self.reopen_helper = _small_helper(
             action,
