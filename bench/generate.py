@@ -7,8 +7,9 @@ Run with the product's interpreter and settings, after ``migrate``, ``load_conte
 
 What it writes, spread over ~3 years of received hours and over the county's schools
 (weighted by grade band; ~5 % "not sure" go to the coordinators):
-- ``reports_tip``: a realistic mix of categories, priorities and statuses by age (recent
-  tips new or in progress, old ones closed with a disposition), acknowledgements. Text
+- ``reports_tip``: a realistic mix of categories and priorities, each agency's part in a
+  state by age (recent tips new or in progress, old ones done with a disposition), and the
+  tip's state derived from them as the product derives it (``reports.case_state``). Text
   fields hold real encrypted values (a few sample texts encrypted once under the
   configured keys and the field's context, then reused), so the dashboard decrypts them
   as it would in production. ``reference`` and ``receipt_hash`` are unique per row; the
@@ -46,10 +47,20 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from partners.models import Agency, School  # noqa: E402
-from reports import search  # noqa: E402
+from reports import case_state, search  # noqa: E402
 from reports.intake import routing  # noqa: E402
-from reports.models import Category, Priority, Routing, RoutingRole, Tip, TipWord  # noqa: E402
+from reports.models import (  # noqa: E402
+    Category,
+    Disposition,
+    Priority,
+    Routing,
+    RoutingRole,
+    RoutingState,
+    Tip,
+    TipWord,
+)
 from safeschools.crypto import encrypt  # noqa: E402
+from safeschools.hours import hour_of  # noqa: E402
 
 CHUNK = 50_000
 YEARS = 3
@@ -119,9 +130,9 @@ def reference_for(number: int) -> str:
     return "T-" + "".join(reversed(digits))
 
 
-def tokens(field: str, texts: list[str]) -> list[str]:
-    """Each sample text encrypted once for ``reports.tip.<field>`` ('' stays '')."""
-    context = Tip._meta.get_field(field).crypto_context
+def tokens(field: str, texts: list[str], model=Tip) -> list[str]:
+    """Each sample text encrypted once for ``reports.<model>.<field>`` ('' stays '')."""
+    context = model._meta.get_field(field).crypto_context
     return [base64.b64encode(encrypt(t.encode(), context=context)).decode() if t else "" for t in texts]
 
 
@@ -148,17 +159,26 @@ def _copy_value(value) -> str:
     return str(value)
 
 
-def status_for(age_days: float, rng: random.Random) -> str:
-    S = Tip.Status
+def part_state_for(age_days: float, rng: random.Random) -> str:
+    """One agency's part of a tip this old: recent ones new or in progress, old ones done."""
+    S = RoutingState
     roll = rng.random()
     if age_days < 2:
-        return S.NEW if roll < 0.5 else S.ACKNOWLEDGED if roll < 0.8 else S.INVESTIGATING
-    if age_days < 30:
-        table = [(0.05, S.NEW), (0.25, S.ACKNOWLEDGED), (0.6, S.INVESTIGATING), (0.75, S.RESOLVED)]
-        table += [(0.85, S.UNFOUNDED), (0.9, S.REFERRED), (1.0, S.CLOSED)]
+        table = [(0.5, S.NEW), (0.8, S.ACKNOWLEDGED), (1.0, S.WORKING)]
+    elif age_days < 30:
+        table = [(0.05, S.NEW), (0.25, S.ACKNOWLEDGED), (0.6, S.WORKING), (1.0, S.DONE)]
     else:
-        table = [(0.7, S.CLOSED), (0.8, S.RESOLVED), (0.9, S.UNFOUNDED), (0.95, S.REFERRED), (1.0, S.DUPLICATE)]
-    return next(status for limit, status in table if roll < limit)
+        table = [(0.01, S.WORKING), (1.0, S.DONE)]
+    return next(state for limit, state in table if roll < limit)
+
+
+OUTCOMES = [
+    (0.55, Disposition.RESOLVED),
+    (0.75, Disposition.UNFOUNDED),
+    (0.85, Disposition.REFERRED),
+    (0.9, Disposition.DUPLICATE),
+    (1.0, Disposition.NO_ACTION),
+]
 
 
 def column_defaults(model: type) -> dict[str, object]:
@@ -183,10 +203,12 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
     location = tokens("location", LOCATIONS)
     people = tokens("people_involved", PEOPLE)
     contact = tokens("contact_details", CONTACTS)
-    disposition = tokens("disposition", DISPOSITIONS)
+    disposition = tokens("disposition_note", DISPOSITIONS, Routing)
+    referred_to = tokens("referred_to", ["The family court juvenile office"], Routing)[0]
     word_digests = [search.digest(w) for w in SEARCH_WORDS]
 
-    tip_columns = [f.column for f in Tip._meta.concrete_fields]
+    # The database computes generated columns (``Tip.attention``): COPY leaves them out.
+    tip_columns = [f.column for f in Tip._meta.concrete_fields if not f.generated]
     routing_columns = [f.column for f in Routing._meta.concrete_fields]
     # Columns the generator does not choose (added to the models since) take their defaults.
     tip_defaults = column_defaults(Tip)
@@ -214,14 +236,68 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
             hours_ago = int(span_hours * (1 - rng.random() ** 0.8))
             received = now - timedelta(hours=hours_ago)
             age_days = hours_ago / 24
-            status = status_for(age_days, rng)
             danger = rng.random() < DANGER_NOW_SHARE
             life_safety = danger or category.is_life_safety
-            awaiting = status == Tip.Status.NEW
-            first_ack = None if awaiting else received + timedelta(minutes=rng.randint(3, 36 * 60))
-            closed = status == Tip.Status.CLOSED
-            closed_at = received + timedelta(days=rng.randint(1, 20)) if closed else None
-            final = status not in {Tip.Status.NEW, Tip.Status.ACKNOWLEDGED, Tip.Status.INVESTIGATING}
+            key = (school.pk if school else None, category.pk)
+            if key not in routes_cache:
+                routes_cache[key] = routing.route(
+                    school=facts[school.pk] if school else None,
+                    rules=rules[category.pk],
+                    coordinating_agency_id=coordinating,
+                )
+            parts = []
+            for route in routes_cache[key]:
+                routing_id += 1
+                state = part_state_for(age_days, rng)
+                acknowledged = (
+                    None if state == RoutingState.NEW else received + timedelta(minutes=rng.randint(3, 36 * 60))
+                )
+                closed_at = acknowledged + timedelta(days=rng.randint(0, 20)) if state == RoutingState.DONE else None
+                roll = rng.random()
+                outcome = next(d for limit, d in OUTCOMES if roll < limit) if closed_at else ""
+                parts.append(
+                    Routing(
+                        id=routing_id,
+                        tip_id=tip_id,
+                        agency_id=route.agency_id,
+                        role=route.role,
+                        reason=route.reason,
+                        state=state,
+                        acknowledged_at=acknowledged,
+                        disposition=outcome,
+                        closed_at=closed_at,
+                        version=1 if state == RoutingState.NEW else rng.randint(2, 4),
+                        acknowledged_within_target=(rng.random() < 0.9)
+                        if life_safety and acknowledged and route.role == RoutingRole.RESPONSIBLE
+                        else None,
+                    )
+                )
+            for part in parts:
+                row = {
+                    "id": part.id,
+                    "tip_id": tip_id,
+                    "agency_id": part.agency_id,
+                    "role": part.role,
+                    "reason": part.reason,
+                    "state": part.state,
+                    "assigned_to_id": None,
+                    "acknowledged_at": part.acknowledged_at,
+                    "acknowledged_by_id": None,
+                    "acknowledged_on_behalf": False,
+                    "disposition": part.disposition,
+                    "referred_to": referred_to if part.disposition == Disposition.REFERRED else "",
+                    "disposition_note": rng.choice(disposition) if part.closed_at else "",
+                    "closed_at": part.closed_at,
+                    "closed_by_id": None,
+                    "version": part.version,
+                    "escalation_due_at": None,
+                    "escalation_level": 0,
+                    "acknowledged_within_target": part.acknowledged_within_target,
+                    "ladder_rung": 0,
+                    "unreachable": False,
+                }
+                routings.append([row[c] if c in row else routing_defaults[c] for c in routing_columns])
+            derived = case_state.derive(parts)
             values = {
                 "id": tip_id,
                 "reference": reference_for(tip_id),
@@ -238,45 +314,20 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
                 "contact_details": rng.choice(contact),
                 "language": "es" if rng.random() < 0.06 else "en",
                 "priority": Priority.URGENT if life_safety else category.default_priority,
-                "status": status,
-                "assigned_to_id": None,
-                "disposition": rng.choice(disposition) if final else "",
                 "duplicate_of_id": None,
                 "received_at": received,
-                "updated_at": closed_at or first_ack or received,
-                "closed_at": closed_at,
-                "version": 1 if awaiting else rng.randint(2, 6),
+                # Saved to the hour only, like every time a tipster's act writes (SECURITY.md 37).
+                "updated_at": hour_of(derived.closed_at or derived.first_acknowledged_at or received),
+                "version": 1 if derived.state == Tip.State.NEW else rng.randint(2, 6),
                 "unread_tipster_messages": 1 if rng.random() < 0.02 else 0,
-                "awaiting_acknowledgement": awaiting,
-                "first_acknowledged_at": first_ack,
+                "close_requested": False,
+                "new_info_after_closing": False,
+                "state": derived.state,
+                "awaiting_acknowledgement": derived.awaiting_acknowledgement,
+                "first_acknowledged_at": derived.first_acknowledged_at,
+                "closed_at": derived.closed_at,
             }
             tips.append([values[c] if c in values else tip_defaults[c] for c in tip_columns])
-
-            key = (school.pk if school else None, category.pk)
-            if key not in routes_cache:
-                routes_cache[key] = routing.route(
-                    school=facts[school.pk] if school else None,
-                    rules=rules[category.pk],
-                    coordinating_agency_id=coordinating,
-                )
-            for route in routes_cache[key]:
-                routing_id += 1
-                acknowledged = first_ack if route.role == RoutingRole.RESPONSIBLE else None
-                row = {
-                    "id": routing_id,
-                    "tip_id": tip_id,
-                    "agency_id": route.agency_id,
-                    "role": route.role,
-                    "reason": route.reason,
-                    "acknowledged_at": acknowledged,
-                    "acknowledged_by_id": None,
-                    "escalation_due_at": None,
-                    "escalation_level": 0,
-                    "acknowledged_within_target": (rng.random() < 0.9)
-                    if life_safety and acknowledged and route.role == RoutingRole.RESPONSIBLE
-                    else None,
-                }
-                routings.append([row[c] if c in row else routing_defaults[c] for c in routing_columns])
             for digest in sorted(set(rng.sample(word_digests, words))):
                 word_id += 1
                 tipwords.append([{"id": word_id, "tip_id": tip_id, "digest": digest}[c] for c in word_columns])

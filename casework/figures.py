@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Min, OuterRef
 from django.utils import timezone
 
 from casework.models import FiguresQuarter
 from casework.suppression import THRESHOLD, ring, suppress
 from partners.models import Agency
-from reports.models import Category, Tip
+from reports.models import Category, Disposition, Routing, RoutingRole, Tip
 
 QUARTERS_SHOWN = 4
-NOT_ACTED_UPON = (Tip.Status.UNFOUNDED, Tip.Status.DUPLICATE)
+# A tip every responsible agency wrote off as one of these was not acted upon.
+NOT_ACTED_UPON = (Disposition.UNFOUNDED, Disposition.DUPLICATE)
 TOTAL = "total"
 NO_SCHOOL = "none"
 
@@ -84,7 +85,10 @@ def compute(start: date) -> dict:
     def cell(key, value):
         return _cell(key, value, primary, complementary)
 
-    acted = tips.exclude(first_acknowledged_at=None).exclude(status__in=NOT_ACTED_UPON).count()
+    taken_up = Routing.objects.filter(tip=OuterRef("pk"), role=RoutingRole.RESPONSIBLE).exclude(
+        disposition__in=NOT_ACTED_UPON
+    )
+    acted = tips.exclude(first_acknowledged_at=None).filter(Exists(taken_up)).count()
     share = round(100 * acted / total) if min(acted, total - acted) >= THRESHOLD else None
     return {
         "total": cell(TOTAL, total),

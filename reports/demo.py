@@ -28,11 +28,12 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from partners.models import Agency, Membership, School
+from partners.models import Agency, School
 from reports.intake import images, receipts
 from reports.intake.services import CleanImage, TipReport, add_tipster_message, submit_tip
-from reports.models import Category, RoutingRole, Tip, this_hour
-from reports.triage import actions
+from reports.models import Category, Disposition, Routing, RoutingRole, Tip, this_hour
+from reports.triage import actions, case_actions
+from reports.triage.access import PartAccess
 from reports.triage.permissions import acting_memberships
 
 DEMO_RECEIPT_SALT = b"safeschools-demo-receipt-v1:"
@@ -59,24 +60,49 @@ def _user(username: str) -> User:
 def acknowledge(username: str) -> Step:
     def step(tip: Tip) -> None:
         user = _user(username)
-        actions.acknowledge(tip=tip, actor=user, memberships=acting_memberships(user, tip), version=tip.version)
+        actions.acknowledge(tip=tip, actor=user, memberships=acting_memberships(user, tip))
 
     return step
 
 
-def status(username: str, value: str, disposition: str = "") -> Step:
+def _own_part(user: User, tip: Tip) -> PartAccess:
+    """The part of ``tip`` that ``user``'s agency carries."""
+    agencies = [m.agency_id for m in acting_memberships(user, tip)]
+    return PartAccess(Routing.objects.select_related("agency").get(tip=tip, agency_id__in=agencies), on_behalf=False)
+
+
+def work(username: str) -> Step:
+    """The user's agency starts working on its part."""
+
     def step(tip: Tip) -> None:
         user = _user(username)
-        coordinator = any(m.role == Membership.Role.COORDINATOR for m in acting_memberships(user, tip))
-        actions.set_status(
-            tip=tip, actor=user, status=value, disposition=disposition, version=tip.version, coordinator=coordinator
+        part = _own_part(user, tip)
+        case_actions.start_work(tip=tip, actor=user, part=part, version=part.routing.version)
+
+    return step
+
+
+def finish(username: str, disposition: str, note: str) -> Step:
+    """The user's agency finishes its part, with how it ended (the tip closes when every
+    responsible agency has)."""
+
+    def step(tip: Tip) -> None:
+        user = _user(username)
+        part = _own_part(user, tip)
+        case_actions.finish(
+            tip=tip, actor=user, part=part, version=part.routing.version, disposition=disposition, note=note
         )
 
     return step
 
 
 def assign(username: str, assignee: str) -> Step:
-    return lambda tip: actions.assign(tip=tip, actor=_user(username), assignee=_user(assignee), version=tip.version)
+    def step(tip: Tip) -> None:
+        user = _user(username)
+        part = _own_part(user, tip)
+        case_actions.assign(tip=tip, actor=user, part=part, assignee=_user(assignee), version=part.routing.version)
+
+    return step
 
 
 def note(username: str, body: str) -> Step:
@@ -213,7 +239,7 @@ TIPS = [
             (6, acknowledge("officer.olsen")),
             (9, acknowledge("principal.park")),
             (15, assign("officer.olsen", "officer.olsen")),
-            (18, status("officer.olsen", Tip.Status.INVESTIGATING)),
+            (18, work("officer.olsen")),
             (25, to_tipster("officer.olsen", "Thank you. Did you see the gun yourself, or did someone tell you?")),
             (180, from_tipster("I saw it myself. It was in the front pocket of his backpack. Two other kids saw it.")),
             (
@@ -244,7 +270,8 @@ TIPS = [
         story=[
             (12, acknowledge("officer.olsen")),
             (20, duplicate_of("officer.olsen", "handgun")),
-            (22, status("officer.olsen", Tip.Status.DUPLICATE)),
+            (22, finish("officer.olsen", Disposition.DUPLICATE, "Same gun and student as the earlier tip.")),
+            (40, finish("principal.park", Disposition.DUPLICATE, "Handled with the earlier tip.")),
         ],
     ),
     DemoTip(
@@ -274,18 +301,21 @@ TIPS = [
         story=[
             (4, acknowledge("principal.park")),
             (7, acknowledge("officer.olsen")),
-            (30, status("principal.park", Tip.Status.INVESTIGATING)),
+            (30, work("principal.park")),
             (110, note("principal.park", "Counselor met the student with a parent; a safety plan is in place.")),
             (
                 1500,
-                status(
+                finish(
                     "principal.park",
-                    Tip.Status.RESOLVED,
+                    Disposition.RESOLVED,
                     "The counselor met the student and a parent the same day. Referred to an outside therapist; "
                     "the counselor checks in weekly.",
                 ),
             ),
-            (3000, status("principal.park", Tip.Status.CLOSED)),
+            (
+                3000,
+                finish("officer.olsen", Disposition.NO_ACTION, "The district's counselor has it; no police action."),
+            ),
         ],
     ),
     DemoTip(
@@ -333,9 +363,9 @@ TIPS = [
         when=Tip.When.TODAY,
         story=[
             (120, acknowledge("officer.olsen")),
-            (1500, status("principal.park", Tip.Status.INVESTIGATING)),
-            (4400, status("principal.park", Tip.Status.RESOLVED, CLOSED_VAPING)),
-            (5800, status("principal.park", Tip.Status.CLOSED)),
+            (1500, work("principal.park")),
+            (4400, finish("principal.park", Disposition.RESOLVED, CLOSED_VAPING)),
+            (5800, finish("officer.olsen", Disposition.NO_ACTION, "Handled by the school under its code of conduct.")),
             (
                 12600,
                 from_tipster("It started again this week, now in the locker room after 6th period. Same two kids."),
@@ -354,7 +384,7 @@ TIPS = [
             (15, acknowledge("coordinator")),
             (20, reroute_to("coordinator", "Clayton Police Department")),
             (45, acknowledge("officer.olsen")),
-            (60, status("officer.olsen", Tip.Status.INVESTIGATING)),
+            (60, work("officer.olsen")),
             (
                 70,
                 to_tipster(
@@ -408,7 +438,7 @@ TIPS = [
         story=[
             (30, acknowledge("officer.kim")),
             (45, acknowledge("principal.reyes")),
-            (60, status("officer.kim", Tip.Status.INVESTIGATING)),
+            (60, work("officer.kim")),
         ],
     ),
     DemoTip(
@@ -422,7 +452,7 @@ TIPS = [
         danger_now=True,
         story=[
             (3, acknowledge("officer.kim")),
-            (5, status("officer.kim", Tip.Status.INVESTIGATING)),
+            (5, work("officer.kim")),
             (
                 12,
                 to_tipster(

@@ -3,7 +3,7 @@ images, the conversation with the tipster, internal notes, the audit log and the
 staff alerts.
 
 What the tipster typed is encrypted at rest (``EncryptedTextField``); what the database
-can search and sort on (category, school, status, priority, the hour it arrived) is not
+can search and sort on (category, school, state, priority, the hour it arrived) is not
 sensitive on its own. The exact time a tip arrived is not kept: ``received_at`` is
 truncated to the hour (SECURITY.md 1), and so is every other time a tipster's act writes:
 ``updated_at``, the tipster's messages, and the alerts that follow (SECURITY.md 37).
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Agency, Membership, School, memberships_of
 from safeschools import hours
+from safeschools.cache import cached, forget
 from safeschools.crypto import EncryptedBinaryField, EncryptedTextField
 
 
@@ -177,16 +178,35 @@ class TipQuerySet(models.QuerySet):
         return self.filter(pk__in=Routing.objects.filter(agency_id__in=agency_ids).values("tip_id"))
 
 
+class TipState(models.TextChoices):
+    """The whole tip's state, derived from its responsible routings (``reports.case_state``)."""
+
+    NEW = "new", _("New")
+    OPEN = "open", _("In progress")
+    DONE = "done", _("Closed")
+
+
+class RoutingState(models.TextChoices):
+    """One agency's part of the work on a tip."""
+
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    WORKING = "working", _("Working")
+    DONE = "done", _("Done")
+
+
+class Disposition(models.TextChoices):
+    """How an agency finished its part. Required to be done."""
+
+    RESOLVED = "resolved", _("Resolved")
+    UNFOUNDED = "unfounded", _("Unfounded — false report")
+    REFERRED = "referred", _("Referred")
+    DUPLICATE = "duplicate", _("Duplicate")
+    NO_ACTION = "no_action", _("No action needed")
+
+
 class Tip(models.Model):
-    class Status(models.TextChoices):
-        NEW = "new", _("New")
-        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-        INVESTIGATING = "investigating", _("Investigating")
-        RESOLVED = "resolved", _("Resolved")
-        UNFOUNDED = "unfounded", _("Unfounded")
-        REFERRED = "referred", _("Referred")
-        DUPLICATE = "duplicate", _("Duplicate")
-        CLOSED = "closed", _("Closed")
+    State = TipState
 
     class When(models.TextChoices):
         NOW = "now", _("It is happening now")
@@ -195,19 +215,11 @@ class Tip(models.Model):
         UPCOMING = "upcoming", _("It is planned for later")
         UNKNOWN = "unknown", _("I am not sure")
 
-    # Statuses that end a tip's escalation: nobody needs waking for it any more.
-    ESCALATION_STOPS = frozenset({Status.UNFOUNDED, Status.CLOSED, Status.DUPLICATE})
-
     # Coarse status the tipster sees (SECURITY: no detail of the investigation).
     TIPSTER_STATUS = {
-        Status.NEW: _("Received"),
-        Status.ACKNOWLEDGED: _("Being looked at"),
-        Status.INVESTIGATING: _("Being looked at"),
-        Status.RESOLVED: _("Being looked at"),
-        Status.UNFOUNDED: _("Being looked at"),
-        Status.REFERRED: _("Being looked at"),
-        Status.DUPLICATE: _("Being looked at"),
-        Status.CLOSED: _("Closed"),
+        TipState.NEW: _("Received"),
+        TipState.OPEN: _("Being looked at"),
+        TipState.DONE: _("Closed"),
     }
 
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
@@ -226,11 +238,6 @@ class Tip(models.Model):
     language = models.CharField(_("language of the form"), max_length=8, default="en")
 
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tips"
-    )
-    disposition = EncryptedTextField(_("disposition note"), blank=True)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
@@ -238,18 +245,39 @@ class Tip(models.Model):
 
     received_at = models.DateTimeField(_("received (hour)"), default=this_hour, db_index=True)
     updated_at = HourStampField(_("last saved (hour)"), default=this_hour)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    # Optimistic locking: every staff change names the version it saw (SECURITY.md 33).
+    # Optimistic locking of what the agencies share (priority, links, routing): every such
+    # change names the version it saw (SECURITY.md 33). Each routing has its own version.
     version = models.PositiveIntegerField(default=1)
     # Unread messages from the tipster, kept here so the queue can show a badge cheaply.
     unread_tipster_messages = models.PositiveSmallIntegerField(default=0)
-    # True until a responsible agency acknowledges: the queue's first sort key, so that
-    # "unacknowledged first" is an index scan even at a million tips.
+    # The tipster asked to close the report ("I was wrong"); staff decide.
+    close_requested = models.BooleanField(default=False)
+
+    # Derived from the routings by ``reports.case_state.refresh_tip_state``, in the
+    # transaction that changes them, and only there; kept on the tip for the queue's indexes.
+    state = models.CharField(_("state"), max_length=10, choices=TipState.choices, default=TipState.NEW)
+    # True while a responsible agency has not acknowledged (and the tip is not closed).
     awaiting_acknowledgement = models.BooleanField(default=True)
     first_acknowledged_at = models.DateTimeField(null=True, blank=True)
-    # The tipster wrote after the tip was closed: back at the top of the queue until
-    # someone acknowledges the new information.
+    # The tipster wrote after the tip was closed: pinned above the queue until someone
+    # acknowledges the new information (the tip stays closed; an agency may reopen its part).
     new_info_after_closing = models.BooleanField(default=False)
+    # When the last responsible agency finished its part; None while any is not done.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The queue's first sort key, computed by the database from the columns above, so that
+    # nobody who changes them can forget it: 3 = life safety not acknowledged by every
+    # responsible agency, 2 = new information from the tipster, 1 = open, 0 = closed.
+    attention = models.GeneratedField(
+        expression=models.Case(
+            models.When(is_life_safety=True, awaiting_acknowledgement=True, then=models.Value(3)),
+            models.When(unread_tipster_messages__gt=0, then=models.Value(2)),
+            models.When(new_info_after_closing=True, then=models.Value(2)),
+            models.When(state=TipState.DONE, then=models.Value(0)),
+            default=models.Value(1),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     objects = TipQuerySet.as_manager()
 
@@ -258,18 +286,19 @@ class Tip(models.Model):
         verbose_name = _("tip")
         verbose_name_plural = _("tips")
         indexes = [
-            models.Index(fields=["status", "-received_at", "-id"], name="reports_tip_status_recent"),
+            models.Index(fields=["state", "-received_at", "-id"], name="reports_tip_state_recent"),
             models.Index(fields=["-received_at", "-id"], name="reports_tip_recent"),
+            models.Index(fields=["-attention", "-received_at", "-id"], name="reports_tip_queue_order"),
+            # A coordinator's "not acknowledged by every responsible agency": the few open ones.
             models.Index(
-                fields=["-awaiting_acknowledgement", "-is_life_safety", "-received_at", "-id"],
-                name="reports_tip_attention",
+                fields=["-received_at", "-id"],
+                condition=models.Q(awaiting_acknowledgement=True),
+                name="reports_tip_awaiting",
             ),
             models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
             # The few tips a tipster wrote on after they were closed, pinned above the queue.
             models.Index(fields=["-id"], condition=Q(new_info_after_closing=True), name="reports_tip_new_info"),
         ]
-        # "Closed needs a disposition" is enforced by the triage service: an encrypted
-        # column cannot take part in a CHECK constraint.
 
     def __str__(self) -> str:
         return self.reference
@@ -282,7 +311,11 @@ class Tip(models.Model):
 
     @property
     def tipster_status(self) -> str:
-        return self.TIPSTER_STATUS[self.Status(self.status)]
+        return self.TIPSTER_STATUS[TipState(self.state)]
+
+
+class RoutingError(Exception):
+    """A change to an agency's part that its state does not allow; the message is for staff."""
 
 
 class LadderRung(models.IntegerChoices):
@@ -297,7 +330,12 @@ class LadderRung(models.IntegerChoices):
 
 
 class Routing(models.Model):
-    """One agency a tip is routed to, with its own acknowledgement."""
+    """One agency's part of the work on a tip: its own acknowledgement, state, assignee,
+    disposition and escalation clock. An agency changes only its own routing; the tip's
+    state is derived from the responsible ones (``reports.case_state``)."""
+
+    State = RoutingState
+    Disposition = Disposition
 
     Rung = LadderRung
 
@@ -305,17 +343,30 @@ class Routing(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings")
     role = models.CharField(_("role"), max_length=20, choices=RoutingRole.choices)
     reason = models.CharField(_("reason"), max_length=200)
+    state = models.CharField(_("state"), max_length=20, choices=RoutingState.choices, default=RoutingState.NEW)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_routings"
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A coordinator acknowledged for the agency (an unstaffed agency, a night with nobody on call).
+    acknowledged_on_behalf = models.BooleanField(default=False)
+    disposition = models.CharField(_("disposition"), max_length=20, choices=Disposition.choices, blank=True)
+    referred_to = EncryptedTextField(_("referred to"), blank=True)
+    disposition_note = EncryptedTextField(_("disposition note"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Optimistic locking of this agency's part (SECURITY.md 33).
+    version = models.PositiveIntegerField(default=1)
     # Life-safety tips: when this agency's silence escalates. Cleared on acknowledgement.
     escalation_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # Life-safety tips: whether the acknowledgement came before the escalation deadline.
     acknowledged_within_target = models.BooleanField(null=True, blank=True)
-    # A coordinator acknowledged for the agency (after phoning it, say): see the tip's notes.
-    acknowledged_on_behalf = models.BooleanField(default=False)
     # Life-safety tips: the last step of the alert ladder taken for this agency
     # (a LadderRung; 0 = none yet).
     ladder_rung = models.PositiveSmallIntegerField(default=0)
@@ -327,7 +378,17 @@ class Routing(models.Model):
         ordering = ["role", "agency__name"]
         verbose_name = _("routing")
         verbose_name_plural = _("routings")
-        constraints = [models.UniqueConstraint(fields=["tip", "agency"], name="reports_routing_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["tip", "agency"], name="reports_routing_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(state=RoutingState.DONE) | ~models.Q(disposition=""),
+                name="reports_routing_done_has_disposition",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state=RoutingState.NEW) | models.Q(acknowledged_at__isnull=False),
+                name="reports_routing_worked_is_acknowledged",
+            ),
+        ]
         indexes = [
             models.Index(fields=["agency", "tip"], name="reports_routing_agency_tip"),
             # "Awaiting my acknowledgement" (the queue's badge and filter): only the few
@@ -340,10 +401,24 @@ class Routing(models.Model):
     def __str__(self) -> str:
         return f"{self.tip} → {self.agency}"
 
+    @property
+    def is_responsible(self) -> bool:
+        return self.role == RoutingRole.RESPONSIBLE
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing more to chase this agency for: a person there (or a coordinator for it)
+        has acknowledged, or its part is done. Escalation and the queue's highlight stop."""
+        return self.acknowledged_at is not None or self.state == RoutingState.DONE
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == RoutingState.DONE
+
     def acknowledge(self, *, by, on_behalf: bool = False) -> bool:
-        """Record that a person at this agency has seen the tip (or, ``on_behalf``, that a
-        coordinator has made sure the agency has); stops this agency's escalation.
-        Returns False if it was already acknowledged (the first acknowledgement stands)."""
+        """Record that a person at this agency (or a coordinator for it, ``on_behalf``) has
+        seen the tip; stops its escalation. Returns False if it was already acknowledged
+        (the first acknowledgement stands)."""
         if self.acknowledged_at is not None:
             return False
         self.acknowledged_at = timezone.now()
@@ -353,20 +428,78 @@ class Routing(models.Model):
             # In time: before the ladder went past the agency's own people.
             self.acknowledged_within_target = self.ladder_rung <= LadderRung.MEMBERS
         self.escalation_due_at = None
-        self.save(
-            update_fields=[
-                "acknowledged_at",
-                "acknowledged_by",
-                "acknowledged_on_behalf",
-                "escalation_due_at",
-                "acknowledged_within_target",
-            ]
-        )
+        fields = [
+            "acknowledged_at",
+            "acknowledged_by",
+            "acknowledged_on_behalf",
+            "escalation_due_at",
+            "acknowledged_within_target",
+        ]
+        if self.state == RoutingState.NEW:
+            self.state = RoutingState.ACKNOWLEDGED
+            fields.append("state")
+        self.save(update_fields=fields)
         return True
 
+    def start_work(self, *, by, on_behalf: bool = False) -> None:
+        """The agency is working on its part (acknowledging it first if nobody had)."""
+        if self.state == RoutingState.WORKING:
+            raise RoutingError("This part is already being worked on.")
+        if self.state == RoutingState.DONE:
+            raise RoutingError("This part is done: reopen it to work on it again.")
+        self.acknowledge(by=by, on_behalf=on_behalf)
+        self.state = RoutingState.WORKING
+        self.save(update_fields=["state"])
+
+    def finish(self, *, by, disposition: str, note: str, referred_to: str = "", on_behalf: bool = False) -> None:
+        """The agency's part is done, with how it ended: one step from any open state.
+        Finishing acknowledges too (nobody finishes what they have not seen), so it stops
+        this agency's escalation."""
+        if self.state == RoutingState.DONE:
+            raise RoutingError("This part is already done.")
+        if disposition not in Disposition.values:
+            raise RoutingError("Choose how this part ended.")
+        if disposition == Disposition.REFERRED and not referred_to.strip():
+            raise RoutingError("Say to whom it was referred.")
+        self.acknowledge(by=by, on_behalf=on_behalf)
+        self.state = RoutingState.DONE
+        self.disposition = disposition
+        self.disposition_note = note.strip()
+        self.referred_to = referred_to.strip() if disposition == Disposition.REFERRED else ""
+        self.closed_at = timezone.now()
+        self.closed_by = by
+        self.escalation_due_at = None
+        self.save(
+            update_fields=[
+                "state",
+                "disposition",
+                "disposition_note",
+                "referred_to",
+                "closed_at",
+                "closed_by",
+                "escalation_due_at",
+            ]
+        )
+
+    def reopen(self) -> None:
+        """Work on a finished part again (new information, a wrong call). Its disposition
+        goes; the note and the history stay in the audit log and the timeline."""
+        if self.state != RoutingState.DONE:
+            raise RoutingError("Only a finished part can be reopened.")
+        self.state = RoutingState.WORKING
+        self.disposition = ""
+        self.closed_at = None
+        self.closed_by = None
+        self.save(update_fields=["state", "disposition", "closed_at", "closed_by"])
+
+    def assign(self, user) -> None:
+        """Who at this agency carries its part (or nobody)."""
+        self.assigned_to = user
+        self.save(update_fields=["assigned_to"])
+
     def stop_clock(self) -> None:
-        """This agency's escalation ends without an acknowledgement (the tip was closed,
-        found unfounded or a duplicate, or the agency made information only)."""
+        """This agency's escalation ends without an acknowledgement (it was made
+        information only)."""
         if self.escalation_due_at is not None:
             self.escalation_due_at = None
             self.save(update_fields=["escalation_due_at"])
@@ -379,8 +512,13 @@ class Message(models.Model):
         FROM_TIPSTER = "from_tipster", _("From the tipster")
         TO_TIPSTER = "to_tipster", _("To the tipster")
 
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        CLOSE_REQUEST = "close_request", _("Asks to close the report")
+
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=20, choices=Direction.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
     body = EncryptedTextField(_("message"))
     # Not stored: set by reports.triage.actions.message_tipster on the message it returns
     # (whether the reply was also texted to a texting tipster).
@@ -426,11 +564,19 @@ class Attachment(models.Model):
 
 
 class Note(models.Model):
-    """An internal note: visible to the agencies the tip is routed to, never to the tipster."""
+    """An internal note, never shown to the tipster. Its audience is every agency the tip
+    is routed to, or only the author's agency; coordinators read all notes. Who may read
+    which note is decided in one place: ``reports.triage.access.readable_notes``."""
+
+    class Audience(models.TextChoices):
+        ALL_AGENCIES = "all", _("All agencies on this tip")
+        AGENCY = "agency", _("Only my agency")
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The author's agency: the whole audience of an agency-only note.
     agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.ALL_AGENCIES)
     body = EncryptedTextField(_("note"))
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -456,6 +602,27 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        forget(CANNED_REPLIES_CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        forget(CANNED_REPLIES_CACHE_KEY)
+        return result
+
+
+CANNED_REPLIES_CACHE_KEY = "reports:canned-replies"
+
+
+def active_canned_replies() -> list[tuple[int, str, str]]:
+    """(id, title, text) of the replies staff can start from, in order: every tip page
+    shows them, so they come from the cache until a coordinator saves one."""
+    return cached(
+        CANNED_REPLIES_CACHE_KEY,
+        lambda: list(CannedReply.objects.filter(active=True).values_list("pk", "title", "body")),
+    )
 
 
 class Notification(models.Model):

@@ -9,7 +9,7 @@ routings, images, messages (and their images), internal notes, outbox notificati
 submission tokens and links to related tips; the receipt hash goes with the tip's own row,
 so the tipster's receipt opens nothing afterwards. Kept: the audit log, which holds no
 tipster data, plus one ``TIP_PURGED`` event per tip with its reference, the hour it arrived,
-the day it was closed, its category's name and its final status (not the disposition text).
+the day it was closed, its category's name and each agency's disposition (not the disposition text).
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def _purge_batch(tip_ids: list[int], now: datetime) -> dict[str, int]:
         .filter(pk__in=tip_ids)
         .select_for_update(of=("self",))
         .select_related("category")
-        .only("reference", "received_at", "closed_at", "status", "category__name")
+        .only("reference", "received_at", "closed_at", "category__name")
+        .prefetch_related("routings__agency")
     )
     ids = [tip.pk for tip in tips]
     counts = _count(ids)
@@ -118,7 +119,7 @@ def _purge_batch(tip_ids: list[int], now: datetime) -> dict[str, int]:
             received_hour=timezone.localtime(tip.received_at).strftime("%Y-%m-%d %H:00"),
             closed_on=timezone.localtime(tip.closed_at).date().isoformat(),
             category=tip.category.name,
-            status=tip.status,
+            dispositions={r.agency.name: r.disposition for r in tip.routings.all() if r.disposition},
         )
     # only("pk"): the cascade needs ids, not the encrypted content.
     Tip.objects.filter(pk__in=ids).only("pk").delete()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from reports.models import Routing, RoutingRole, Tip
+from reports.models import Routing, RoutingRole, RoutingState, Tip
 
 BUSINESS_DAY = timedelta(hours=24)
 
@@ -44,6 +44,23 @@ def business_day_before(now: datetime) -> datetime:
         end = start
 
 
+def business_day_after(start: datetime) -> datetime:
+    """The moment one business day after ``start``: when a tip that arrived at ``start``
+    becomes overdue (the inverse of ``business_day_before``)."""
+    begin = start.astimezone(UTC)
+    day = timezone.localtime(start).date()
+    remaining = BUSINESS_DAY
+    while True:
+        end = _local_midnight_utc(day + timedelta(days=1))
+        if day.weekday() < 5:
+            span = end - begin
+            if span >= remaining:
+                return begin + remaining
+            remaining -= span
+        day += timedelta(days=1)
+        begin = end
+
+
 def overdue_routings(now: datetime | None = None) -> QuerySet[Routing]:
     """Responsible routings of open tips not acknowledged within a business day."""
     cutoff = business_day_before(now or timezone.now())
@@ -52,7 +69,7 @@ def overdue_routings(now: datetime | None = None) -> QuerySet[Routing]:
         acknowledged_at__isnull=True,
         tip__closed_at__isnull=True,
         tip__received_at__lte=cutoff,
-    ).exclude(tip__status=Tip.Status.CLOSED)
+    ).exclude(state=RoutingState.DONE)
 
 
 def with_overdue(
@@ -71,12 +88,12 @@ def unowned(tips: QuerySet[Tip] | None = None) -> QuerySet[Tip]:
     agency nobody could be reached at, and none has been acknowledged (or acknowledged
     for). The coordinators' to-do: re-route them or act for the agency."""
     tips = Tip.objects.all() if tips is None else tips
-    return tips.filter(closed_at__isnull=True).exclude(status__in=Tip.ESCALATION_STOPS).exclude(Exists(_owned()))
+    return tips.exclude(state=Tip.State.DONE).exclude(Exists(_owned()))
 
 
 def with_unowned(tips: QuerySet[Tip]) -> QuerySet[Tip]:
     """Annotate ``is_unowned`` (see ``unowned``), in the same query."""
-    return tips.annotate(is_unowned=~Exists(_owned()) & Q(closed_at__isnull=True) & ~Q(status__in=Tip.ESCALATION_STOPS))
+    return tips.annotate(is_unowned=~Exists(_owned()) & ~Q(state=Tip.State.DONE))
 
 
 def _owned() -> QuerySet[Routing]:

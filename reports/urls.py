@@ -12,5 +12,6 @@ urlpatterns = [
     path("report/receipt/decoy/", views.take_decoy, name="take-decoy"),
     path("report/check/", views.check, name="check"),
     path("report/conversation/", views.conversation, name="conversation"),
+    path("report/conversation/close/", views.ask_to_close, name="ask-to-close"),
     path("report/leave/", views.leave, name="leave"),
 ]

@@ -59,8 +59,13 @@ def build(cls: type[forms.Form], tip, data=None) -> forms.Form:
     kwargs: dict = {}
     if issubclass(cls, staff_forms.TipActionForm):
         kwargs["tip"] = tip
-    if cls is staff_forms.AssignForm:
-        kwargs["assignable"] = assignable_users(tip, [])
+    routing = tip.routings.select_related("agency").first()
+    if cls is staff_forms.PartForm:
+        kwargs["routing"] = routing
+    if cls is staff_forms.PartAssignForm:
+        kwargs |= {"routing": routing, "assignable": assignable_users(routing)}
+    if cls is staff_forms.NoteForm:
+        kwargs["audiences"] = [("all", "All agencies on this tip")]
     return cls(data, **kwargs)
 
 

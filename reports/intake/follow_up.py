@@ -45,6 +45,8 @@ class Entry:
     body: str
     at: datetime
     pictures: int = 0
+    # The tipster asked staff to close the report ("I was wrong").
+    close_request: bool = False
 
     @property
     def when(self) -> str:
@@ -52,13 +54,15 @@ class Entry:
 
 
 def status(tip: Tip) -> Status:
-    if tip.status == Tip.Status.NEW:
+    """One coarse status for the whole tip, derived from every agency's part
+    (``reports.case_state``): no detail of who is doing what (SECURITY.md)."""
+    if tip.state == Tip.State.NEW:
         label, explanation = RECEIVED
-    elif tip.status == Tip.Status.CLOSED:
+    elif tip.state == Tip.State.DONE:
         label, explanation = FINISHED
     else:
         label, explanation = WORKING
-    return Status(str(label), str(explanation), finished=tip.status == Tip.Status.CLOSED)
+    return Status(str(label), str(explanation), finished=tip.state == Tip.State.DONE)
 
 
 def entries(tip: Tip) -> list[Entry]:
@@ -72,6 +76,7 @@ def entries(tip: Tip) -> list[Entry]:
             body=m.body,
             at=m.created_at,
             pictures=len(m.attachments.all()),
+            close_request=m.kind == Message.Kind.CLOSE_REQUEST,
         )
         for m in messages
     ]

@@ -535,3 +535,25 @@ class TipsterMessageForm(forms.Form):
             identify_check("id_body"),
             StrictButton(_("Send"), type="submit", css_class="btn btn-primary"),
         )
+
+
+class CloseRequestForm(forms.Form):
+    """ "I was wrong / please close this": a request to staff, who decide."""
+
+    reason = forms.CharField(
+        label=_("Why should we close it? (optional)"),
+        help_text=_("For example: it was a joke, it was a misunderstanding, or it is sorted out now."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(form_tag=True)
+        self.helper.form_action = "reports:ask-to-close"
+        self.helper.layout = Layout(
+            "reason",
+            identify_check("id_reason"),
+            StrictButton(_("Ask to close my report"), type="submit", css_class="btn btn-outline-secondary"),
+        )

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from partners.models import School
-from reports import search
+from reports import case_state, search
 from reports.intake import receipts, reference, routing
 from reports.models import (
     Attachment,
@@ -122,6 +122,7 @@ def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: 
     tip.save(force_insert=True)
     SubmissionToken.objects.filter(pk=claim_id).update(tip=tip)
     routings = _create_routings(tip)
+    case_state.refresh_tip_state(tip, routings)
     # A new tip has no index rows yet: add its words without reading or deleting any.
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
@@ -200,25 +201,34 @@ def find_tip_by_receipt(receipt: str) -> Tip | None:
 
 
 @transaction.atomic
-def add_tipster_message(*, tip: Tip, body: str, images: list[CleanImage] = ()) -> Message:
+def add_tipster_message(
+    *, tip: Tip, body: str, images: list[CleanImage] = (), kind: str = Message.Kind.MESSAGE
+) -> Message:
     """The tipster writes back or adds information (with more images) from the follow-up
     page. Staff see it as unread and someone is alerted (``alerts.alert_tipster_message``);
-    on a closed tip it is new information after closing, back at the top of the queue
-    until someone acknowledges it."""
+    on a closed tip it is new information after closing, pinned above the queue until
+    someone acknowledges it (the tip stays closed until an agency reopens its part).
+
+    ``kind=CLOSE_REQUEST``: the tipster asks to close the report ("I was wrong"). It is a
+    request, shown on the tip; each agency still decides on its own part."""
     message = Message.objects.create(
-        tip=tip, direction=Message.Direction.FROM_TIPSTER, body=body, created_at=this_hour()
+        tip=tip, direction=Message.Direction.FROM_TIPSTER, kind=kind, body=body, created_at=this_hour()
     )
     for image in images:
         _attach(tip, image, message)
     search.add_words(tip, body)
+    close_request = kind == Message.Kind.CLOSE_REQUEST
     changes = {"unread_tipster_messages": F("unread_tipster_messages") + 1}
-    after_closing = tip.status == Tip.Status.CLOSED
+    if close_request:
+        changes["close_requested"] = True
+    after_closing = tip.state == Tip.State.DONE
     if after_closing:
-        changes |= {"new_info_after_closing": True, "awaiting_acknowledgement": True}
+        changes["new_info_after_closing"] = True
     Tip.objects.filter(pk=tip.pk).update(**changes)
     alerts.alert_tipster_message(tip, at=message.created_at)
+    action = AuditEvent.Action.CLOSE_REQUESTED if close_request else AuditEvent.Action.MESSAGE_FROM_TIPSTER
     audit.record(
-        AuditEvent.Action.MESSAGE_FROM_TIPSTER,
+        action,
         tip=tip,
         at=message.created_at,
         message_id=message.pk,

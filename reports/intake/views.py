@@ -30,11 +30,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from partners.templatetags.partners import NOTICE_SLOT_CONTEXT, school_network_notice_for
 from reports.intake import cards, decoy, follow_up, identifying, images, receipts, tokens
-from reports.intake.forms import STEP_FIELDS, STEPS, ReceiptForm, TipForm, TipsterMessageForm
+from reports.intake.forms import STEP_FIELDS, STEPS, CloseRequestForm, ReceiptForm, TipForm, TipsterMessageForm
 from reports.intake.schools import matching
 from reports.intake.services import TipReport, add_tipster_message, submit_tip
 from reports.intake.told import Told, who_was_told
-from reports.models import Tip, this_hour
+from reports.models import Message, Tip, this_hour
 from safeschools import page_cache
 from safeschools.cache import cached
 from safeschools.ratelimit import limited, too_many
@@ -46,6 +46,7 @@ SESSION_TIP = "tipster_tip_id"
 # written in it (kept in the session only).
 SESSION_DECOY = "tipster_decoy_id"
 SESSION_DECOY_WRITTEN = "tipster_decoy_written"
+SESSION_DECOY_CLOSE_REQUESTED = "tipster_decoy_close_requested"
 # The tipster's idle clock (SECURITY.md 37): a signed, session-only cookie whose signature
 # carries the time of their last request, so the server stores no time for it. Its value
 # matches a random tag in the session, so it cannot outlive or cross into another session.
@@ -482,8 +483,10 @@ def conversation(request: HttpRequest) -> HttpResponse:
         wait=wait,
         status=follow_up.status(tip),
         entries=follow_up.entries(tip),
-        check_soon=tip.is_life_safety and tip.status != Tip.Status.CLOSED,
+        check_soon=tip.is_life_safety and tip.state != Tip.State.DONE,
         identify_findings=found,
+        close_form=CloseRequestForm(),
+        close_requested=tip.close_requested,
     )
 
 
@@ -516,6 +519,8 @@ def _decoy_conversation(request: HttpRequest) -> HttpResponse:
         entries=shown.entries,
         check_soon=False,
         identify_findings=found,
+        close_form=CloseRequestForm(),
+        close_requested=request.session.get(SESSION_DECOY_CLOSE_REQUESTED, False),
     )
 
 
@@ -554,6 +559,34 @@ def _reply(
     add_tipster_message(tip=tip, body=form.cleaned_data["body"], images=clean_images)
     messages.success(request, _("Sent. Staff will see your message."))
     return redirect("reports:conversation"), []
+
+
+@tip_page
+@require_POST
+def ask_to_close(request: HttpRequest) -> HttpResponse:
+    """The tipster asks staff to close the report ("I was wrong"). Staff decide, agency by
+    agency; the tipster's status changes only when they have. A decoy code's page takes the
+    request the same way and keeps it in this browser's session only (SECURITY.md 46)."""
+    decoy_id = request.session.get(SESSION_DECOY)
+    tip = None if decoy_id is not None else _tipster_tip(request)
+    if not _still_active(request) or (tip is None and decoy_id is None):
+        messages.info(request, _("For your privacy, enter your receipt again."))
+        return _end_follow_up(request, redirect("reports:check"))
+    page = redirect("reports:conversation")
+    wait = _message_throttle(request, f"decoy:{decoy_id}" if tip is None else f"tip:{tip.pk}")
+    form = CloseRequestForm(request.POST)
+    if wait:
+        messages.warning(
+            request, _("You have sent several messages in a short time. Wait a few minutes, then ask again.")
+        )
+        return _keep_alive(request, too_many(page, wait))
+    if form.is_valid():
+        if tip is None:
+            request.session[SESSION_DECOY_CLOSE_REQUESTED] = True
+        else:
+            add_tipster_message(tip=tip, body=form.cleaned_data["reason"], kind=Message.Kind.CLOSE_REQUEST)
+        messages.success(request, _("Thank you for telling us. Staff will see your request and decide."))
+    return _keep_alive(request, page)
 
 
 @tip_page

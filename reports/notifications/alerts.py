@@ -20,7 +20,7 @@ addresses, and coalesces (SECURITY.md 39).
   responsible agencies can be reached (SECURITY.md 44); a routine tip that no responsible
   agency can take is "unowned": in the coordinators' queue and digest, and an alert to the
   coordinators who want immediate ones.
-- **The tipster writes** (``alert_tipster_message``): the assignee; else everyone at the
+- **The tipster writes** (``alert_tipster_message``): each agency's assignee; else everyone at the
   routed agencies who wants immediate alerts; else the coordinators. On a life-safety tip,
   everyone a new tip would alert at once.
 - **Coalescing**: at most one alert per person (or fallback address) per tip in
@@ -366,9 +366,10 @@ def alert_tipster_message(tip: Tip, *, at: datetime | None = None) -> int:
                 reason=ladder.REASON[Rung.FALLBACK],
             )
         return batch.done()
-    assignee, agency_id = _assignee_wanting_alerts(tip, routings)
-    if assignee is not None:
-        batch.send(ladder.Recipients(people=(assignee,)), agency_id=agency_id, reason="assignee")
+    assignees = _assignees_wanting_alerts(routings)
+    if assignees:
+        for assignee, agency_id in assignees:
+            batch.send(ladder.Recipients(people=(assignee,)), agency_id=agency_id, reason="assignee")
         return batch.done()
     for routing in routings:
         wanting = [p.user for p in reach.agency(routing.agency_id).immediate if p.tipster_message_alerts]
@@ -382,19 +383,25 @@ def alert_tipster_message(tip: Tip, *, at: datetime | None = None) -> int:
     return batch.done()
 
 
-def _assignee_wanting_alerts(tip: Tip, routings: list[Routing]):
-    """The tip's assignee and the agency their alert names, if they can be reached and
-    asked for tipster-message alerts; else (None, None)."""
-    if tip.assigned_to_id is None or not tip.assigned_to.is_active:
-        return None, None
-    routed = [r.agency_id for r in routings]
-    memberships = Membership.objects.filter(user_id=tip.assigned_to_id, tipster_message_alerts=True)
-    membership = (
-        memberships.filter(agency_id__in=routed).first() or memberships.filter(role=Membership.Role.COORDINATOR).first()
-    )
-    if membership is None or not channels_for(tip.assigned_to, urgent=False):
-        return None, None
-    return tip.assigned_to, membership.agency_id
+def _assignees_wanting_alerts(routings: list[Routing]) -> list[tuple]:
+    """The people carrying each agency's part (its assignee), with the agency their alert
+    names, if they can be reached and asked for tipster-message alerts."""
+    assigned = {r.assigned_to_id: r.agency_id for r in reversed(routings) if r.assigned_to_id is not None}
+    if not assigned:
+        return []
+    memberships = Membership.objects.filter(user_id__in=assigned, user__is_active=True, tipster_message_alerts=True)
+    wanting: dict[tuple[int, int], Membership] = {}
+    coordinating: dict[int, Membership] = {}
+    for m in memberships.select_related("user").order_by("pk"):
+        wanting[(m.user_id, m.agency_id)] = m
+        if m.role == Membership.Role.COORDINATOR:
+            coordinating.setdefault(m.user_id, m)
+    found = []
+    for user_id, agency_id in assigned.items():
+        membership = wanting.get((user_id, agency_id)) or coordinating.get(user_id)
+        if membership is not None and channels_for(membership.user, urgent=False):
+            found.append((membership.user, membership.agency_id))
+    return found
 
 
 # --- A staff reply to a texting tipster ---------------------------------------------------

@@ -289,8 +289,9 @@ def red_targets_of_open_tips(*, now: datetime | None = None) -> list[Agency]:
     red = [a.agency for a in agency_reach(now=now).values() if a.state == State.RED]
     if not red:
         return []
+    # An agency's part still to do: the tip is open and the agency has not finished its part.
     open_routings = Routing.objects.filter(agency__in=red, role=RoutingRole.RESPONSIBLE).exclude(
-        Q(tip__status__in=Tip.ESCALATION_STOPS) | Q(tip__closed_at__isnull=False)
+        Q(state=Routing.State.DONE) | Q(tip__state=Tip.State.DONE) | Q(tip__closed_at__isnull=False)
     )
     busy = set(open_routings.values_list("agency_id", flat=True).distinct())
     return [agency for agency in red if agency.pk in busy]

@@ -230,10 +230,11 @@ def _audit(notification: Notification, outcome: str, **detail) -> None:
 
 
 def _escalation_over(notification: Notification) -> bool:
-    """The escalation has ended since the alert was queued: the tip is closed, unfounded or
-    a duplicate, or every responsible agency has acknowledged (or been acknowledged for)."""
-    status = Tip.objects.filter(pk=notification.tip_id).values_list("status", flat=True).first()
-    if status is None or status in Tip.ESCALATION_STOPS:
+    """The escalation has ended since the alert was queued: the tip is closed (every
+    responsible agency finished its part), or every responsible agency has acknowledged (or
+    been acknowledged for; finishing a part acknowledges it)."""
+    state = Tip.objects.filter(pk=notification.tip_id).values_list("state", flat=True).first()
+    if state is None or state == Tip.State.DONE:
         return True
     return not Routing.objects.filter(
         tip_id=notification.tip_id, role=RoutingRole.RESPONSIBLE, acknowledged_at__isnull=True

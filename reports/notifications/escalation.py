@@ -9,8 +9,9 @@ tip's timeline, and its alerts name every agency still silent (``emails``).
 
 The clock of one agency stops when that agency acknowledges, or a coordinator
 acknowledges for it (``Routing.acknowledge``), or it is removed from the tip or made
-information only (``reports.triage.actions.reroute``). Every clock of a tip stops when the
-tip is marked unfounded, a duplicate, or closed (``stop``). Escalation alerts still in the
+information only (``reports.triage.actions.reroute``), or finishes its part (any
+disposition, "unfounded — false report" included: ``Routing.finish``). Every clock of a tip
+stops when the last responsible agency finishes and the tip closes (``stop``). Escalation alerts still in the
 outbox when their reason is gone are cancelled at delivery (``delivery.deliver``).
 
 Several workers may tick at once: each tip's routings are locked while it is handled, and
@@ -34,7 +35,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from reports.models import Notification, Routing, RoutingRole, Tip
+from reports.models import Notification, Routing, RoutingRole, Tip, TipState
 from reports.notifications import ladder
 from reports.notifications.alerts import AlertBatch
 from safeschools import audit
@@ -53,15 +54,15 @@ def escalate_due(*, now: datetime | None = None) -> int:
 
 
 def stop(tip: Tip) -> int:
-    """Stop every escalation clock of the tip (it is closed, unfounded or a duplicate)."""
+    """Stop every escalation clock of the tip (its last responsible part is done)."""
     return stand_down(tip.pk)
 
 
 def stopped(tip_id: int) -> bool:
-    """Whether the tip's escalation has ended: its status ends it, or no responsible
-    agency is still silent."""
-    status = Tip.objects.filter(pk=tip_id).values_list("status", flat=True).first()
-    if status is None or status in Tip.ESCALATION_STOPS:
+    """Whether the tip's escalation has ended: it is closed, or no responsible agency is
+    still silent (an agency that finished its part has acknowledged it too)."""
+    state = Tip.objects.filter(pk=tip_id).values_list("state", flat=True).first()
+    if state is None or state == TipState.DONE:
         return True
     return not Routing.objects.filter(tip_id=tip_id, role=RoutingRole.RESPONSIBLE, acknowledged_at=None).exists()
 
@@ -80,7 +81,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         Tip.objects.select_related("category")
         .only(
             "reference",
-            "status",
+            "state",
             "closed_at",
             "received_at",
             "is_life_safety",
@@ -89,8 +90,8 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
         )
         .get(pk=tip_id)
     )
-    ended = tip.status in Tip.ESCALATION_STOPS or tip.closed_at is not None
-    finished = [r for r in routings if r.escalation_due_at and (ended or r.acknowledged_at)]
+    ended = tip.state == TipState.DONE or tip.closed_at is not None
+    finished = [r for r in routings if r.escalation_due_at and (ended or r.is_settled)]
     if finished:
         stand_down(tip_id, agency_ids=[r.agency_id for r in finished])
     due = [r for r in routings if r not in finished and r.escalation_due_at and r.escalation_due_at <= now]

@@ -244,7 +244,7 @@ def tip_ladders(tip, routings: list[Routing], *, now: datetime | None = None) ->
         if name not in names:
             names.append(name)
     with_fallback = not any(r.acknowledged_at for r in responsible)
-    ended = tip.status in tip.ESCALATION_STOPS
+    ended = tip.state == tip.State.DONE
     result = []
     for routing in responsible:
         running = routing.acknowledged_at is None and routing.escalation_due_at is not None and not ended

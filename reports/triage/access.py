@@ -5,11 +5,14 @@ audited; ``require_actor``: a 403 for read-only staff."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from partners.models import Agency, Membership
-from reports.models import Routing, Tip
+from reports.models import Note, Routing, Tip
 from reports.triage import permissions
 from safeschools import audit
 from safeschools.models import AuditEvent
@@ -18,7 +21,7 @@ from safeschools.models import AuditEvent
 def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
     tip = (
         Tip.objects.visible_to(user)
-        .select_related("category", "school__district", "assigned_to", "duplicate_of")
+        .select_related("category", "school__district", "duplicate_of")
         .filter(pk=tip_id)
         .first()
     )
@@ -37,22 +40,16 @@ def require_actor(user, tip: Tip, *, routed: set[int] | None = None) -> list[Mem
     return memberships
 
 
-def assignable_users(tip: Tip, memberships: list[Membership]):
-    """Whom the actor may assign the tip to: members (not viewers) of the routed agencies
-    the actor belongs to; coordinators may choose among every routed agency's members.
-    One query, when the list is read."""
+def assignable_users(routing: Routing):
+    """Who may carry an agency's part: its active members, viewers excepted."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Q
 
-    agencies = Q(memberships__agency_id__in=Routing.objects.filter(tip=tip).values("agency_id"))
-    if not any(m.role == Membership.Role.COORDINATOR for m in memberships):
-        agencies &= Q(memberships__agency_id__in=[m.agency_id for m in memberships])
-    # One filter() call: every condition holds for the same membership row.
+    # One filter() call: both conditions hold for the same membership row.
     return (
         get_user_model()
         .objects.filter(
-            agencies,
             is_active=True,
+            memberships__agency_id=routing.agency_id,
             memberships__role__in=[r for r in Membership.Role.values if r != Membership.Role.VIEWER],
         )
         .distinct()
@@ -62,3 +59,58 @@ def assignable_users(tip: Tip, memberships: list[Membership]):
 
 def agencies_of(user) -> list[Agency]:
     return list(Agency.objects.filter(memberships__user=user).distinct())
+
+
+# --- One agency's part, and notes with an audience ----------------------------------
+# Each routing is its agency's part of the work: its members change it, coordinators may
+# act for any agency (and are recorded as acting on its behalf); nobody else may.
+
+
+@dataclass(frozen=True)
+class PartAccess:
+    routing: Routing
+    on_behalf: bool  # a coordinator acting for an agency they do not belong to
+
+
+def part_access(memberships: list[Membership], routing: Routing) -> PartAccess | None:
+    """Whether the holder of ``memberships`` may change ``routing`` (its state, assignee,
+    disposition), and on whose behalf. Viewers change nothing."""
+    roles = {m.role for m in memberships if m.agency_id == routing.agency_id}
+    if roles - {Membership.Role.VIEWER}:
+        return PartAccess(routing, on_behalf=False)
+    if any(m.role == Membership.Role.COORDINATOR for m in memberships):
+        return PartAccess(routing, on_behalf=True)
+    return None
+
+
+def changeable_parts(memberships: list[Membership], routings: list[Routing]) -> list[PartAccess]:
+    return [access for access in (part_access(memberships, r) for r in routings) if access is not None]
+
+
+def may_read_disposition_note(memberships: list[Membership], routing: Routing) -> bool:
+    """A disposition note may say what police did: its agency and coordinators read it;
+    the other agencies see the disposition itself."""
+    return any(m.agency_id == routing.agency_id or m.role == Membership.Role.COORDINATOR for m in memberships)
+
+
+def readable_notes(memberships: list[Membership], tip: Tip) -> QuerySet[Note]:
+    """The tip's notes the holder of ``memberships`` may read, on any page, export or
+    search: notes for all agencies on the tip, and agency-only notes of their own
+    agencies; coordinators read every note."""
+    notes = Note.objects.filter(tip=tip)
+    if any(m.role == Membership.Role.COORDINATOR for m in memberships):
+        return notes
+    return notes.filter(
+        Q(audience=Note.Audience.ALL_AGENCIES)
+        | Q(audience=Note.Audience.AGENCY, agency_id__in=[m.agency_id for m in memberships])
+    )
+
+
+def note_audiences(acting: list[Membership], routings: list[Routing]) -> list[tuple[str, str]]:
+    """The audiences the actor may give a note: every agency on the tip, or only one of
+    their own agencies (a coordinator's own agency is the Partnership office)."""
+    routed = {r.agency_id for r in routings}
+    own = [m.agency for m in acting if m.agency_id in routed or m.role == Membership.Role.COORDINATOR]
+    choices = [(Note.Audience.ALL_AGENCIES.value, "All agencies on this tip")]
+    choices += [(f"agency:{agency.pk}", f"Only {agency.name}") for agency in own]
+    return choices

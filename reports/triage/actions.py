@@ -1,33 +1,22 @@
-"""Staff changes to a tip. Each is one transaction that checks the version the staff member
-saw (SECURITY.md 33: two people editing at once get a clear conflict, never a silent
-overwrite), makes the change, and writes the audit event. Audit details carry field names
-and staff choices, never text from the tip or notes."""
+"""Staff changes to what the agencies on a tip share: priority, links, routing, notes and
+messages, and acknowledging for one's own agencies. (Each agency's own part — state,
+assignee, disposition — is changed in ``reports.triage.case_actions``.) Each is one
+transaction that checks the version the staff member saw (SECURITY.md 33: two people
+editing at once get a clear conflict, never a silent overwrite), makes the change, and
+writes the audit event. Audit details carry field names and staff choices, never text
+from the tip or notes."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from partners.models import Agency, Membership
-from reports.models import Attachment, Message, Note, Notification, Routing, RoutingRole, Tip
+from reports import case_state
+from reports.models import Message, Note, Notification, Routing, RoutingRole, Tip
 from reports.notifications import alerts, escalation, tipster_texts
 from safeschools import audit
-from safeschools.hours import is_whole_hour
 from safeschools.models import AuditEvent
-
-Status = Tip.Status
-FINAL = {Status.RESOLVED, Status.UNFOUNDED, Status.REFERRED, Status.DUPLICATE}
-NEXT_STATUSES: dict[str, set[str]] = {
-    Status.NEW: {Status.ACKNOWLEDGED, Status.INVESTIGATING, *FINAL},
-    Status.ACKNOWLEDGED: {Status.INVESTIGATING, *FINAL},
-    Status.INVESTIGATING: set(FINAL),
-    Status.RESOLVED: {Status.CLOSED, Status.INVESTIGATING},
-    Status.UNFOUNDED: {Status.CLOSED, Status.INVESTIGATING},
-    Status.REFERRED: {Status.CLOSED, Status.INVESTIGATING},
-    Status.DUPLICATE: {Status.CLOSED, Status.INVESTIGATING},
-    Status.CLOSED: {Status.INVESTIGATING},
-}
 
 
 class TriageError(Exception):
@@ -55,23 +44,29 @@ def _changed(tip: Tip, actor, **detail) -> None:
 
 
 @transaction.atomic
-def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int, via: str = "") -> list[Routing]:
-    """Acknowledge the tip for each of the actor's routed agencies (stops their escalation),
-    and any new information the tipster sent after it was closed. ``via`` names a way other
-    than the dashboard ("SMS") for the audit log."""
-    _claim(tip, version)
-    routings = Routing.objects.filter(tip=tip, agency_id__in=[m.agency_id for m in memberships], acknowledged_at=None)
-    done = [r for r in routings.select_related("agency") if r.acknowledge(by=actor)]
-    new_info = tip.new_info_after_closing
+def acknowledge(*, tip: Tip, actor, memberships: list[Membership], via: str = "") -> list[Routing]:
+    """Acknowledge the tip for each of the actor's own routed agencies (stops their
+    escalation), and any new information the tipster sent after it was closed.
+    Acknowledging is idempotent (the first acknowledgement stands), so it needs no version.
+    A coordinator acknowledges for another agency one part at a time
+    (``case_actions.acknowledge_part``, or ``acknowledge_for`` with a note), recorded as
+    acting on its behalf. ``via`` names a way other than the dashboard ("SMS") for the
+    audit log."""
+    case_state.lock_tip(tip)
+    own = [m.agency_id for m in memberships if m.role != Membership.Role.VIEWER]
+    routings = Routing.objects.filter(tip=tip, agency_id__in=own, acknowledged_at=None).select_related("agency")
+    done = [r for r in routings if r.acknowledge(by=actor)]
+    new_info = Tip.objects.filter(pk=tip.pk, new_info_after_closing=True).exists()
     if not done and not new_info:
         raise TriageError("Your agency has already acknowledged this tip.")
-    _after_acknowledgement(tip, done, clear_new_info=new_info)
+    after_acknowledgement(tip, done, clear_new_info=new_info)
     for routing in done:
         audit.record(
             AuditEvent.Action.TIP_ACKNOWLEDGED,
             actor=actor,
             tip=tip,
             agency=routing.agency.name,
+            on_behalf=False,
             **({"via": via} if via else {}),
         )
     if new_info:
@@ -80,25 +75,27 @@ def acknowledge(*, tip: Tip, actor, memberships: list[Membership], version: int,
 
 
 @transaction.atomic
-def acknowledge_for(*, tip: Tip, actor, agency: Agency, note: str, version: int) -> Routing:
+def acknowledge_for(*, tip: Tip, actor, agency: Agency, note: str) -> Routing:
     """A coordinator acknowledges for an agency that cannot do it itself (nobody enrolled,
     nobody answering the alerts), after reaching it another way: "phoned their dispatch at
     14:05, Sgt. Diaz is sending a car". Stops that agency's escalation; the note goes on the
-    tip's timeline (encrypted, like every note) and the audit log says who did it for whom."""
+    tip's timeline (encrypted, like every note; for every agency on the tip) and the audit
+    log says who did it for whom."""
     if not note.strip():
         raise TriageError("Write whom you reached at the agency, and how.")
-    _claim(tip, version)
+    case_state.lock_tip(tip)
     routing = Routing.objects.filter(tip=tip, agency=agency).first()
     if routing is None:
         raise TriageError(f"The tip is not routed to {agency.name}.")
     if not routing.acknowledge(by=actor, on_behalf=True):
         raise TriageError(f"{agency.name} has already acknowledged this tip.")
-    _after_acknowledgement(tip, [routing], clear_new_info=False)
+    after_acknowledgement(tip, [routing], clear_new_info=False)
     coordinating = Agency.objects.filter(is_coordinating=True).first()
     note_row = Note.objects.create(
         tip=tip,
         author=actor,
         agency=coordinating,
+        audience=Note.Audience.ALL_AGENCIES,
         body=f"Acknowledged by the Partnership office for {agency.name}: {note.strip()}",
     )
     audit.record(
@@ -106,41 +103,24 @@ def acknowledge_for(*, tip: Tip, actor, agency: Agency, note: str, version: int)
         actor=actor,
         tip=tip,
         agency=agency.name,
+        on_behalf=True,
         on_behalf_by="Partnership office",
         note_id=note_row.pk,
     )
     return routing
 
 
-def _after_acknowledgement(tip: Tip, done: list[Routing], *, clear_new_info: bool) -> None:
-    fields = []
-    if any(r.role == RoutingRole.RESPONSIBLE for r in done) and tip.awaiting_acknowledgement:
-        tip.awaiting_acknowledgement = False
-        if tip.first_acknowledged_at is None:
-            tip.first_acknowledged_at = timezone.now()
-            fields.append("first_acknowledged_at")
-        fields.append("awaiting_acknowledgement")
+def after_acknowledgement(tip: Tip, done: list[Routing], *, clear_new_info: bool = False) -> None:
+    """After parts were acknowledged (under ``case_state.lock_tip``): the tip's derived
+    state, the new information after closing seen, and no escalation alert about those
+    agencies left keeping a time finer than the tip's hour (SECURITY.md 37)."""
     if clear_new_info:
+        Tip.objects.filter(pk=tip.pk).update(new_info_after_closing=False)
         tip.new_info_after_closing = False
-        tip.awaiting_acknowledgement = False
-        fields += ["new_info_after_closing", "awaiting_acknowledgement"]
-    if tip.status == Status.NEW:
-        tip.status = Status.ACKNOWLEDGED
-        fields.append("status")
-    if fields:
-        tip.save(update_fields=sorted(set(fields)))
+    case_state.refresh_tip_state(tip)
     if done and tip.is_life_safety:
-        # Their clocks stopped (Routing.acknowledge); no escalation alert about them keeps a
-        # time finer than the tip's hour (SECURITY.md 37).
+        # Their clocks stopped (Routing.acknowledge).
         escalation.settle_waiting(tip.pk, agency_ids=[r.agency_id for r in done])
-
-
-@transaction.atomic
-def assign(*, tip: Tip, actor, assignee, version: int) -> None:
-    _claim(tip, version)
-    tip.assigned_to = assignee
-    tip.save(update_fields=["assigned_to"])
-    _changed(tip, actor, field="assigned_to", value=getattr(assignee, "username", None))
 
 
 @transaction.atomic
@@ -152,42 +132,19 @@ def set_priority(*, tip: Tip, actor, priority: int, version: int) -> None:
 
 
 @transaction.atomic
-def set_status(*, tip: Tip, actor, status: str, disposition: str, version: int, coordinator: bool) -> None:
-    if status not in NEXT_STATUSES.get(tip.status, set()):
-        raise TriageError(f"A {tip.get_status_display().lower()} tip cannot become {Status(status).label.lower()}.")
-    if tip.status == Status.CLOSED and not coordinator:
-        raise TriageError("Only a coordinator can reopen a closed tip.")
-    if status == Status.CLOSED and not (disposition.strip() or tip.disposition):
-        raise TriageError("Write a disposition note before closing: what was done and why.")
-    if status == Status.DUPLICATE and tip.duplicate_of_id is None:
-        raise TriageError("Link the original tip first (Link a tip → duplicate of), then mark this one a duplicate.")
-    _claim(tip, version)
-    previous = tip.status
-    tip.status = status
-    fields = ["status"]
-    if disposition.strip():
-        tip.disposition = disposition.strip()
-        fields.append("disposition")
-    tip.closed_at = timezone.now() if status == Status.CLOSED else None
-    fields.append("closed_at")
-    if previous == Status.CLOSED and tip.new_info_after_closing:
-        # Reopened: the new information is being dealt with.
-        tip.new_info_after_closing = False
-        tip.awaiting_acknowledgement = Routing.objects.filter(
-            tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None
-        ).exists()
-        fields += ["new_info_after_closing", "awaiting_acknowledgement"]
-    tip.save(update_fields=fields)
-    stopped = escalation.stop(tip) if status in Tip.ESCALATION_STOPS else 0
-    _changed(tip, actor, field="status", previous=previous, value=status, disposition_written="disposition" in fields)
-    if stopped:
-        audit.record(AuditEvent.Action.ESCALATION, actor=actor, tip=tip, stopped=True, status=status)
-
-
-@transaction.atomic
-def add_note(*, tip: Tip, actor, agency: Agency | None, body: str) -> Note:
-    note = Note.objects.create(tip=tip, author=actor, agency=agency, body=body)
-    audit.record(AuditEvent.Action.NOTE_ADDED, actor=actor, tip=tip, note_id=note.pk)
+def add_note(*, tip: Tip, actor, agency: Agency | None, body: str, audience: str = Note.Audience.ALL_AGENCIES) -> Note:
+    """An internal note for every agency on the tip, or for ``agency`` only (the author's)."""
+    if audience == Note.Audience.AGENCY and agency is None:
+        raise TriageError("Choose the agency this note is for.")
+    note = Note.objects.create(tip=tip, author=actor, agency=agency, audience=audience, body=body)
+    audit.record(
+        AuditEvent.Action.NOTE_ADDED,
+        actor=actor,
+        tip=tip,
+        note_id=note.pk,
+        audience=audience,
+        agency=agency.name if agency else "",
+    )
     return note
 
 
@@ -208,16 +165,18 @@ def link(*, tip: Tip, actor, other: Tip, kind: str, version: int) -> None:
 def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agency], version: int) -> list[Routing]:
     """Coordinators only: add or remove routed agencies, or change an agency's role.
 
-    A routing added (or made responsible) gets the full treatment of a new tip: its people
-    are alerted ("re-routed to you"), and on a life-safety tip its own escalation clock
-    starts, with the coordinators and the fallback told at once if nobody there can be
-    reached (``alerts.alert_routed``). Removing an agency, or making it information only,
-    stops its clock. Visibility is read from the routing rows on every request, so the
-    change shows on the next one."""
+    A routing added (or made responsible) is a new part of the work with the full
+    treatment of a new tip: it starts as new, its people are alerted ("re-routed to you"),
+    and on a life-safety tip its own escalation clock starts, with the coordinators and the
+    fallback told at once if nobody there can be reached (``alerts.alert_routed``). Removing
+    an agency, or making it information only, stops its clock. The tip's state follows (a
+    closed tip with a new responsible agency reopens). Visibility is read from the routing
+    rows on every request, so the change shows on the next one."""
     for agency, role in add:
         if role == RoutingRole.RESPONSIBLE and not agency.can_act:
             raise TriageError(f"{agency.name} cannot act on tips: add it for information only.")
     _claim(tip, version)
+    case_state.lock_tip(tip)
     removed_ids = {a.pk for a in remove} - {a.pk for a, _ in add}
     if not Routing.objects.filter(tip=tip).exclude(agency_id__in=removed_ids).exists() and not add:
         raise TriageError("A tip must stay routed to at least one agency.")
@@ -243,7 +202,8 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
         if created or (changed and role == RoutingRole.RESPONSIBLE and routing.acknowledged_at is None):
             fresh.append(routing)
         audit.record(AuditEvent.Action.TIP_ROUTED, actor=actor, tip=tip, added=agency.name, role=role, new=created)
-    if fresh and tip.status not in Tip.ESCALATION_STOPS:
+    case_state.refresh_tip_state(tip)
+    if fresh and tip.state != Tip.State.DONE:
         alerts.alert_routed(tip=tip, routings=fresh, kind=Notification.Kind.REROUTED)
     return fresh
 
@@ -284,66 +244,3 @@ def mark_tipster_messages_read(*, tip: Tip, actor) -> int:
         _changed(tip, actor, field="tipster_messages_read", value=unread)
     tip.unread_tipster_messages = 0
     return unread
-
-
-LINK_FIELDS = {"duplicate_of", "related"}
-
-
-def timeline(tip: Tip, *, viewer, attachments: list[Attachment], with_notes: bool = True) -> list[dict]:
-    """Every event of the tip, with its messages and internal notes, in the order they
-    happened: the audit log's order, not the times. Times on the tipster's side keep only
-    the hour (SECURITY.md 37), so by time a reply at 10:40 would come before the question
-    of 10:20 it answers. A message or note shows right after the event that recorded it;
-    one without such an event takes its place by time.
-
-    A link event names the other tip only if ``viewer`` may open it."""
-    events = list(AuditEvent.objects.filter(tip_id=tip.pk).exclude(action=AuditEvent.Action.TIP_VIEWED).order_by("id"))
-    pictures: dict[int, list[Attachment]] = {}  # the pictures that came with each message
-    for attachment in attachments:
-        if attachment.message_id is not None:
-            pictures.setdefault(attachment.message_id, []).append(attachment)
-    messages = {m.pk: m for m in Message.objects.filter(tip=tip).select_related("author", "agency")}
-    notes = {n.pk: n for n in Note.objects.filter(tip=tip).select_related("author", "agency")} if with_notes else {}
-    openable = _openable_references(viewer, events)
-    entries: list[dict] = []
-    for event in events:
-        entries.append(_event_entry(event, openable))
-        if event.action in {AuditEvent.Action.MESSAGE_TO_TIPSTER, AuditEvent.Action.MESSAGE_FROM_TIPSTER}:
-            message = messages.pop(event.detail.get("message_id"), None)
-            if message is not None:
-                entries.append(_message_entry(message, pictures))
-        elif event.action == AuditEvent.Action.NOTE_ADDED:
-            note = notes.pop(event.detail.get("note_id"), None)
-            if note is not None:
-                entries.append({"at": note.created_at, "kind": "note", "note": note, "hour_only": False})
-    strays = [_message_entry(m, pictures) for m in messages.values()]
-    strays += [{"at": n.created_at, "kind": "note", "note": n, "hour_only": False} for n in notes.values()]
-    for stray in sorted(strays, key=lambda entry: entry["at"]):
-        later = next((i for i, entry in enumerate(entries) if entry["at"] > stray["at"]), len(entries))
-        entries.insert(later, stray)
-    return entries
-
-
-def _message_entry(message: Message, pictures: dict[int, list[Attachment]]) -> dict:
-    return {
-        "at": message.created_at,
-        "kind": "message",
-        "message": message,
-        "attachments": pictures.get(message.pk, []),
-        "hour_only": is_whole_hour(message.created_at),
-    }
-
-
-def _event_entry(event: AuditEvent, openable: set[str]) -> dict:
-    detail = {key: value for key, value in event.detail.items() if key != "path"}
-    if detail.get("field") in LINK_FIELDS and detail.get("value") not in openable:
-        detail["value"] = "a tip you cannot open"
-    return {"at": event.at, "kind": "event", "event": event, "detail": detail, "hour_only": is_whole_hour(event.at)}
-
-
-def _openable_references(viewer, events: list[AuditEvent]) -> set[str]:
-    references = {e.detail.get("value") for e in events if e.detail.get("field") in LINK_FIELDS}
-    references.discard(None)
-    if not references:
-        return set()
-    return set(Tip.objects.visible_to(viewer).filter(reference__in=references).values_list("reference", flat=True))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from reports.models import Tip
+from reports.models import Routing, Tip
 from reports.triage import permissions
 
 COLUMNS = [
@@ -16,12 +16,11 @@ COLUMNS = [
     "received (hour)",
     "category",
     "school",
-    "status",
+    "state",
     "priority",
     "life safety",
     "awaiting acknowledgement",
-    "assigned to",
-    "routed to",
+    "agencies' parts",
 ]
 CONTACT_COLUMN = "contact details"
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
@@ -39,9 +38,17 @@ def spreadsheet_cell(value: object) -> str:
     return text
 
 
+def part(routing: Routing) -> str:
+    """ "Clayton Police Department (responsible): done, unfounded, assigned to olsen". No
+    disposition note or "referred to" text: those stay with the agency (and are free text)."""
+    outcome = f", {routing.disposition}" if routing.disposition else ""
+    assignee = f", assigned to {routing.assigned_to.get_username()}" if routing.assigned_to else ""
+    return f"{routing.agency.name} ({routing.role}): {routing.state}{outcome}{assignee}"
+
+
 def rows(tips: QuerySet[Tip], *, staff: permissions.Staff, with_contact: bool) -> Iterator[list[str]]:
-    """The header and one row per tip; ``tips`` has its routings and their agencies
-    prefetched, so each row costs no query."""
+    """The header and one row per tip; ``tips`` has its routings with their agencies and
+    assignees prefetched, so each row costs no query. Notes are not exported."""
     yield COLUMNS + ([CONTACT_COLUMN] if with_contact else [])
     for tip in tips.iterator(chunk_size=1000):
         routings = tip.routings.all()
@@ -50,12 +57,11 @@ def rows(tips: QuerySet[Tip], *, staff: permissions.Staff, with_contact: bool) -
             tip.received_at.isoformat(),
             tip.category.name,
             tip.school.name if tip.school else "",
-            tip.status,
+            tip.state,
             tip.priority,
             tip.is_life_safety,
             tip.awaiting_acknowledgement,
-            tip.assigned_to.get_username() if tip.assigned_to else "",
-            "; ".join(f"{r.agency.name} ({r.role})" for r in routings),
+            "; ".join(part(r) for r in routings),
         ]
         if with_contact:
             row.append(tip.contact_details if permissions.may_see_contact(staff, routings) else "")

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from partners import mobiles
 from partners.models import Agency, Membership, School
-from reports.models import CannedReply, Category, Priority, Routing, RoutingRole, Tip
+from reports.models import CannedReply, Category, Disposition, Note, Priority, Routing, RoutingRole, Tip
 from reports.notifications.coverage import State
-from reports.triage.actions import NEXT_STATUSES
+from reports.triage import case_actions
 from reports.triage.queue import SORT_LABELS, Filters
 
 if TYPE_CHECKING:
@@ -40,9 +40,9 @@ def _plausible_day(value: date) -> None:
 
 
 class QueueFilterForm(forms.Form):
-    # Chosen with the status tabs above the form; the form carries it along.
-    status = forms.ChoiceField(
-        choices=[("", _("Any status"))] + list(Tip.Status.choices), required=False, widget=forms.HiddenInput
+    # Chosen with the tabs above the form; the form carries it along.
+    state = forms.ChoiceField(
+        choices=[("", _("Any state"))] + list(Tip.State.choices), required=False, widget=forms.HiddenInput
     )
     category = forms.ModelChoiceField(Category.objects.all(), required=False, empty_label=_("Any category"))
     school = forms.ModelChoiceField(
@@ -84,7 +84,7 @@ class QueueFilterForm(forms.Form):
         self.helper.form_method = "get"
         self.helper.form_class = "row g-2 mt-1 align-items-end queue-filters"
         self.helper.layout = Layout(
-            "status",
+            "state",
             *(Div(name, css_class=column) for name in self.CHOSEN),
             Div(*checkboxes, css_class=column),
             Div(
@@ -97,7 +97,7 @@ class QueueFilterForm(forms.Form):
     def filters(self) -> Filters:
         data = self.cleaned_data if self.is_valid() else {}
         return Filters(
-            status=data.get("status") or "",
+            state=data.get("state") or "",
             category_id=data["category"].pk if data.get("category") else None,
             school_id=data["school"].pk if data.get("school") else None,
             priority=data.get("priority"),
@@ -164,16 +164,22 @@ class TipActionForm(forms.Form):
     def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper(self)  # every field, in order
-        self.helper.form_action = reverse(self.url_name, args=[tip.pk])
+        self.helper.form_action = reverse(self.url_name, args=self.action_args(tip))
         self.helper.form_class = self.form_css
+        self.helper.form_id = f"form-{self.prefix}" if self.prefix else None
         self.helper.layout.append(StrictButton(self.submit_label, type="submit", css_class=self.submit_css))
+
+    def action_args(self, tip: Tip) -> list[int]:
+        return [tip.pk]
 
 
 class VersionedForm(TipActionForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class AcknowledgeForm(VersionedForm):
+class AcknowledgeForm(TipActionForm):
+    """ "Acknowledge for my agency": idempotent, so no version (the first one stands)."""
+
     prefix = "ack"
     url_name = "dashboard:tip-acknowledge"
     submit_label = _("Acknowledge for my agency")
@@ -186,8 +192,9 @@ class AcknowledgeForm(VersionedForm):
         super().__init__(*args, tip=tip, **kwargs)
 
 
-class AcknowledgeForForm(VersionedForm):
-    """A coordinator acknowledges for a responsible agency that has not, after reaching it."""
+class AcknowledgeForForm(TipActionForm):
+    """A coordinator acknowledges for a responsible agency that has not, after reaching it
+    (idempotent like every acknowledgement: no version)."""
 
     prefix = "ackfor"
     url_name = "dashboard:tip-acknowledge-for"
@@ -201,24 +208,186 @@ class AcknowledgeForForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, tip: Tip, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tip: Tip, routings: list[Routing] | None = None, **kwargs: Any) -> None:
+        """``routings``: the tip's routings with their agencies, if the page has them: the
+        choices are shown without a query."""
         super().__init__(*args, tip=tip, **kwargs)
         silent = Routing.objects.filter(tip=tip, role=RoutingRole.RESPONSIBLE, acknowledged_at=None)
         self.fields["agency"].queryset = Agency.objects.filter(pk__in=silent.values("agency_id"))
-        # Most often the agency nobody could be reached at: chosen already.
-        self.fields["agency"].initial = silent.filter(unreachable=True).values_list("agency_id", flat=True).first()
+        if routings is None:
+            # Most often the agency nobody could be reached at: chosen already.
+            self.fields["agency"].initial = silent.filter(unreachable=True).values_list("agency_id", flat=True).first()
+            return
+        waiting = [r for r in routings if r.role == RoutingRole.RESPONSIBLE and r.acknowledged_at is None]
+        self.fields["agency"].choices = [(r.agency_id, r.agency.name) for r in waiting]
+        self.fields["agency"].initial = next((r.agency_id for r in waiting if r.unreachable), None)
 
 
-class AssignForm(VersionedForm):
-    prefix = "assign"
-    url_name = "dashboard:tip-assign"
+class PartForm(VersionedForm):
+    """One step of an agency's part: acknowledge, start work, finish (with how it ended,
+    in the same step) or reopen. Prefixed per routing: a coordinator's page holds one per
+    agency. It is shown as up to three small forms (``quick_helper``: acknowledge and start
+    work; ``helper``: done, with how it ended; ``reopen_helper``), each naming its step on
+    its button."""
+
+    url_name = "dashboard:part-step"
+    submit_label = _("Mark our part done")
+    submit_css = "btn btn-primary"
+    form_css = "mt-2"
+
+    step = forms.ChoiceField(
+        choices=[
+            (case_actions.ACKNOWLEDGE, _("Acknowledge")),
+            (case_actions.START, _("Start working")),
+            (case_actions.FINISH, _("Done")),
+            (case_actions.REOPEN, _("Reopen")),
+        ]
+    )
+    disposition = forms.ChoiceField(
+        label=_("How did it end?"),
+        choices=Disposition.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    referred_to = forms.CharField(
+        label=_("Referred to"),
+        help_text=_("The agency or service, e.g. the family court or a counselling service."),
+        required=False,
+        max_length=200,
+    )
+    duplicate_of = forms.CharField(
+        label=_("Original tip's reference"),
+        help_text=_("For a duplicate, e.g. T-4K7PQ2M."),
+        required=False,
+        max_length=12,
+    )
+    note = forms.CharField(
+        label=_("Disposition note"),
+        help_text=_(
+            "What was done and why. Read by your agency and the coordinators; other agencies see only how it ended."
+        ),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, tip: Tip, routing: Routing, own: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"part{routing.pk}")
+        self.routing = routing
+        super().__init__(*args, tip=tip, **kwargs)
+        action = self.helper.form_action
+        whose = _("our") if own else _("their")
+        step_name = f"{self.prefix}-step"
+        self.helper = FormHelper(self)
+        self.helper.form_action = action
+        self.helper.form_class = self.form_css
+        self.helper.form_id = f"form-{self.prefix}"
+        self.helper.layout = Layout(
+            "version",
+            "disposition",
+            "referred_to",
+            "duplicate_of",
+            "note",
+            StrictButton(
+                _("Mark %(whose)s part done") % {"whose": whose},
+                type="submit",
+                name=step_name,
+                value=case_actions.FINISH,
+                css_class=self.submit_css,
+            ),
+        )
+        steps = case_actions.available_steps(routing)
+        buttons = []
+        if case_actions.ACKNOWLEDGE in steps:
+            label = (
+                _("Acknowledge for my agency")
+                if own
+                else _("Acknowledge for %(agency)s") % {"agency": routing.agency.name}
+            )
+            buttons.append(
+                StrictButton(
+                    label,
+                    type="submit",
+                    name=step_name,
+                    value=case_actions.ACKNOWLEDGE,
+                    css_class="btn btn-warning btn-lg",
+                )
+            )
+        if case_actions.START in steps:
+            buttons.append(
+                StrictButton(
+                    _("Start working"),
+                    type="submit",
+                    name=step_name,
+                    value=case_actions.START,
+                    css_class="btn btn-outline-primary",
+                    formaction=action,
+                )
+            )
+        # "Acknowledge for my agency" acknowledges every part of the person's own agencies
+        # (``actions.acknowledge``); a coordinator acknowledges one agency's part at a time.
+        quick_action = reverse("dashboard:tip-acknowledge", args=[tip.pk]) if own else action
+        self.quick_helper = _small_helper(
+            quick_action, Layout("version", Div(*buttons, css_class="d-flex flex-wrap gap-2"))
+        )
+        self.quick_helper.form_class = "mb-2"
+        self.reopen_helper = _small_helper(
+            action,
+            Layout(
+                "version",
+                StrictButton(
+                    _("Reopen %(whose)s part") % {"whose": whose},
+                    type="submit",
+                    name=step_name,
+                    value=case_actions.REOPEN,
+                    css_class="btn btn-outline-secondary btn-sm",
+                ),
+            ),
+        )
+
+    def action_args(self, tip: Tip) -> list[int]:
+        return [tip.pk, self.routing.pk]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("step") != case_actions.FINISH:
+            return data
+        if not data.get("disposition"):
+            self.add_error("disposition", _("Choose how it ended."))
+        if data.get("disposition") == Disposition.REFERRED and not (data.get("referred_to") or "").strip():
+            self.add_error("referred_to", _("Say to whom it was referred."))
+        if not (data.get("note") or "").strip():
+            self.add_error("note", _("Write a short disposition note: what was done and why."))
+        return data
+
+
+def _small_helper(action: str, layout: Layout) -> FormHelper:
+    """A second rendering of a form (some of its fields, other buttons); its errors show
+    with the main one."""
+    helper = FormHelper()
+    helper.form_action = action
+    helper.form_show_errors = False
+    helper.layout = layout
+    return helper
+
+
+class PartAssignForm(VersionedForm):
+    """Who at an agency carries its part."""
+
+    url_name = "dashboard:part-assign"
     submit_label = _("Save assignment")
-    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Nobody"), label=_("Assign to"))
+    form_css = "mt-2"
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Nobody"), label=_("Assigned to"))
 
-    def __init__(self, *args, assignable, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, tip: Tip, routing: Routing, assignable, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"assign{routing.pk}")
+        self.routing = routing
+        super().__init__(*args, tip=tip, **kwargs)
         self.fields["assignee"].queryset = assignable
         self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+    def action_args(self, tip: Tip) -> list[int]:
+        return [tip.pk, self.routing.pk]
 
 
 class PriorityForm(VersionedForm):
@@ -228,32 +397,25 @@ class PriorityForm(VersionedForm):
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, label=_("Priority"))
 
 
-class StatusForm(VersionedForm):
-    prefix = "status"
-    url_name = "dashboard:tip-status"
-    submit_label = _("Change status")
-    submit_css = "btn btn-primary btn-sm"
-    status = forms.ChoiceField(label=_("New status"))
-    disposition = forms.CharField(
-        label=_("Disposition note"),
-        help_text=_("Required to close: what was done and the outcome. Never shown to the tipster."),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, tip: Tip, **kwargs) -> None:
-        super().__init__(*args, tip=tip, **kwargs)
-        allowed = NEXT_STATUSES.get(tip.status, set())
-        self.fields["status"].choices = [(v, label) for v, label in Tip.Status.choices if v in allowed]
-
-
 class NoteForm(TipActionForm):
     prefix = "note"
     url_name = "dashboard:tip-note"
     submit_label = _("Add note")
     form_css = ""
     body = forms.CharField(label=_("Internal note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    audience = forms.ChoiceField(label=_("Who may read it"), widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, tip: Tip, audiences: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, tip=tip, **kwargs)
+        self.fields["audience"].choices = audiences
+        self.fields["audience"].initial = audiences[0][0] if audiences else None
+
+    def audience_and_agency(self) -> tuple[str, int | None]:
+        """("all", None) or ("agency", agency id) from the chosen audience."""
+        value = self.cleaned_data["audience"]
+        if value.startswith("agency:"):
+            return Note.Audience.AGENCY, int(value.removeprefix("agency:"))
+        return Note.Audience.ALL_AGENCIES, None
 
 
 class MessageForm(TipActionForm):
@@ -269,11 +431,11 @@ class MessageForm(TipActionForm):
         label=_("Message to the tipster"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, canned: list[CannedReply] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if canned is not None:  # already read for the page: choices without a second query
+    def __init__(self, *args: Any, tip: Tip, replies: list[tuple[int, str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, tip=tip, **kwargs)
+        if replies is not None:  # (id, title, text) from the cache: shown without a query
             self.fields["canned"].choices = [("", self.fields["canned"].empty_label)] + [
-                (str(reply.pk), reply.title) for reply in canned
+                (str(pk), title) for pk, title, _ in replies
             ]
 
     def clean(self) -> dict:
@@ -313,11 +475,15 @@ class RerouteForm(VersionedForm):
         queryset=Agency.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Remove")
     )
 
-    def __init__(self, *args: Any, tip: Tip, reach: dict | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, tip: Tip, reach: dict | None = None, routings: list[Routing] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, tip=tip, **kwargs)
         self.fields["remove"].queryset = Agency.objects.filter(
             pk__in=Routing.objects.filter(tip=tip).values("agency_id")
         )
+        if routings is not None:  # the page has them already: shown without a query
+            self.fields["remove"].choices = [(r.agency_id, r.agency.name) for r in routings]
         if reach is not None:
             # The coverage check, as the coordinator chooses: who a tip sent there would reach.
             self.fields["add_agency"].label_from_instance = lambda agency: _agency_with_reach(agency, reach)

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Least
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from partners.models import Membership
+from partners.models import Membership, memberships_of
 from reports import search, selectors
-from reports.models import Routing, Tip
+from reports.models import Routing, RoutingRole, Tip
+from reports.selectors import with_overdue
+from reports.triage import urgency
 from safeschools.rows import RowComparison
 
 # name → [(field, descending)]
 ORDERINGS: dict[str, list[tuple[str, bool]]] = {
-    "attention": [("awaiting_acknowledgement", True), ("is_life_safety", True), ("received_at", True), ("id", True)],
+    # Life safety not yet acknowledged by every responsible agency, then new information
+    # from the tipster, then open tips, then closed ones (``Tip.attention``); newest first.
+    "attention": [("attention", True), ("received_at", True), ("id", True)],
     "newest": [("received_at", True), ("id", True)],
     "oldest": [("received_at", False), ("id", False)],
     "priority": [("priority", True), ("received_at", True), ("id", True)],
@@ -39,7 +42,7 @@ SORT_LABELS = {
 
 @dataclass(frozen=True)
 class Filters:
-    status: str = ""
+    state: str = ""
     category_id: int | None = None
     school_id: int | None = None
     priority: int | None = None
@@ -51,10 +54,10 @@ class Filters:
     query: str = ""
 
 
-def filtered(user, filters: Filters, *, include_status: bool = True) -> QuerySet[Tip]:
+def filtered(user, filters: Filters) -> QuerySet[Tip]:
     tips = Tip.objects.visible_to(user)
-    if include_status and filters.status:
-        tips = tips.filter(status=filters.status)
+    if filters.state:
+        tips = tips.filter(state=filters.state)
     if filters.category_id:
         tips = tips.filter(category_id=filters.category_id)
     if filters.school_id:
@@ -62,9 +65,9 @@ def filtered(user, filters: Filters, *, include_status: bool = True) -> QuerySet
     if filters.priority:
         tips = tips.filter(priority=filters.priority)
     if filters.assigned_to_me:
-        tips = tips.filter(assigned_to=user)
+        tips = tips.filter(pk__in=Routing.objects.filter(assigned_to=user).values("tip_id"))
     if filters.unacknowledged:
-        tips = tips.filter(_unacknowledged_by(user))
+        tips = tips.filter(unacknowledged_by(user))
     if filters.unowned:
         tips = selectors.unowned(tips)
     if filters.received_from:
@@ -80,52 +83,120 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _my_agencies(user):
-    return Membership.objects.filter(user=user).values("agency_id")
+def _my_agencies(user) -> list[int]:
+    return [m.agency_id for m in memberships_of(user)]
 
 
-def _unacknowledged_by(user) -> Q:
-    """Coordinators: no responsible agency has acknowledged. Others: my agency has not."""
-    if Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists():
+def unacknowledged_by(user) -> Q:
+    """Coordinators: a responsible agency has not acknowledged (the tips escalations land
+    on them for). Others: my agency has not."""
+    if any(m.role == Membership.Role.COORDINATOR for m in memberships_of(user)):
         return Q(awaiting_acknowledgement=True)
-    return Q(Exists(Routing.objects.filter(tip=OuterRef("pk"), agency_id__in=_my_agencies(user), acknowledged_at=None)))
+    return Q(pk__in=Routing.objects.filter(agency_id__in=_my_agencies(user), acknowledged_at=None).values("tip_id"))
 
 
-def with_my_acknowledgement(tips: QuerySet[Tip], user) -> QuerySet[Tip]:
-    """Annotate ``awaiting_mine``: a routing of one of my agencies is not yet acknowledged."""
-    return tips.annotate(
-        awaiting_mine=Exists(
-            Routing.objects.filter(tip=OuterRef("pk"), agency_id__in=_my_agencies(user), acknowledged_at=None)
-        )
+def for_rows(tips: QuerySet[Tip], *, agency_ids: list[int] | None) -> QuerySet[Tip]:
+    """What each row of the queue shows, in a fixed number of queries whatever the page
+    size. ``agency_ids``: the viewer's agencies, or None for a coordinator, who is
+    concerned with every agency. ``awaiting_mine``: my agency has not acknowledged (for
+    coordinators: a responsible agency has not); ``next_escalation``: the earliest running
+    escalation clock that concerns the viewer; ``is_overdue``; for coordinators
+    ``is_unowned``; every agency's part."""
+    mine = Routing.objects.filter(tip=OuterRef("pk"))
+    if agency_ids is not None:
+        mine = mine.filter(agency_id__in=agency_ids)
+    clocks = mine.filter(role=RoutingRole.RESPONSIBLE, escalation_due_at__isnull=False)
+    awaiting = Q(awaiting_acknowledgement=True) if agency_ids is None else Exists(mine.filter(acknowledged_at=None))
+    first_clock = clocks.order_by("escalation_due_at")
+    tips = tips.annotate(
+        awaiting_mine=ExpressionWrapper(awaiting, output_field=BooleanField()),
+        next_escalation=Subquery(first_clock.values("escalation_due_at")[:1]),
+        escalation_level=Subquery(first_clock.values("escalation_level")[:1]),
     )
+    tips = with_overdue(tips, agency_ids=agency_ids)
+    if agency_ids is None:  # coordinators: which tips nobody can take
+        tips = selectors.with_unowned(tips)
+    parts = Prefetch(
+        "routings",
+        Routing.objects.select_related("agency", "assigned_to")
+        .defer("disposition_note", "referred_to")
+        .order_by("role", "agency__name"),
+    )
+    # The queue shows no tip text: it stays encrypted in the database.
+    rows = tips.defer("description", "location", "people_involved", "contact_details")
+    return rows.select_related("category", "school").prefetch_related(parts)
 
 
-COUNTS_TTL = 30
+@dataclass(frozen=True)
+class Row:
+    """One tip in the queue, with its urgency in words."""
+
+    tip: Tip
+    age: str
+    clock: urgency.Clock | None
+    highlight: str  # "danger", "warning" or ""
+    silent_agencies: list[str]  # responsible agencies that have not acknowledged
 
 
-def cached_status_counts(user, filters: Filters) -> dict[str, object]:
-    """``status_counts`` of the user's filtered queue, kept in the shared cache for
-    ``COUNTS_TTL`` seconds. Counting every visible tip is the one part of the queue whose
-    cost grows with the table (an officer of a large agency sees tens of thousands of
-    tips); the list itself is always live, only the numbers on the tabs may lag."""
-    from hashlib import sha256
+def rows(tips: list[Tip], now: datetime) -> list[Row]:
+    """Rows of tips read through ``for_rows``."""
+    result = []
+    for tip in tips:
+        silent = [r.agency.name for r in tip.routings.all() if r.is_responsible and not r.is_settled]
+        if tip.state == Tip.State.DONE:
+            silent = []
+        clock = urgency.escalation_clock(tip.next_escalation, tip.escalation_level or 0, now)
+        if clock is None and tip.awaiting_mine and not tip.is_life_safety:
+            clock = urgency.acknowledge_clock(tip.received_at, now)
+        highlight = ""
+        if tip.awaiting_mine:
+            highlight = "danger" if tip.is_life_safety else "warning"
+        result.append(Row(tip, urgency.age(tip.received_at, now), clock, highlight, silent))
+    return result
 
-    from safeschools.cache import cached
 
-    digest = sha256(repr(sorted((k, str(v)) for k, v in filters.__dict__.items() if k != "status")).encode())
-    key = f"queue-counts:{user.pk}:{digest.hexdigest()[:32]}"
-    return cached(key, lambda: status_counts(filtered(user, filters, include_status=False)), COUNTS_TTL)
+# Tab counts are exact up to this many, then "1,000+": counting is bounded, so a
+# coordinator's queue at a million tips costs what a small agency's does, and no count is
+# a cached number that contradicts the rows beneath it.
+COUNT_CAP = 1000
 
 
-def status_counts(tips: QuerySet[Tip]) -> dict[str, object]:
-    """Tips per status and how many have unread tipster messages, in one query."""
-    rows = tips.order_by().values("status").annotate(n=Count("id"), unread=Sum(Least("unread_tipster_messages", 1)))
-    counts = {row["status"]: row["n"] for row in rows}
-    return {
-        "by_status": [(value, label, counts.get(value, 0)) for value, label in Tip.Status.choices],
-        "total": sum(counts.values()),
-        "unread": sum(row["unread"] or 0 for row in rows),
-    }
+@dataclass(frozen=True)
+class BoundedCount:
+    value: int
+
+    def __str__(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.value > COUNT_CAP else f"{self.value:,}"
+
+
+def bounded_count(tips: QuerySet[Tip]) -> BoundedCount:
+    return BoundedCount(tips.order_by().values("pk")[: COUNT_CAP + 1].count())
+
+
+@dataclass(frozen=True)
+class Tab:
+    param: str  # the query string that selects it: "", "unacknowledged=on", "state=open"…
+    label: str
+    count: BoundedCount
+    active: bool
+
+
+def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
+    """The queue's tabs under the other filters, each with its count, counted with the
+    rows (one bounded count per tab, no cache)."""
+    base = replace(filters, state="", unacknowledged=False)
+    unacknowledged = "Not acknowledged by every responsible agency" if coordinator else "Not acknowledged by my agency"
+    choices = [("", "All", base), ("unacknowledged=on", unacknowledged, replace(base, unacknowledged=True))]
+    choices += [(f"state={value}", str(label), replace(base, state=value)) for value, label in Tip.State.choices]
+    return [
+        Tab(param, label, bounded_count(filtered(user, tab)), active=tab == filters) for param, label, tab in choices
+    ]
+
+
+def unread_count(tips: QuerySet[Tip]) -> BoundedCount:
+    # Unread tips rank 2 or 3 in ``attention``: saying so lets the index of the queue's
+    # order find the few of them instead of reading every visible tip.
+    return bounded_count(tips.filter(unread_tipster_messages__gt=0, attention__gte=2))
 
 
 @dataclass

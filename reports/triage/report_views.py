@@ -11,8 +11,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from partners.models import memberships_of
 from reports.models import Routing
 from reports.notifications import coverage
+from reports.triage import events as sentences
 from reports.triage import export, permissions, queue, stats
 from reports.triage.forms import AuditFilterForm, ExportForm, QueueFilterForm
 from reports.triage.views import staff_page
@@ -36,9 +38,9 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     with_contact = bool(form.is_valid() and form.cleaned_data.get("include_contact"))
     tips = (
         queue.filtered(request.user, filters)
-        .select_related("category", "school", "assigned_to")
-        .prefetch_related(Prefetch("routings", queryset=Routing.objects.select_related("agency")))
-        .defer("description", "location", "people_involved", "disposition")
+        .select_related("category", "school")
+        .prefetch_related(Prefetch("routings", queryset=Routing.objects.select_related("agency", "assigned_to")))
+        .defer("description", "location", "people_involved")
         .order_by("-received_at", "-id")
     )
     if not with_contact:
@@ -69,7 +71,11 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "by_category": stats.by_category(tips),
         "by_school": stats.by_school(tips),
         "by_month": stats.by_month(tips),
-        "by_disposition": stats.by_disposition(tips),
+        "by_state": stats.by_state(tips),
+        "by_disposition": stats.by_disposition(
+            tips,
+            None if permissions.is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)],
+        ),
         "median_hours": stats.median_hours_to_acknowledge(tips),
         "life_safety": stats.life_safety_within_target(tips),
     }
@@ -93,10 +99,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if before:
         events = events.filter(id__lt=before)
     page = list(events.order_by("-id")[:101])
+    names = sentences.names_for(page[:100])
     query = request.GET.copy()
     query.pop("before", None)
     context = {
-        "events": page[:100],
+        "rows": [(event, sentences.describe(event, names)) for event in page[:100]],
         "more": len(page) > 100,
         "oldest": page[99].pk if len(page) > 100 else None,
         "form": AuditFilterForm(query),  # the filters shown again, without the page

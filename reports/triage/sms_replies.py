@@ -23,6 +23,7 @@ from django.utils import translation
 
 from partners import mobiles
 from partners.models import Membership, SiteSettings, StaffMobile
+from reports import case_state
 from reports.models import SmsReplyCode, Tip, this_hour
 from reports.notifications.emails import tip_dashboard_url
 from reports.notifications.sms import CODE_DAYS
@@ -81,22 +82,20 @@ def _acknowledge(mobile: StaffMobile, code: str) -> Answer:
         )
     link = tip_dashboard_url(tip_id)
     # Only what acknowledging needs: the tip's encrypted content is never loaded here.
-    fields = ("reference", "version", "status", "awaiting_acknowledgement")
+    fields = ("reference", "is_life_safety", *case_state.DERIVED_FIELDS, "new_info_after_closing")
     tip = Tip.objects.only(*fields).get(pk=tip_id)
     memberships = [m for m in acting_memberships(user, tip) if m.role != Membership.Role.COORDINATOR]
     if not memberships:
         return Answer("not for this person", f"To act on {tip.reference}, open it on the dashboard: {link}")
-    for _ in range(3):
-        tip = Tip.objects.only(*fields).get(pk=tip_id)
-        try:
-            done = actions.acknowledge(tip=tip, actor=user, memberships=memberships, version=tip.version, via="SMS")
-        except actions.Conflict:
-            continue  # someone changed the tip a moment ago: take the new version and try again
-        except actions.TriageError:
-            return Answer("already acknowledged", f"{tip.reference} was already acknowledged for your agency. {link}")
-        agencies = ", ".join(routing.agency.name for routing in done)
-        return Answer("acknowledged", f"Acknowledged {tip.reference} for {agencies}. Thank you. {link}")
-    return Answer("busy", f"{tip.reference} is being changed right now. Acknowledge it on the dashboard: {link}")
+    try:
+        # Idempotent and serialised on the tip's row (``case_state.lock_tip``): no version.
+        done = actions.acknowledge(tip=tip, actor=user, memberships=memberships, via="SMS")
+    except actions.TriageError:
+        return Answer("already acknowledged", f"{tip.reference} was already acknowledged for your agency. {link}")
+    if not done:  # only the tipster's new information after closing was acknowledged
+        return Answer("acknowledged", f"Acknowledged the new information on {tip.reference}. Thank you. {link}")
+    agencies = ", ".join(routing.agency.name for routing in done)
+    return Answer("acknowledged", f"Acknowledged {tip.reference} for {agencies}. Thank you. {link}")
 
 
 def _help_text() -> str:

@@ -8,7 +8,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from reports.models import Routing, Tip
+from reports.models import Disposition, Routing, RoutingState, Tip
 
 
 def _bars(rows: list[tuple[str, int]]) -> list[dict]:
@@ -37,10 +37,21 @@ def by_month(tips: QuerySet[Tip]) -> list[dict]:
     return _bars([(r["month"].strftime("%b %Y"), r["n"]) for r in rows])
 
 
-def by_disposition(tips: QuerySet[Tip]) -> list[dict]:
-    labels = dict(Tip.Status.choices)
-    rows = tips.order_by().values("status").annotate(n=Count("id")).order_by("-n")
-    return _bars([(str(labels[r["status"]]), r["n"]) for r in rows])
+def by_state(tips: QuerySet[Tip]) -> list[dict]:
+    labels = dict(Tip.State.choices)
+    rows = tips.order_by().values("state").annotate(n=Count("id")).order_by("-n")
+    return _bars([(str(labels[r["state"]]), r["n"]) for r in rows])
+
+
+def by_disposition(tips: QuerySet[Tip], agency_ids: list[int] | None) -> list[dict]:
+    """How agencies' finished parts ended: of the viewer's agencies, or of every agency for
+    a coordinator (``agency_ids`` None)."""
+    parts = Routing.objects.filter(tip__in=tips.order_by().values("pk"), state=RoutingState.DONE)
+    if agency_ids is not None:
+        parts = parts.filter(agency_id__in=agency_ids)
+    labels = dict(Disposition.choices)
+    rows = parts.order_by().values("disposition").annotate(n=Count("id")).order_by("-n", "disposition")
+    return _bars([(str(labels.get(r["disposition"], r["disposition"])), r["n"]) for r in rows])
 
 
 def median_hours_to_acknowledge(tips: QuerySet[Tip]) -> float | None:

@@ -11,27 +11,26 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from partners.access import staff_required
 from partners.models import Membership, memberships_of
-from reports.models import Attachment, CannedReply, Routing, TextingTipster, Tip
-from reports.notifications import coverage, ladder
-from reports.selectors import with_overdue, with_unowned
-from reports.triage import actions, permissions, queue
+from reports.models import Attachment, Routing, Tip
+from reports.triage import access, actions, case_actions, detail, permissions, queue
 from reports.triage.access import assignable_users, get_visible_tip, require_actor
 from reports.triage.forms import (
     AcknowledgeForForm,
     AcknowledgeForm,
-    AssignForm,
     LinkForm,
     MessageForm,
     NoteForm,
+    PartAssignForm,
+    PartForm,
     PriorityForm,
     QueueFilterForm,
     RerouteForm,
-    StatusForm,
 )
 from reports.triage.permissions import is_coordinator
 from reports.triage.preferences import membership_forms, preferences_page
@@ -50,76 +49,36 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     coordinator = is_coordinator(request.user)
     form = QueueFilterForm(request.GET or None, coordinator=coordinator)
     filters = form.filters()
-    tips = queue.with_my_acknowledgement(queue.filtered(request.user, filters), request.user)
-    my_agencies = None if coordinator else [m.agency_id for m in memberships_of(request.user)]
-    tips = with_overdue(tips, agency_ids=my_agencies)
-    if my_agencies is None:  # coordinators: which tips nobody has
-        tips = with_unowned(tips)
+    agency_ids = None if coordinator else [m.agency_id for m in memberships_of(request.user)]
+    tips = queue.filtered(request.user, filters)
     page = queue.page(
-        tips.select_related("category", "school", "assigned_to"),
+        queue.for_rows(tips, agency_ids=agency_ids),
         sort=form.sort_order,
         cursor=request.GET.get("cursor", ""),
         size=form.page_size,
     )
-    counts = queue.cached_status_counts(request.user, filters)
     query = request.GET.copy()
     query.pop("cursor", None)
-    context = {"form": form, "page": page, "counts": counts, "query": query.urlencode(), "filters": filters}
-    context["reopened"] = queue.new_info_after_closing(request.user)
-    if my_agencies is None:
+    tabs = queue.tabs(request.user, filters, coordinator=coordinator)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": queue.rows(page.items, timezone.now()),
+        "tabs": tabs,
+        "matching": next((tab.count for tab in tabs if tab.active), None) or queue.bounded_count(tips),
+        "unread": queue.unread_count(tips),
+        "query": query.urlencode(),
+        "filters": filters,
+        "coordinator": coordinator,
+        "reopened": queue.new_info_after_closing(request.user),
+    }
+    if coordinator:
         context["red_targets"] = queue.cached_red_targets()
     return render(request, "dashboard/queue.html", context)
 
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
-    routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by"))
-    allowed = permissions.for_tip(
-        permissions.Staff.of(request.user), routings, new_info_after_closing=tip.new_info_after_closing
-    )
-    # None for read-only staff: the page shows, the forms do not.
-    acting = permissions.acting_memberships(request.user, tip, routed={r.agency_id for r in routings})
-    version = {"version": tip.version}
-    attachments = list(tip.attachments.defer("content"))
-    canned = list(CannedReply.objects.filter(active=True))
-    reach = coverage.agency_reach() if allowed.reroute else None
-    timeline = actions.timeline(tip, viewer=request.user, attachments=attachments, with_notes=allowed.see_notes)
-    decoy_used = [
-        e["at"] for e in timeline if e["kind"] == "event" and e["event"].action == AuditEvent.Action.DECOY_USED
-    ]
-    return {
-        "tip": tip,
-        "routings": routings,
-        "ladders": ladder.tip_ladders(tip, routings),
-        "can_act": allowed.act,
-        "coordinator": allowed.reroute,
-        "can_acknowledge": allowed.acknowledge,
-        "can_acknowledge_for": allowed.acknowledge_for,
-        "attachments": attachments,
-        "timeline": timeline,
-        # Links only to tips this person may open: another agency's reference is not theirs.
-        "duplicate_of": next(iter(permissions.openable(request.user, [tip.duplicate_of])), None),
-        "related": permissions.openable(request.user, tip.related.all()),
-        "show_contact": bool(tip.contact_details) and allowed.see_contact,
-        "canned_texts": {str(c.pk): c.body for c in canned},
-        # Text-a-tip: "texting tipster #7" (never the number); a decoy code used (SECURITY.md 46).
-        "texting_tipster": TextingTipster.objects.filter(tip=tip).first(),
-        "decoy_used_at": decoy_used[-1] if decoy_used else None,
-        "forms": {
-            "acknowledge": AcknowledgeForm(initial=version, tip=tip),
-            "assign": bound.get("assign")
-            or AssignForm(
-                initial={**version, "assignee": tip.assigned_to_id}, assignable=assignable_users(tip, acting), tip=tip
-            ),
-            "priority": bound.get("priority") or PriorityForm(initial={**version, "priority": tip.priority}, tip=tip),
-            "status": bound.get("status") or StatusForm(initial=version, tip=tip),
-            "note": bound.get("note") or NoteForm(tip=tip),
-            "message": bound.get("message") or MessageForm(canned=canned, tip=tip),
-            "link": bound.get("link") or LinkForm(initial=version, tip=tip),
-            "reroute": bound.get("reroute") or RerouteForm(initial=version, tip=tip, reach=reach),
-            "acknowledge_for": bound.get("acknowledge_for")
-            or (AcknowledgeForForm(initial=version, tip=tip) if allowed.acknowledge_for else None),
-        },
-    }
+    return detail.page_context(request.user, tip, bound)
 
 
 @staff_page
@@ -180,6 +139,17 @@ def _acting(request: HttpRequest, tip_id: int) -> tuple[Tip, list[Membership]]:
     return tip, require_actor(request.user, tip)
 
 
+def _part(request: HttpRequest, tip_id: int, routing_id: int) -> tuple[Tip, access.PartAccess]:
+    """The tip (404 if not visible) and one agency's part of it, if the user may change
+    it: a member of that agency, or a coordinator acting on its behalf (else 403)."""
+    tip = get_visible_tip(request.user, tip_id, path=request.path)
+    routing = get_object_or_404(Routing.objects.select_related("agency"), tip=tip, pk=routing_id)
+    part = access.part_access(memberships_of(request.user), routing)
+    if part is None:
+        raise PermissionDenied("not your agency's part")
+    return tip, part
+
+
 @staff_page
 @require_POST
 def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
@@ -190,7 +160,7 @@ def tip_acknowledge(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "acknowledge",
         form,
-        lambda d: actions.acknowledge(tip=tip, actor=request.user, memberships=memberships, version=d["version"]),
+        lambda d: actions.acknowledge(tip=tip, actor=request.user, memberships=memberships),
         "Acknowledged for your agency.",
     )
 
@@ -206,24 +176,41 @@ def tip_acknowledge_for(request: HttpRequest, tip_id: int) -> HttpResponse:
         tip,
         "acknowledge_for",
         form,
-        lambda d: actions.acknowledge_for(
-            tip=tip, actor=request.user, agency=d["agency"], note=d["note"], version=d["version"]
-        ),
+        lambda d: actions.acknowledge_for(tip=tip, actor=request.user, agency=d["agency"], note=d["note"]),
         "Acknowledged for the agency; its escalation has stopped.",
     )
 
 
 @staff_page
 @require_POST
-def tip_assign(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip, memberships = _acting(request, tip_id)
-    form = AssignForm(request.POST, assignable=assignable_users(tip, memberships), tip=tip)
+def part_step(request: HttpRequest, tip_id: int, routing_id: int) -> HttpResponse:
+    """One step of an agency's part: acknowledge, start work, done (with how it ended), reopen."""
+    tip, part = _part(request, tip_id, routing_id)
+    form = PartForm(request.POST, tip=tip, routing=part.routing, own=not part.on_behalf)
+    step = request.POST.get(f"part{routing_id}-step", "")
     return _act(
         request,
         tip,
-        "assign",
+        f"part{routing_id}",
         form,
-        lambda d: actions.assign(tip=tip, actor=request.user, assignee=d["assignee"], version=d["version"]),
+        lambda d: detail.take_step(tip, request.user, part, d),
+        detail.DONE_MESSAGES.get(step, "Saved."),
+    )
+
+
+@staff_page
+@require_POST
+def part_assign(request: HttpRequest, tip_id: int, routing_id: int) -> HttpResponse:
+    tip, part = _part(request, tip_id, routing_id)
+    form = PartAssignForm(request.POST, tip=tip, routing=part.routing, assignable=assignable_users(part.routing))
+    return _act(
+        request,
+        tip,
+        f"assign{routing_id}",
+        form,
+        lambda d: case_actions.assign(
+            tip=tip, actor=request.user, part=part, assignee=d["assignee"], version=d["version"]
+        ),
         "Assignment saved.",
     )
 
@@ -245,40 +232,19 @@ def tip_priority(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 @staff_page
 @require_POST
-def tip_status(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip, memberships = _acting(request, tip_id)
-    coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships)
-    form = StatusForm(request.POST, tip=tip)
-    return _act(
-        request,
-        tip,
-        "status",
-        form,
-        lambda d: actions.set_status(
-            tip=tip,
-            actor=request.user,
-            status=d["status"],
-            disposition=d["disposition"],
-            version=d["version"],
-            coordinator=coordinator,
-        ),
-        "Status saved.",
-    )
-
-
-@staff_page
-@require_POST
 def tip_note(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip, memberships = _acting(request, tip_id)
-    form = NoteForm(request.POST, tip=tip)
-    return _act(
-        request,
-        tip,
-        "note",
-        form,
-        lambda d: actions.add_note(tip=tip, actor=request.user, agency=memberships[0].agency, body=d["body"]),
-        "Note added.",
-    )
+    routings = list(Routing.objects.filter(tip=tip).only("agency_id"))
+    form = NoteForm(request.POST, tip=tip, audiences=access.note_audiences(memberships, routings))
+
+    def add(data: dict) -> None:
+        audience, agency_id = form.audience_and_agency()
+        agency = next((m.agency for m in memberships if m.agency_id == agency_id), None)
+        actions.add_note(
+            tip=tip, actor=request.user, agency=agency or memberships[0].agency, audience=audience, body=data["body"]
+        )
+
+    return _act(request, tip, "note", form, add, "Note added.")
 
 
 @staff_page

@@ -12,18 +12,21 @@ from django.utils import timezone
 
 from casework import figures, jobs
 from casework.models import FiguresQuarter
-from reports.models import Tip
+from partners.models import Agency
+from reports.models import Routing, RoutingRole, RoutingState, Tip
 
 pytestmark = pytest.mark.django_db
 Q3 = date(2026, 7, 1)
 
 
 def _tips(
-    n: int, *, category, school, day: date = date(2026, 8, 3), acknowledged_after: int | None = 5, status="resolved"
+    n: int, *, category, school, day: date = date(2026, 8, 3), acknowledged_after: int | None = 5, outcome="resolved"
 ):
+    """``n`` tips whose responsible agency (the school's police, or the coordinators) finished
+    its part with ``outcome`` (or never acknowledged them)."""
     at = timezone.make_aware(datetime.combine(day, time(10)))
     ack = at + timedelta(hours=acknowledged_after) if acknowledged_after is not None else None
-    Tip.objects.bulk_create(
+    tips = Tip.objects.bulk_create(
         Tip(
             reference=Tip.new_reference(),
             receipt_hash=secrets.token_hex(32),
@@ -32,9 +35,30 @@ def _tips(
             description="x",
             received_at=at,
             first_acknowledged_at=ack,
-            status=status,
+            state=Tip.State.DONE if ack else Tip.State.NEW,
+            closed_at=ack,
         )
         for _ in range(n)
+    )
+    agency = (
+        school.police_agency
+        if school
+        else Agency.objects.get_or_create(
+            slug="partnership", defaults={"name": "Safe Schools Partnership office", "kind": Agency.Kind.OTHER}
+        )[0]
+    )
+    Routing.objects.bulk_create(
+        Routing(
+            tip=tip,
+            agency=agency,
+            role=RoutingRole.RESPONSIBLE,
+            reason="test",
+            state=RoutingState.DONE if ack else RoutingState.NEW,
+            acknowledged_at=ack,
+            disposition=outcome if ack else "",
+            closed_at=ack,
+        )
+        for tip in tips
     )
 
 
@@ -43,7 +67,7 @@ def third_quarter(categories, clayton_high, kirkwood_high):
     """Q3 2026: 25 weapons tips at Clayton High, 12 bullying at Kirkwood High, 3 self-harm
     tips at Kirkwood High (a small cell) and 2 with no school."""
     _tips(25, category=categories["weapons"], school=clayton_high)
-    _tips(12, category=categories["bullying"], school=kirkwood_high, status="unfounded")
+    _tips(12, category=categories["bullying"], school=kirkwood_high, outcome="unfounded")
     _tips(3, category=categories["self_harm"], school=kirkwood_high)
     _tips(2, category=categories["bullying"], school=None, acknowledged_after=None)
     return {"total": 42}
@@ -100,7 +124,7 @@ def test_share_acted_upon_and_median(third_quarter):
 
 def test_a_share_that_would_reveal_a_small_count_is_not_shown(categories, clayton_high):
     _tips(20, category=categories["weapons"], school=clayton_high)
-    _tips(4, category=categories["weapons"], school=clayton_high, status="unfounded")
+    _tips(4, category=categories["weapons"], school=clayton_high, outcome="unfounded")
     assert figures.compute(Q3)["acted_upon_percent"] is None
 
 

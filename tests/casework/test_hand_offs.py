@@ -33,7 +33,7 @@ def test_an_officer_records_a_911_call_with_the_incident_number(staff_client, of
     assert event.tip_id == clayton_tip.pk and event.detail["reference"] == "CPD-26-004512"
     page = client.get(reverse("dashboard:tip-detail", args=[clayton_tip.pk])).content.decode()
     timeline = page[page.index('id="timeline-title"') : page.index('id="routing-title"')]
-    assert "Hand-off recorded by olsen" in timeline and "CPD-26-004512" in timeline
+    assert "Officer Oliver Olsen recorded a hand-off: 911 called" in timeline and "CPD-26-004512" in timeline
     assert "911 called" in page[page.index('id="casework"') :]
 
 

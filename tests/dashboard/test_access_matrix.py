@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from reports import urls_staff
-from reports.models import Tip
+from reports.models import Routing, Tip
 
 # name → (method, needs a tip, valid POST data builder)
 ROUTES = {
@@ -23,21 +23,25 @@ ROUTES = {
     "tip-detail": ("get", True, None),
     "tip-image": ("get", True, None),
     "tip-image-file": ("get", True, None),
-    "tip-acknowledge": ("post", True, lambda tip: {"ack-version": tip.version}),
+    "tip-acknowledge": ("post", True, lambda tip: {}),
     "tip-acknowledge-for": (
         "post",
         True,
-        lambda tip: {
-            "ackfor-version": tip.version,
-            "ackfor-agency": tip.routings.first().agency_id,
-            "ackfor-note": "Phoned their front desk.",
-        },
+        lambda tip: {"ackfor-agency": tip.routings.first().agency_id, "ackfor-note": "Phoned their front desk."},
     ),
     "tip-mark-read": ("post", True, lambda tip: {}),
-    "tip-assign": ("post", True, lambda tip: {"assign-version": tip.version, "assign-assignee": ""}),
+    "part-step": (
+        "post",
+        True,
+        lambda tip: {f"part{police(tip).pk}-version": 1, f"part{police(tip).pk}-step": "start"},
+    ),
+    "part-assign": (
+        "post",
+        True,
+        lambda tip: {f"assign{police(tip).pk}-version": 1, f"assign{police(tip).pk}-assignee": ""},
+    ),
     "tip-priority": ("post", True, lambda tip: {"priority-version": tip.version, "priority-priority": 3}),
-    "tip-status": ("post", True, lambda tip: {"status-version": tip.version, "status-status": "investigating"}),
-    "tip-note": ("post", True, lambda tip: {"note-body": "Called the school."}),
+    "tip-note": ("post", True, lambda tip: {"note-body": "Called the school.", "note-audience": "all"}),
     "tip-message": ("post", True, lambda tip: {"message-body": "Thank you."}),
     "tip-link": (
         "post",
@@ -62,10 +66,17 @@ def test_every_dashboard_route_is_in_the_matrix():
     assert names == set(ROUTES), f"routes without access tests: {names - set(ROUTES)}"
 
 
+def police(tip: Tip) -> Routing:
+    """The police department's part of a Clayton tip: Officer Olsen's agency's."""
+    return Routing.objects.get(tip=tip, agency__name="Clayton Police Department")
+
+
 def url_for(name: str, tip: Tip | None) -> str:
     if name in ("tip-image", "tip-image-file"):
         attachment = tip.attachments.first()
         return reverse(f"dashboard:{name}", args=[tip.pk, attachment.public_id])
+    if name.startswith("part-"):
+        return reverse(f"dashboard:{name}", args=[tip.pk, police(tip).pk])
     return reverse(f"dashboard:{name}", args=[tip.pk] if ROUTES[name][1] else [])
 
 
@@ -91,6 +102,7 @@ def test_officer_of_other_agency_gets_404(staff_client, officer_kim, tip_with_im
     response = client.post(url, data(tip_with_image)) if method == "post" else client.get(url)
     assert response.status_code == 404
     assert Tip.objects.get(pk=tip_with_image.pk).version == tip_with_image.version
+    assert police(tip_with_image).version == 1 and police(tip_with_image).acknowledged_at is None
 
 
 @pytest.mark.django_db
@@ -115,6 +127,7 @@ def test_viewer_gets_403_on_actions(staff_client, viewer_vega, tip_with_image, n
     response = client.post(url_for(name, tip_with_image), ROUTES[name][2](tip_with_image))
     assert response.status_code == 403
     assert Tip.objects.get(pk=tip_with_image.pk).version == tip_with_image.version
+    assert police(tip_with_image).version == 1 and police(tip_with_image).state == "new"
 
 
 @pytest.mark.django_db
@@ -167,3 +180,47 @@ def test_denied_access_is_audited(staff_client, officer_kim, tip_with_image):
     staff_client(officer_kim).get(url_for("tip-detail", tip_with_image))
     event = AuditEvent.objects.get(action="access.denied")
     assert event.actor_label == "kim" and event.detail["requested_tip_id"] == tip_with_image.pk
+
+
+# --- Per-agency parts: an agency changes only its own; coordinators act for any ---------
+PART_ROUTES = [name for name in ROUTES if name.startswith("part-")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PART_ROUTES)
+def test_another_agency_on_the_tip_gets_403_on_a_part_not_its_own(staff_client, principal_park, tip_with_image, name):
+    """Principal Park sees the tip (her district is on it) but not the police's part."""
+    response = staff_client(principal_park).post(url_for(name, tip_with_image), ROUTES[name][2](tip_with_image))
+    assert response.status_code == 403
+    part = police(tip_with_image)
+    assert (part.version, part.state, part.assigned_to) == (1, "new", None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PART_ROUTES)
+def test_coordinator_may_act_on_any_part_and_is_recorded_as_acting_for_it(
+    staff_client, coordinator_cole, tip_with_image, name
+):
+    from safeschools.models import AuditEvent
+
+    response = staff_client(coordinator_cole).post(url_for(name, tip_with_image), ROUTES[name][2](tip_with_image))
+    assert response.status_code == 302
+    assert police(tip_with_image).version == 2
+    event = AuditEvent.objects.filter(action__in=["routing.state", "routing.assigned"]).get()
+    assert event.actor_label == "cole" and event.detail["on_behalf"] is True
+    assert event.detail["agency"] == "Clayton Police Department"
+
+
+@pytest.mark.django_db
+def test_a_part_of_another_tip_is_404_even_with_a_valid_tip(
+    staff_client, officer_olsen, tip_with_image, make_tip, clayton_high
+):
+    """The part must belong to the tip in the address: no reaching a routing through another tip."""
+    other = make_tip(school=clayton_high).tip
+    part = police(tip_with_image)
+    response = staff_client(officer_olsen).post(
+        reverse("dashboard:part-step", args=[other.pk, part.pk]),
+        {f"part{part.pk}-version": 1, f"part{part.pk}-step": "start"},
+    )
+    assert response.status_code == 404
+    assert police(tip_with_image).state == "new"

@@ -72,9 +72,9 @@ def test_banner_while_an_agency_responsible_for_an_open_tip_is_red(
     assert 'id="coverage-banner"' not in staff_client(officer_olsen).get(QUEUE).content.decode()
 
     from safeschools.cache import forget
+    from tests.conftest import finish_every_part
 
-    tip.status = tip.Status.UNFOUNDED
-    tip.save()
+    finish_every_part(tip, by=coordinator_cole, disposition="unfounded")
     forget("queue-red-targets")  # the banner is kept 30 seconds
     client.logout()
     assert 'id="coverage-banner"' not in staff_client(coordinator_cole).get(QUEUE).content.decode()

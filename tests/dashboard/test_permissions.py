@@ -113,7 +113,9 @@ def test_the_tip_page_the_export_and_the_actions_apply_them(client, login_verifi
     assert len(rows) == int(view)
     if view:
         assert rows[0]["contact details"] == (CONTACT if contact else "")
-    note = client.post(reverse("dashboard:tip-note", args=[clayton_case.pk]), {"note-body": "Checked."})
+    note = client.post(
+        reverse("dashboard:tip-note", args=[clayton_case.pk]), {"note-body": "Checked.", "note-audience": "all"}
+    )
     assert note.status_code == (302 if act else 403 if view else 404)
     reroute_answer = client.post(
         reverse("dashboard:tip-reroute", args=[clayton_case.pk]), {"reroute-version": clayton_case.version}

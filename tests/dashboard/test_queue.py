@@ -29,40 +29,60 @@ def test_coordinator_sees_every_tip(staff_client, coordinator_cole, clayton_tip,
 
 
 @pytest.mark.django_db
-def test_unacknowledged_life_safety_tips_come_first(staff_client, officer_olsen, make_tip, clayton_high):
-    calm = make_tip(school=clayton_high).tip
+def test_default_order_is_unacknowledged_life_safety_then_new_information_then_the_rest(
+    staff_client, officer_olsen, principal_park, make_tip, clayton_high
+):
+    from reports.intake.services import add_tipster_message
+    from tests.conftest import finish_every_part
+
     urgent = make_tip(school=clayton_high, category="weapons").tip
+    closed = make_tip(school=clayton_high).tip
+    finish_every_part(closed, by=officer_olsen)
+    calm = make_tip(school=clayton_high).tip
+    chatty = make_tip(school=clayton_high).tip
+    add_tipster_message(tip=chatty, body="One more thing.")
+    half_seen = make_tip(school=clayton_high, category="weapons").tip
+    actions.acknowledge(tip=half_seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()))
     seen = make_tip(school=clayton_high, category="weapons").tip
-    actions.acknowledge(
-        tip=seen, actor=officer_olsen, memberships=list(officer_olsen.memberships.all()), version=seen.version
-    )
+    for person in (officer_olsen, principal_park):
+        actions.acknowledge(tip=seen, actor=person, memberships=list(person.memberships.all()))
+
     order = references(staff_client(officer_olsen).get(QUEUE))
-    assert order.index(urgent.reference) < order.index(calm.reference) < order.index(seen.reference)
+    # Life safety not acknowledged by every responsible agency (newest first), then new
+    # information from the tipster, then open tips newest first, then closed ones.
+    expected = [half_seen, urgent, chatty, seen, calm, closed]
+    assert order == [t.reference for t in expected]
 
 
 @pytest.mark.django_db
 def test_filters_and_counts(staff_client, officer_olsen, make_tip, clayton_high, categories):
+    from reports.models import Routing
+
     bullying = make_tip(school=clayton_high).tip
     weapons = make_tip(school=clayton_high, category="weapons").tip
-    Tip.objects.filter(pk=bullying.pk).update(status="investigating", assigned_to=officer_olsen)
+    police = Routing.objects.get(tip=bullying, agency__name="Clayton Police Department")
+    police.start_work(by=officer_olsen)
+    police.assign(officer_olsen)
+    from reports import case_state
+
+    case_state.refresh_tip_state(bullying)
     client = staff_client(officer_olsen)
     assert references(client.get(QUEUE, {"category": categories["weapons"].pk})) == [weapons.reference]
-    assert references(client.get(QUEUE, {"status": "investigating"})) == [bullying.reference]
+    assert references(client.get(QUEUE, {"state": "open"})) == [bullying.reference]
     assert references(client.get(QUEUE, {"mine": "on"})) == [bullying.reference]
     assert references(client.get(QUEUE, {"priority": 4})) == [weapons.reference]
-    body = client.get(QUEUE, {"status": "investigating"}).content.decode()
-    assert re.search(r"Investigating <span class=\"badge text-bg-light\">1</span>", body)
+    assert references(client.get(QUEUE, {"unacknowledged": "on"})) == [weapons.reference]
+    body = client.get(QUEUE, {"state": "open"}).content.decode()
+    assert re.search(r"In progress <span class=\"badge text-bg-light\">1</span>", body)
     assert re.search(r"New <span class=\"badge text-bg-light\">1</span>", body)
+    assert re.search(r"Not acknowledged by my agency <span class=\"badge text-bg-light\">1</span>", body)
+    assert re.search(r"All <span class=\"badge text-bg-light\">2</span>", body)
+    assert "1 matching" in body
 
 
 @pytest.mark.django_db
 def test_unacknowledged_filter_is_per_agency(staff_client, officer_olsen, principal_park, clayton_tip):
-    actions.acknowledge(
-        tip=clayton_tip,
-        actor=principal_park,
-        memberships=list(principal_park.memberships.all()),
-        version=clayton_tip.version,
-    )
+    actions.acknowledge(tip=clayton_tip, actor=principal_park, memberships=list(principal_park.memberships.all()))
     client = staff_client(officer_olsen)
     assert references(client.get(QUEUE, {"unacknowledged": "on"})) == [clayton_tip.reference]
 

@@ -20,7 +20,7 @@ def test_detail_shows_decrypted_report_routing_and_timeline(staff_client, office
     assert "Someone showed a knife behind the gym." in body
     assert "Behind the gym" in body and "555-0142" in body
     assert "Clayton School District" in body and "Clayton Police Department" in body
-    assert "Tip submitted" in body
+    assert "The tipster submitted the tip" in body
     assert response["Cache-Control"].startswith("max-age=0") or "no-cache" in response["Cache-Control"]
     assert clayton_tip.receipt_hash not in body
 
@@ -148,28 +148,44 @@ def test_the_picture_is_viewed_in_a_sandboxed_page(staff_client, officer_olsen, 
     assert event.detail == {"attachment": str(attachment.public_id), "download": False}
 
 
+def _real(queries) -> list[str]:
+    """Queries against the data: savepoint bookkeeping left out."""
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+
+# Session, user, device, memberships, tip, the view's audit row, routings, pictures, events,
+# messages, notes, people, the linked tips (three reads), the texting tipster, casework's
+# panel (five); a coordinator's page also lists the agencies to re-route to with their
+# coverage. (Canned replies come from the cache.) The issue's limit of 15 is not met yet:
+# see the README's "Noticed" list.
+TIP_PAGE_QUERIES = {"officer_olsen": 20, "coordinator_cole": 23}
+
+
 @pytest.mark.django_db
-def test_detail_query_count_is_fixed(staff_client, officer_olsen, clayton_tip):
+@pytest.mark.parametrize("reader", sorted(TIP_PAGE_QUERIES))
+def test_detail_query_count_is_pinned_and_does_not_grow_with_the_history(
+    staff_client, officer_olsen, principal_park, coordinator_cole, clayton_tip, reader, request
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from reports.triage.actions import message_tipster
+    from reports.triage.actions import add_note, message_tipster
 
-    client = staff_client(officer_olsen)
+    client = staff_client(request.getfixturevalue(reader))
     client.get(detail(clayton_tip))
     with CaptureQueriesContext(connection) as before:
         client.get(detail(clayton_tip))
+    police = clayton_tip.routings.get(agency__name="Clayton Police Department")
     for n in range(5):
         message_tipster(tip=clayton_tip, author=officer_olsen, agency=None, body=f"Question {n}")
         add_tipster_message(tip=clayton_tip, body=f"Answer {n}")
+        add_note(tip=clayton_tip, actor=principal_park, agency=None, body=f"Note {n}")
+    police.assign(officer_olsen)
     client.get(detail(clayton_tip))  # reads the new messages, clearing the unread badge
     with CaptureQueriesContext(connection) as after:
-        client.get(detail(clayton_tip))
-
-    def real(queries):  # savepoint bookkeeping is not a query against the data
-        return [q for q in queries if "SAVEPOINT" not in q["sql"]]
-
-    assert len(real(after)) == len(real(before))
+        response = client.get(detail(clayton_tip))
+    assert "Answer 4" in response.content.decode()
+    assert len(_real(after)) == len(_real(before)) == TIP_PAGE_QUERIES[reader]
 
 
 @pytest.mark.django_db
@@ -213,3 +229,15 @@ def test_the_alert_ladder_is_shown_with_who_and_when(
 def test_a_routine_tip_has_no_ladder(staff_client, officer_olsen, make_tip, clayton_high):
     tip = make_tip(school=clayton_high).tip
     assert 'id="ladder"' not in staff_client(officer_olsen).get(detail(tip)).content.decode()
+
+
+@pytest.mark.django_db
+def test_acting_elsewhere_does_not_make_a_viewer_an_actor_here(staff_client, viewer_vega, kirkwood_pd, clayton_tip):
+    """Vega reads Clayton PD's tips and is an officer at Kirkwood PD: on a Clayton tip
+    she still only reads (no forms, no tipster contact details)."""
+    from partners.models import Membership
+
+    Membership.objects.create(user=viewer_vega, agency=kirkwood_pd, role=Membership.Role.OFFICER)
+    body = staff_client(viewer_vega).get(detail(clayton_tip)).content.decode()
+    assert "You have read-only access to this tip." in body
+    assert "555-0142" not in body and "Message the tipster" not in body and "Your part" not in body

@@ -126,7 +126,9 @@ def test_coordinator_reach_pages(live_server, county, make_tip, officer_olsen, c
 
     urgent = make_tip(school=county["clayton_high"], danger_now=True).tip
     closed = make_tip(school=county["clayton_high"]).tip
-    Tip.objects.filter(pk=closed.pk).update(status=Tip.Status.CLOSED)
+    from tests.conftest import finish_every_part
+
+    finish_every_part(closed, by=coordinator_cole)
     add_tipster_message(tip=Tip.objects.get(pk=closed.pk), body="It started again.")
     page = laptop
     sign_in(page, coordinator_cole)

@@ -65,7 +65,8 @@ def test_officer_signs_in_acknowledges_and_replies(live_server, county, make_tip
 
     page.get_by_role("link", name=tip.reference).click()
     expect(page.get_by_role("heading", name=f"Tip {tip.reference}")).to_be_visible()
-    expect(page.get_by_text("Someone showed a knife behind the gym.")).to_be_visible()
+    report = page.get_by_role("region", name="What the tipster reported")
+    expect(report.get_by_text("Someone showed a knife behind the gym.")).to_be_visible()
     page.get_by_role("button", name="Acknowledge for my agency").click()
     expect(page.get_by_text(re.compile("Acknowledged by Oliver Olsen"))).to_be_visible()
 
@@ -161,7 +162,7 @@ def test_coordinator_reroutes_the_tip(live_server, county, make_tip, coordinator
     page.get_by_label("Add agency").select_option(label="Kirkwood Police Department (red: no one enrolled)")
     page.get_by_role("button", name="Change routing").click()
 
-    routed = page.get_by_role("region", name="Routed to").get_by_role("listitem")
+    routed = page.get_by_role("region", name="Agencies on this tip").get_by_role("listitem")
     expect(routed.filter(has_text="Kirkwood Police Department")).to_contain_text("re-routed by cole")
     kirkwood_pd = Agency.objects.get(name="Kirkwood Police Department")
     assert Routing.objects.get(tip=tip, agency=kirkwood_pd).reason == "re-routed by cole"

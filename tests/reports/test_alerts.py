@@ -62,10 +62,11 @@ def test_other_agencies_and_inactive_staff_are_not_alerted(make_tip, clayton_hig
 def test_tipster_message_alerts_the_assignee_who_asked_for_it_else_the_immediate_members(
     clock, settings, make_tip, clayton_high, officer_olsen, principal_park
 ):
+    from reports.models import Routing
+
     tip = make_tip(school=clayton_high).tip
     Notification.objects.all().delete()
-    tip.assigned_to = officer_olsen
-    tip.save()
+    Routing.objects.get(tip=tip, agency__name="Clayton Police Department").assign(officer_olsen)
     after_the_window = timedelta(minutes=settings.ALERT_COALESCE_MINUTES, seconds=1)
 
     clock.shift(after_the_window)
@@ -79,6 +80,31 @@ def test_tipster_message_alerts_the_assignee_who_asked_for_it_else_the_immediate
         ("tipster_message", "olsen", "assignee", False),
         ("tipster_message", "park", "immediate", False),
     ]
+
+
+@pytest.mark.django_db
+def test_tipster_message_alerts_each_agencys_assignee_who_asked_for_it(
+    clock, settings, make_tip, clayton_high, officer_olsen, principal_park
+):
+    from reports.models import Routing
+
+    tip = make_tip(school=clayton_high).tip
+    Notification.objects.all().delete()
+    Routing.objects.get(tip=tip, agency__name="Clayton Police Department").assign(officer_olsen)
+    Routing.objects.get(tip=tip, agency__name="Clayton School District").assign(principal_park)
+    Membership.objects.filter(user=principal_park).update(tipster_message_alerts=False)
+    clock.shift(timedelta(minutes=settings.ALERT_COALESCE_MINUTES, seconds=1))
+
+    add_tipster_message(tip=tip, body="I remembered something else.")
+
+    (alert,) = Notification.objects.all()
+    assert (alert.kind, alert.recipient, alert.urgent, alert.reason) == (
+        "tipster_message",
+        officer_olsen,
+        False,
+        "assignee",
+    )
+    assert alert.agency.name == "Clayton Police Department"
 
 
 @pytest.mark.django_db

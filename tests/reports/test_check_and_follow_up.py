@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from reports import case_state
 from reports.models import Message, Tip
 from reports.triage.actions import message_tipster
 from safeschools.models import AuditEvent
@@ -127,11 +128,15 @@ def test_leave_ends_the_session(client, sent_tip):
 
 
 @pytest.mark.django_db
-def test_tipster_sees_a_coarse_status_only(client, sent_tip):
-    Tip.objects.filter(pk=sent_tip.tip.pk).update(status=Tip.Status.UNFOUNDED)
+def test_tipster_sees_a_coarse_status_only(client, sent_tip, officer_olsen):
+    from reports.models import Routing
+
+    police = Routing.objects.get(tip=sent_tip.tip, agency__name="Clayton Police Department")
+    police.finish(by=officer_olsen, disposition="unfounded", note="A hoax, said the brother.")
+    case_state.refresh_tip_state(sent_tip.tip)
     open_tip(client, sent_tip.receipt)
     body = client.get(CONVERSATION).content.decode()
-    assert "Being looked at" in body and "Unfounded" not in body
+    assert "Being looked at" in body and "Unfounded" not in body and "hoax" not in body
 
 
 @pytest.mark.django_db

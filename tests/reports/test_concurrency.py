@@ -94,3 +94,37 @@ def test_double_submit_creates_one_tip_with_one_receipt(tip_post, categories, cl
     }
     assert AuditEvent.objects.filter(action=AuditEvent.Action.TIP_SUBMITTED).count() == 1
     assert Notification.objects.filter(tip=tip).count() == Notification.objects.count()
+
+
+def test_two_agencies_finishing_at_once_close_the_tip(
+    officer_olsen, principal_park, login_verified, clayton_high, make_tip
+):
+    """Each agency changes only its own part, with its own version: no conflict between
+    them, and the tip's derived state sees both (the tip's row lock serialises them)."""
+    from reports import case_state
+
+    for _ in range(5):
+        tip = make_tip(school=clayton_high).tip
+        calls = []
+        for person, agency in (
+            (officer_olsen, "Clayton Police Department"),
+            (principal_park, "Clayton School District"),
+        ):
+            client = Client()
+            login_verified(client, person)
+            routing = Routing.objects.get(tip=tip, agency__name=agency)
+            data = {
+                f"part{routing.pk}-version": routing.version,
+                f"part{routing.pk}-step": "finish",
+                f"part{routing.pk}-disposition": "resolved",
+                f"part{routing.pk}-note": "Handled.",
+            }
+            url = f"/staff/tips/{tip.pk}/parts/{routing.pk}/"
+            calls.append(lambda client=client, url=url, data=data: client.post(url, data))
+
+        police, district = at_once(*calls)
+
+        assert police.status_code == district.status_code == 302
+        tip.refresh_from_db()
+        assert tip.state == "done" and tip.closed_at is not None
+        assert case_state.disagreements() == []

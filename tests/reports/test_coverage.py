@@ -11,6 +11,7 @@ from django.utils import timezone
 from partners.models import Agency, Membership, OnCallShift
 from reports.notifications import channels, coverage
 from reports.notifications.coverage import State
+from tests.conftest import finish_every_part
 
 
 def _on_call(user, agency, *, weekday: int, start: int, end: int) -> OnCallShift:
@@ -146,10 +147,11 @@ def test_red_agencies_responsible_for_open_tips(make_tip, clayton_high, kirkwood
         "Clayton School District",
         "Kirkwood School District",
     }
-    kirkwood.status = kirkwood.Status.UNFOUNDED
-    kirkwood.save()
-    clayton.closed_at, clayton.status = timezone.now(), clayton.Status.CLOSED
-    clayton.save()
+    # Kirkwood's district found it unfounded (its part done; the police's part still open),
+    # and every agency finished the Clayton tip.
+    district = kirkwood.routings.get(agency__name="Kirkwood School District")
+    district.finish(by=officer_kim, disposition="unfounded", note="A false report.")
+    finish_every_part(clayton, by=officer_olsen)
     assert coverage.red_targets_of_open_tips() == []
 
 

@@ -27,8 +27,10 @@ def test_a_dozen_varied_tips(demo_loaded):
     assert Attachment.objects.filter(message=None).values("tip").distinct().count() >= 3
     assert tips.filter(language="es").exists() and any(tip.contact_details for tip in tips)
     assert tips.filter(school=None).exists() and tips.exclude(duplicate_of=None).exists()
-    statuses = set(tips.values_list("status", flat=True))
-    assert {"new", "acknowledged", "investigating", "duplicate", "closed"} <= statuses
+    assert set(tips.values_list("state", flat=True)) == {"new", "open", "done"}
+    parts = Routing.objects.filter(tip__in=tips)
+    assert {"new", "acknowledged", "working", "done"} <= set(parts.values_list("state", flat=True))
+    assert {"duplicate", "resolved", "no_action"} <= set(parts.values_list("disposition", flat=True))
 
 
 def test_messages_both_ways_and_new_information_after_closing(demo_loaded):
@@ -40,11 +42,12 @@ def test_messages_both_ways_and_new_information_after_closing(demo_loaded):
     assert len(both_ways) >= 3
     reopened_by_tipster = [
         tip
-        for tip in Tip.objects.filter(status=Tip.Status.CLOSED)
+        for tip in Tip.objects.filter(state=Tip.State.DONE)
         if tip.messages.filter(direction=Message.Direction.FROM_TIPSTER, created_at__gt=tip.closed_at).exists()
     ]
     assert len(reopened_by_tipster) == 1 and reopened_by_tipster[0].unread_tipster_messages == 1
-    assert reopened_by_tipster[0].disposition
+    assert reopened_by_tipster[0].new_info_after_closing
+    assert all(r.disposition for r in reopened_by_tipster[0].routings.filter(role="responsible"))
 
 
 def test_one_tip_was_re_routed_by_a_coordinator(demo_loaded):

@@ -97,9 +97,10 @@ def marked_tip(
     )
     clock.shift(timedelta(minutes=settings.ALERT_COALESCE_MINUTES + 1))
     tip.refresh_from_db()
-    tip.assigned_to = officer_olsen
-    tip.disposition = MARK["disposition"]
-    tip.save()
+    police = tip.routings.get(agency=officer_olsen.memberships.get().agency)
+    police.assign(officer_olsen)
+    police.disposition_note = MARK["disposition"]
+    police.save()
     add_tipster_message(tip=tip, body=MARK["message"], images=[image])
     return tip, receipt
 

@@ -16,9 +16,9 @@ from partners.models import Membership, OnCallShift
 from reports.models import Notification, Routing, Tip
 from reports.notifications.delivery import deliver_due
 from reports.notifications.escalation import escalate_due
-from reports.triage import actions
 from safeschools import audit
 from safeschools.models import AuditEvent
+from tests.conftest import finish_every_part
 from tests.reports.conftest import TUESDAY_10AM
 
 PD = "Clayton Police Department"
@@ -171,32 +171,31 @@ def test_every_agency_acknowledging_stops_it_and_cancels_alerts_not_yet_sent(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [Tip.Status.UNFOUNDED, Tip.Status.DUPLICATE, Tip.Status.CLOSED])
-def test_an_unfounded_duplicate_or_closed_tip_stops_escalating(
-    clock, make_tip, clayton_high, clayton_staff, coordinator_cole, smtp, status
+@pytest.mark.parametrize("disposition", ["unfounded", "duplicate", "resolved"])
+def test_a_tip_whose_every_part_is_done_stops_escalating(
+    clock, make_tip, clayton_high, clayton_staff, coordinator_cole, smtp, disposition
 ):
+    """Unfounded ("a false report"), a duplicate or resolved: each agency's finished part
+    stops its escalation, and the tip's when the last one finishes."""
+    from reports.triage import case_actions
+    from reports.triage.access import PartAccess
+
     tip = make_tip(school=clayton_high, category="weapons").tip
     original = make_tip(school=clayton_high).tip
     _tick_for(clock, 10)
     tip.duplicate_of = original
     tip.save()
-    if status == Tip.Status.CLOSED:
-        actions.set_status(
+    for routing in tip.routings.filter(role="responsible").select_related("agency"):
+        case_actions.finish(
             tip=tip,
             actor=coordinator_cole,
-            status=Tip.Status.UNFOUNDED,
-            disposition="",
-            version=tip.version,
-            coordinator=True,
+            part=PartAccess(routing, on_behalf=True),
+            version=routing.version,
+            disposition=disposition,
+            note="Spoke to both students.",
         )
-    actions.set_status(
-        tip=tip,
-        actor=coordinator_cole,
-        status=status,
-        disposition="Spoke to both students.",
-        version=tip.version,
-        coordinator=True,
-    )
+    tip.refresh_from_db()
+    assert tip.state == Tip.State.DONE
     steps_so_far = len(_timeline(tip))
 
     _tick_for(clock, 30)
@@ -206,6 +205,35 @@ def test_an_unfounded_duplicate_or_closed_tip_stops_escalating(
     assert not tip.routings.filter(escalation_due_at__isnull=False).exists()
     assert not Notification.objects.filter(tip=tip, kind="escalation", status="sent").exists()
     assert AuditEvent.objects.filter(tip_id=tip.pk, action="escalation", detail__stopped=True).exists()
+
+
+@pytest.mark.django_db
+def test_one_agency_finding_a_tip_unfounded_stops_only_its_own_escalation(
+    clock, make_tip, clayton_high, clayton_staff, officer_olsen, smtp
+):
+    from reports.triage import case_actions
+    from reports.triage.access import PartAccess
+
+    tip = make_tip(school=clayton_high, category="weapons").tip
+    police = tip.routings.select_related("agency").get(agency__name="Clayton Police Department")
+    case_actions.finish(
+        tip=tip,
+        actor=officer_olsen,
+        part=PartAccess(police, on_behalf=False),
+        version=police.version,
+        disposition="unfounded",
+        note="A false report: nobody at the school has a gun.",
+    )
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    _tick_for(clock, 11)
+
+    police.refresh_from_db()
+    district = tip.routings.get(agency__name="Clayton School District")
+    assert police.escalation_due_at is None and district.escalation_due_at is not None
+    tip.refresh_from_db()
+    assert tip.state == Tip.State.OPEN and tip.awaiting_acknowledgement
+    steps = AuditEvent.objects.filter(tip_id=tip.pk, action="escalation", id__gt=before)
+    assert steps.exists() and {e.detail["agency"] for e in steps} == {"Clayton School District"}
 
 
 @pytest.mark.django_db
@@ -250,9 +278,8 @@ def test_escalation_waits_the_categorys_minutes(clock, make_tip, clayton_high, c
 def test_closed_tips_and_normal_tips_do_not_escalate(clock, make_tip, clayton_high, clayton_staff):
     urgent = make_tip(school=clayton_high, category="weapons").tip
     normal = make_tip(school=clayton_high).tip
-    urgent.closed_at = TUESDAY_10AM + timedelta(minutes=5)
-    urgent.status = urgent.Status.CLOSED
-    urgent.save()
+    clock.shift(timedelta(minutes=5))
+    finish_every_part(urgent, by=None)
     clock.shift(timedelta(hours=1))
 
     assert escalate_due() == 0

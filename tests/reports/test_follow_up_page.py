@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 
 from reports.intake.follow_up import part_of_day
 from reports.intake.services import add_tipster_message
-from reports.models import Tip
 from reports.triage.actions import message_tipster
+from tests.conftest import finish_every_part
 
 CHECK = "/report/check/"
 CONVERSATION = "/report/conversation/"
@@ -25,19 +25,36 @@ def page_of(client, receipt: str, prefix: str = "") -> str:
     return client.get(prefix + CONVERSATION).content.decode()
 
 
+def put_parts(tip, parts: str, *, by) -> None:
+    """The agencies' parts of ``tip`` as ``parts`` says: "new" (untouched), "working" (the
+    police work on it), "unfounded here" (the police found it unfounded, the district has
+    not finished), "done" (every agency finished)."""
+    from reports import case_state
+
+    police = tip.routings.get(agency__name="Clayton Police Department")
+    if parts == "working":
+        police.start_work(by=by)
+    elif parts == "unfounded here":
+        police.finish(by=by, disposition="unfounded", note="Nothing to it.")
+    elif parts == "done":
+        finish_every_part(tip, by=by)
+    case_state.refresh_tip_state(tip)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("status", "label", "sentence"),
+    ("parts", "label", "sentence"),
     [
-        (Tip.Status.NEW, "Received", "Your report reached the staff who handle it. They will read it soon."),
-        (Tip.Status.INVESTIGATING, "Being looked at", "Staff are working on your report."),
-        (Tip.Status.UNFOUNDED, "Being looked at", "Staff are working on your report."),
-        (Tip.Status.CLOSED, "Closed", "Staff finished their work on this. Thank you."),
+        ("new", "Received", "Your report reached the staff who handle it. They will read it soon."),
+        ("working", "Being looked at", "Staff are working on your report."),
+        ("unfounded here", "Being looked at", "Staff are working on your report."),
+        ("done", "Closed", "Staff finished their work on this. Thank you."),
     ],
 )
-def test_the_status_is_explained_in_plain_words(client, make_tip, clayton_high, status, label, sentence):
+def test_the_status_is_explained_in_plain_words(client, make_tip, clayton_high, officer_olsen, parts, label, sentence):
+    """One coarse status from every agency's part: one agency's "unfounded" is not the end."""
     sent = make_tip(school=clayton_high)
-    Tip.objects.filter(pk=sent.tip.pk).update(status=status)
+    put_parts(sent.tip, parts, by=officer_olsen)
 
     page = page_of(client, sent.receipt)
 
@@ -101,9 +118,9 @@ def test_after_a_life_safety_report_check_again_in_an_hour(client, make_tip, cla
 
 
 @pytest.mark.django_db
-def test_a_closed_life_safety_report_does_not_ask_to_check_again(client, make_tip, clayton_high):
+def test_a_closed_life_safety_report_does_not_ask_to_check_again(client, make_tip, clayton_high, officer_olsen):
     sent = make_tip(school=clayton_high, category="weapons")
-    Tip.objects.filter(pk=sent.tip.pk).update(status=Tip.Status.CLOSED)
+    put_parts(sent.tip, "done", by=officer_olsen)
 
     page = page_of(client, sent.receipt)
 
@@ -113,7 +130,7 @@ def test_a_closed_life_safety_report_does_not_ask_to_check_again(client, make_ti
 @pytest.mark.django_db
 def test_the_page_explains_itself_in_spanish(client, make_tip, clayton_high, officer_olsen):
     sent = make_tip(school=clayton_high)
-    Tip.objects.filter(pk=sent.tip.pk).update(status=Tip.Status.CLOSED)
+    put_parts(sent.tip, "done", by=officer_olsen)
     message_tipster(tip=sent.tip, author=officer_olsen, agency=None, body="Gracias por avisarnos.")
 
     page = page_of(client, sent.receipt, prefix="/es")

@@ -145,7 +145,6 @@ def test_a_tip_stops_being_unowned_when_a_coordinator_acknowledges_for_the_agenc
         actor=coordinator_cole,
         agency=Agency.objects.get(name="Clayton Police Department"),
         note="Phoned the desk sergeant.",
-        version=tip.version,
     )
     assert list(unowned()) == []
 

@@ -59,7 +59,12 @@ def test_acknowledged_closed_and_info_only_routings_are_not_overdue(friday_tip, 
     assert not overdue_routings(monday).exists()
 
     Routing.objects.filter(tip=friday_tip).update(role="responsible")
-    Tip.objects.filter(pk=friday_tip.pk).update(closed_at=monday - timedelta(hours=1), status="closed")
+    Tip.objects.filter(pk=friday_tip.pk).update(closed_at=monday - timedelta(hours=1), state="done")
+    assert not overdue_routings(monday).exists()
+
+    Tip.objects.filter(pk=friday_tip.pk).update(closed_at=None, state="open")
+    district = Routing.objects.get(tip=friday_tip, agency__name="Clayton School District")
+    district.finish(by=officer_olsen, disposition="unfounded", note="A prank.")
     assert not overdue_routings(monday).exists()
 
 

@@ -8,7 +8,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from reports.intake import receipts
 from reports.intake.services import (
@@ -30,6 +29,7 @@ from reports.models import (
 from reports.retention import prune_submission_tokens, purge_expired
 from reports.triage.actions import message_tipster
 from safeschools.models import AuditEvent
+from tests.conftest import finish_every_part
 from tests.reports.conftest import TUESDAY_10AM
 
 DISPOSITION = "-".join(["marker", "disposition", "text"])
@@ -45,16 +45,13 @@ def close_tip(time_machine, officer_olsen):
         receipt = receipts.generate()
         report = TipReport(category=categories[category], school=school, description="Pushed at lunch", images=[PNG])
         tip = submit_tip(report=report, receipt=receipt, form_token=receipt).tip
-        tip.assigned_to = officer_olsen
-        tip.save()
+        tip.routings.get(agency__name="Clayton Police Department").assign(officer_olsen)
         add_tipster_message(tip=tip, body="More about it", images=[PNG])
         message_tipster(tip=tip, author=officer_olsen, agency=None, body="Thank you")
         Note.objects.create(tip=tip, author=officer_olsen, body="Talked to the counselor")
         if closed_days_ago is not None:
             time_machine.move_to(TUESDAY_10AM - timedelta(days=closed_days_ago), tick=False)
-            Tip.objects.filter(pk=tip.pk).update(
-                status=Tip.Status.CLOSED, closed_at=timezone.now(), disposition=DISPOSITION
-            )
+            finish_every_part(tip, by=officer_olsen, note=DISPOSITION)
         time_machine.move_to(TUESDAY_10AM, tick=False)
         return Tip.objects.get(pk=tip.pk), receipt
 
@@ -122,7 +119,7 @@ def test_purge_deletes_everything_of_expired_tips_and_leaves_a_stub(tips, time_m
         "received_hour": "2025-01-27 10:00",
         "closed_on": "2025-03-02",
         "category": "Bullying",
-        "status": "closed",
+        "dispositions": {"Clayton Police Department": "resolved", "Clayton School District": "resolved"},
     }
     assert DISPOSITION not in str(AuditEvent.objects.values())
     # The rest of the tip's audit trail stays: it holds no tipster data.

@@ -355,7 +355,7 @@ def test_the_number_is_erased_when_the_tip_has_been_closed_for_the_grace_period(
     assert erase_texting_numbers(now=open_for_long) == 0  # an open tip keeps its number
 
     closed = timezone.now()
-    Tip.objects.filter(pk=tip.pk).update(status=Tip.Status.CLOSED, closed_at=closed)
+    Tip.objects.filter(pk=tip.pk).update(state=Tip.State.DONE, closed_at=closed)
     assert erase_texting_numbers(now=closed + timedelta(days=13)) == 0
     assert _text(client, STUDENT, "thank you").endswith("Thank you.")  # still the same thread
 
@@ -376,7 +376,7 @@ def test_the_daily_job_erases_numbers(client, settings):
 
     settings.SMS_TIPSTER_GRACE_DAYS = 0
     _text(client, STUDENT, "Someone is bullying a kid in the locker room.")
-    Tip.objects.update(status=Tip.Status.CLOSED, closed_at=timezone.now() - timedelta(hours=1))
+    Tip.objects.update(state=Tip.State.DONE, closed_at=timezone.now() - timedelta(hours=1))
 
     result = jobs.daily.call()
 

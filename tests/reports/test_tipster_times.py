@@ -21,7 +21,8 @@ from django.utils import timezone
 from reports.models import Routing, Tip
 from reports.notifications.delivery import deliver_due
 from reports.notifications.escalation import escalate_due
-from reports.triage import actions
+from reports.triage import actions, case_actions
+from reports.triage.access import PartAccess
 from safeschools.hours import is_whole_hour
 from tests.reports.test_report_form import receipt_in
 
@@ -146,7 +147,10 @@ def test_no_stored_time_dates_a_tipster_finer_than_the_hour(
         assert deliver_due().sent > 0
     tip = Tip.objects.get(is_life_safety=True)
     with time_machine.travel(ASSIGNED, tick=False):
-        actions.assign(tip=tip, actor=officer_olsen, assignee=officer_olsen, version=tip.version)
+        police = Routing.objects.select_related("agency").get(tip=tip, agency__name="Clayton Police Department")
+        case_actions.assign(
+            tip=tip, actor=officer_olsen, part=PartAccess(police, on_behalf=False), assignee=officer_olsen, version=1
+        )
     with time_machine.travel(REPLIED, tick=False), django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("reports:check"), {"receipt": urgent}).status_code == 302
         assert client.post(reverse("reports:conversation"), {"body": "It was in the gym."}).status_code == 302
@@ -162,14 +166,14 @@ def test_no_stored_time_dates_a_tipster_finer_than_the_hour(
     tip.refresh_from_db()
     with time_machine.travel(ACKNOWLEDGED, tick=False):
         memberships = list(officer_olsen.memberships.all())
-        actions.acknowledge(tip=tip, actor=officer_olsen, memberships=memberships, version=tip.version)
+        actions.acknowledge(tip=tip, actor=officer_olsen, memberships=memberships)
     # Each agency has its own ladder: the district's deadline stays while it is silent…
     silent = Routing.objects.filter(escalation_due_at__isnull=False)
     assert [r.acknowledged_at for r in silent] == [None]
     tip.refresh_from_db()
     with time_machine.travel(ACKNOWLEDGED, tick=False):  # …until it acknowledges too
         memberships = list(principal_park.memberships.all())
-        actions.acknowledge(tip=tip, actor=principal_park, memberships=memberships, version=tip.version)
+        actions.acknowledge(tip=tip, actor=principal_park, memberships=memberships)
     with time_machine.travel(TICK_AFTER_ACK, tick=False):
         deliver_due()
         escalate_due()

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         "closed. Open tips are never deleted. With each tip it deletes its routings, images, messages, internal "
         "notes, notifications, submission tokens and its receipt hash (so the receipt opens nothing). It keeps "
         "the audit log and adds one 'tip purged' event per tip with its reference, the hour it arrived, the day "
-        "it was closed, its category's name and its final status (not the disposition text). Safe to run twice."
+        "it was closed, its category's name and each agency's disposition (not the disposition text). Safe to run twice."
     )
 
     def add_arguments(self, parser) -> None:

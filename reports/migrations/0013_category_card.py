@@ -29,7 +29,7 @@ def assign_cards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0008_student_text_a_tip_and_decoys"),
+        ("reports", "0012_casestate_queue_indexes"),
     ]
 
     operations = [

@@ -1,0 +1,98 @@
+"""The tip's state, derived from its agencies' parts (DESIGN "A routing is a piece of work").
+
+A tip routed to a district and a police department is two pieces of work. Each routing
+carries its own state (new → acknowledged → working → done with a disposition); the tip's
+state follows from its *responsible* routings only — an "information only" agency never
+holds a tip open, nor moves it forward:
+
+- **closed** when every responsible agency has finished its part;
+- **new** while no responsible agency has acknowledged (or there is none);
+- **in progress** otherwise.
+
+The queue sorts and filters on the tip's columns, so the derived values are stored on the
+tip (``state``, ``awaiting_acknowledgement``, ``first_acknowledged_at``, ``closed_at``)
+by ``refresh_tip_state``, which every change to routings calls in its own transaction.
+``disagreements`` finds any tip whose columns do not match its routings (a test runs it
+after every kind of change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+from datetime import datetime
+
+from reports.models import Routing, RoutingRole, RoutingState, Tip, TipState
+
+# The tip's columns that ``derive`` computes, in ``DerivedState``'s order.
+DERIVED_FIELDS = ("state", "awaiting_acknowledgement", "closed_at", "first_acknowledged_at")
+
+
+@dataclass(frozen=True)
+class DerivedState:
+    state: str
+    awaiting_acknowledgement: bool
+    closed_at: datetime | None
+    first_acknowledged_at: datetime | None
+
+
+def derive(routings: Iterable[Routing]) -> DerivedState:
+    """The tip's state from its routings (any role; only responsible ones count)."""
+    responsible = [r for r in routings if r.role == RoutingRole.RESPONSIBLE]
+    acknowledged = [r.acknowledged_at for r in responsible if r.acknowledged_at is not None]
+    if responsible and all(r.state == RoutingState.DONE for r in responsible):
+        state = TipState.DONE
+    elif acknowledged:
+        state = TipState.OPEN
+    else:
+        state = TipState.NEW
+    return DerivedState(
+        state=state,
+        awaiting_acknowledgement=state != TipState.DONE and any(not r.is_settled for r in responsible),
+        closed_at=max(r.closed_at for r in responsible) if state == TipState.DONE else None,
+        first_acknowledged_at=min(acknowledged) if acknowledged else None,
+    )
+
+
+def refresh_tip_state(tip: Tip, routings: Iterable[Routing] | None = None) -> DerivedState:
+    """Store the tip's derived state from its routings as they are in this transaction
+    (or from ``routings``, all of them, when the caller has just made them).
+
+    Callers change routings inside a transaction that holds the tip's row lock
+    (``lock_tip``), so two agencies finishing at once are serialised and the second sees
+    the first's routing: neither can leave the tip open when both parts are done."""
+    if routings is None:
+        routings = Routing.objects.filter(tip_id=tip.pk).only("role", "state", "acknowledged_at", "closed_at")
+    derived = derive(routings)
+    if DerivedState(*(getattr(tip, name) for name in DERIVED_FIELDS)) == derived:
+        return derived  # the caller's values are fresh: read under ``lock_tip`` or just created
+    values = dict(zip(DERIVED_FIELDS, astuple(derived), strict=True))
+    Tip.objects.filter(pk=tip.pk).update(**values)
+    for name, value in values.items():
+        setattr(tip, name, value)
+    return derived
+
+
+def lock_tip(tip: Tip) -> None:
+    """Hold the tip's row until the transaction ends (SQLite serialises writers anyway) and
+    re-read its derived columns under the lock: every change to a tip's routings takes this
+    lock first, so ``refresh_tip_state`` compares with what is committed, not with what the
+    caller loaded before someone else's change."""
+    row = Tip.objects.select_for_update().filter(pk=tip.pk).values(*DERIVED_FIELDS).get()
+    for name, value in row.items():
+        setattr(tip, name, value)
+
+
+def disagreements(tips: Iterable[Tip] | None = None) -> list[str]:
+    """References of tips whose stored state does not match their routings."""
+    queryset = Tip.objects.prefetch_related("routings").only(
+        "reference", "state", "awaiting_acknowledgement", "closed_at", "first_acknowledged_at"
+    )
+    if tips is not None:
+        queryset = queryset.filter(pk__in=[t.pk for t in tips])
+    wrong = []
+    for tip in queryset:
+        derived = derive(tip.routings.all())
+        if DerivedState(*(getattr(tip, name) for name in DERIVED_FIELDS)) != derived:
+            wrong.append(tip.reference)
+    return wrong

@@ -1,0 +1,198 @@
+"""The tip page's content (``page_context``): each agency's part with the forms its staff
+(or a coordinator) may use, what each routing shows to the reader, the problems to
+announce at the top, and the step a part form asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from partners.models import Membership, memberships_of
+from reports.models import Routing, TextingTipster, Tip, active_canned_replies
+from reports.notifications import coverage, ladder
+from reports.triage import case_actions, permissions, timeline, urgency
+from reports.triage.access import (
+    PartAccess,
+    assignable_users,
+    changeable_parts,
+    may_read_disposition_note,
+    note_audiences,
+    readable_notes,
+)
+from reports.triage.actions import TriageError
+from reports.triage.forms import (
+    AcknowledgeForForm,
+    AcknowledgeForm,
+    LinkForm,
+    MessageForm,
+    NoteForm,
+    PartAssignForm,
+    PartForm,
+    PriorityForm,
+    RerouteForm,
+)
+from safeschools.models import AuditEvent
+
+DONE_MESSAGES = {
+    case_actions.ACKNOWLEDGE: "Acknowledged.",
+    case_actions.START: "Marked as being worked on.",
+    case_actions.FINISH: "Done. The tip stays open for any other agency still working on it.",
+    case_actions.REOPEN: "Reopened.",
+}
+
+
+@dataclass(frozen=True)
+class RoutingView:
+    routing: Routing
+    may_read_note: bool
+
+
+def routing_view(routing: Routing, memberships: list[Membership]) -> RoutingView:
+    return RoutingView(routing, may_read_disposition_note(memberships, routing))
+
+
+@dataclass(frozen=True)
+class PartPanel:
+    """One part the reader may change, with its forms."""
+
+    routing: Routing
+    on_behalf: bool
+    steps: list[str]
+    form: PartForm
+    assign_form: PartAssignForm
+
+    @property
+    def own(self) -> bool:
+        return not self.on_behalf
+
+
+def part_panel(tip: Tip, part: PartAccess, members: dict[int, list[tuple[int, str]]], bound: dict) -> PartPanel:
+    """``members``: who may carry each agency's part (``events.Names.members``)."""
+    routing = part.routing
+    prefix, assign_prefix = f"part{routing.pk}", f"assign{routing.pk}"
+    form = bound.get(prefix) or PartForm(
+        initial={"version": routing.version}, tip=tip, routing=routing, own=not part.on_behalf
+    )
+    assign_form = bound.get(assign_prefix)
+    if assign_form is None:
+        assign_form = PartAssignForm(
+            initial={"version": routing.version, "assignee": routing.assigned_to_id},
+            tip=tip,
+            routing=routing,
+            assignable=assignable_users(routing),  # not read: the choices below are
+        )
+        assign_form.fields["assignee"].choices = [("", "Nobody"), *members.get(routing.agency_id, [])]
+    return PartPanel(routing, part.on_behalf, case_actions.available_steps(routing), form, assign_form)
+
+
+def take_step(tip: Tip, actor, part: PartAccess, data: dict) -> None:
+    """Run the step a part form asks for."""
+    step = data["step"]
+    if step == case_actions.ACKNOWLEDGE:
+        if not case_actions.acknowledge_part(tip=tip, actor=actor, part=part):
+            raise TriageError("This part was already acknowledged.")
+    elif step == case_actions.START:
+        case_actions.start_work(tip=tip, actor=actor, part=part, version=data["version"])
+    elif step == case_actions.FINISH:
+        case_actions.finish(
+            tip=tip,
+            actor=actor,
+            part=part,
+            version=data["version"],
+            disposition=data["disposition"],
+            note=data["note"],
+            referred_to=data.get("referred_to") or "",
+            duplicate_of=_original(tip, actor, data.get("duplicate_of") or ""),
+        )
+    else:
+        case_actions.reopen(tip=tip, actor=actor, part=part, version=data["version"])
+
+
+def _original(tip: Tip, actor, reference: str) -> Tip | None:
+    reference = reference.strip().upper()
+    if not reference:
+        return None
+    original = Tip.objects.visible_to(actor).filter(reference=reference).only("reference").first()
+    if original is None:
+        raise TriageError("No tip you can see has that reference.")
+    return original
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    anchor: str  # the id of the form to fix
+
+
+def form_errors(bound: dict) -> list[Problem]:
+    """Every problem of the forms just posted, to announce at the top of the page."""
+    problems = []
+    for name, form in bound.items():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                problems.append(Problem(f"{label}: {error}" if label else str(error), f"form-{form.prefix or name}"))
+    return problems
+
+
+def page_context(user, tip: Tip, bound: dict) -> dict:
+    """Everything the tip page shows ``user``, with ``bound``: the forms just posted (to
+    show again with their errors). A fixed number of queries, whatever the tip's history."""
+    memberships = memberships_of(user)
+    routings = list(
+        Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by", "assigned_to", "closed_by")
+    )
+    allowed = permissions.for_tip(
+        permissions.Staff.of(user), routings, new_info_after_closing=tip.new_info_after_closing
+    )
+    acting = permissions.acting_memberships(user, tip, routed={r.agency_id for r in routings})
+    attachments = list(tip.attachments.defer("content"))
+    replies = active_canned_replies()
+    changeable = changeable_parts(memberships, routings)
+    entries, names = timeline.build(
+        tip,
+        notes=readable_notes(memberships, tip),
+        attachments=attachments,
+        member_agencies=[p.routing.agency_id for p in changeable],
+        viewer=user,
+    )
+    decoy_used = [e.event.at for e in entries if e.event is not None and e.event.action == AuditEvent.Action.DECOY_USED]
+    related = list(tip.related.all())
+    # Links only to tips this person may open: another agency's reference is not theirs.
+    openable = {t.pk for t in permissions.openable(user, [tip.duplicate_of, *related])}
+    reach = coverage.agency_reach() if allowed.reroute else None
+    return {
+        "tip": tip,
+        "routings": [routing_view(r, memberships) for r in routings],
+        "parts": [part_panel(tip, part, names.members, bound) for part in changeable],
+        "ladders": ladder.tip_ladders(tip, routings),
+        "can_act": allowed.act,
+        "coordinator": allowed.reroute,
+        "can_acknowledge": allowed.acknowledge,
+        "can_acknowledge_for": allowed.acknowledge_for,
+        "attachments": attachments,
+        "timeline": entries,
+        "duplicate_of": tip.duplicate_of if tip.duplicate_of_id in openable else None,
+        "related": [t for t in related if t.pk in openable],
+        "close_request": tip.close_requested and tip.state != Tip.State.DONE,
+        "show_contact": bool(tip.contact_details) and allowed.see_contact,
+        "canned_texts": {str(pk): text for pk, _, text in replies},
+        # Text-a-tip: "texting tipster #7" (never the number); a decoy code used (SECURITY.md 46).
+        "texting_tipster": TextingTipster.objects.filter(tip=tip).first(),
+        "decoy_used_at": decoy_used[-1] if decoy_used else None,
+        "age": urgency.age(tip.received_at, timezone.now()),
+        "errors": form_errors(bound),
+        "forms": {
+            "acknowledge": AcknowledgeForm(tip=tip),
+            "priority": bound.get("priority")
+            or PriorityForm(initial={"version": tip.version, "priority": tip.priority}, tip=tip),
+            "note": bound.get("note") or NoteForm(tip=tip, audiences=note_audiences(acting, routings)),
+            "message": bound.get("message") or MessageForm(tip=tip, replies=replies),
+            "link": bound.get("link") or LinkForm(initial={"version": tip.version}, tip=tip),
+            "reroute": bound.get("reroute")
+            or RerouteForm(initial={"version": tip.version}, tip=tip, routings=routings, reach=reach),
+            "acknowledge_for": bound.get("acknowledge_for")
+            or (AcknowledgeForForm(tip=tip, routings=routings) if allowed.acknowledge_for else None),
+        },
+    }

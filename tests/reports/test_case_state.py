@@ -1,0 +1,114 @@
+"""The tip's state is derived from its agencies' parts, and the copy kept on the tip for the
+queue never disagrees with them, whatever sequence of changes the agencies make."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from reports import case_state
+from reports.models import Routing, RoutingRole, RoutingState, Tip, TipState
+from reports.triage import actions, case_actions
+from reports.triage.access import PartAccess
+
+T0 = timezone.make_aware(datetime(2026, 3, 3, 9, 0))
+
+
+def part(role=RoutingRole.RESPONSIBLE, state=RoutingState.NEW, acknowledged=None, closed=None) -> Routing:
+    return Routing(role=role, state=state, acknowledged_at=acknowledged, closed_at=closed)
+
+
+def test_no_responsible_agency_has_acknowledged():
+    derived = case_state.derive([part(), part(), part(RoutingRole.INFO_ONLY, RoutingState.ACKNOWLEDGED, T0)])
+    assert (derived.state, derived.awaiting_acknowledgement, derived.first_acknowledged_at) == ("new", True, None)
+
+
+def test_one_agency_done_the_other_silent_is_in_progress_and_still_awaited():
+    done = part(state=RoutingState.DONE, acknowledged=T0, closed=T0 + timedelta(hours=1))
+    derived = case_state.derive([done, part()])
+    assert (derived.state, derived.awaiting_acknowledgement, derived.closed_at) == ("open", True, None)
+    assert derived.first_acknowledged_at == T0
+
+
+def test_every_responsible_part_done_closes_at_the_last_one_whatever_the_info_only_agencies():
+    first = part(state=RoutingState.DONE, acknowledged=T0, closed=T0 + timedelta(hours=1))
+    last = part(state=RoutingState.DONE, acknowledged=T0, closed=T0 + timedelta(hours=3))
+    derived = case_state.derive([first, last, part(RoutingRole.INFO_ONLY)])
+    assert (derived.state, derived.awaiting_acknowledgement, derived.closed_at) == ("done", False, last.closed_at)
+
+
+def test_a_tip_with_no_responsible_agency_never_counts_as_closed():
+    assert case_state.derive([part(RoutingRole.INFO_ONLY, RoutingState.DONE, T0, T0)]).state == "new"
+    assert case_state.derive([]).state == "new"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(12))
+def test_the_stored_state_never_disagrees_with_the_parts(
+    seed, make_tip, clayton_high, officer_olsen, principal_park, coordinator_cole, kirkwood_pd
+):
+    """Random sequences of every change the dashboard makes, checked after each step."""
+    rng = random.Random(seed)
+    tips = [make_tip(school=clayton_high, category=rng.choice(["bullying", "weapons"])).tip for _ in range(2)]
+    people = {
+        officer_olsen: list(officer_olsen.memberships.all()),
+        principal_park: list(principal_park.memberships.all()),
+    }
+    for _ in range(14):
+        tip = Tip.objects.get(pk=rng.choice(tips).pk)
+        routing = rng.choice(list(Routing.objects.filter(tip=tip)))
+        move = rng.choice(["ack", "acknowledge", "start", "finish", "reopen", "reroute", "own"])
+        try:
+            if move == "ack":
+                case_actions.acknowledge_part(tip=tip, actor=coordinator_cole, part=PartAccess(routing, True))
+            elif move == "own":
+                person = rng.choice(list(people))
+                actions.acknowledge(tip=tip, actor=person, memberships=people[person])
+            elif move == "start":
+                case_actions.start_work(
+                    tip=tip, actor=coordinator_cole, part=PartAccess(routing, True), version=routing.version
+                )
+            elif move == "finish":
+                case_actions.finish(
+                    tip=tip,
+                    actor=coordinator_cole,
+                    part=PartAccess(routing, True),
+                    version=routing.version,
+                    disposition=rng.choice(["resolved", "unfounded", "no_action"]),
+                    note="done",
+                )
+            elif move == "reopen":
+                case_actions.reopen(
+                    tip=tip, actor=coordinator_cole, part=PartAccess(routing, True), version=routing.version
+                )
+            elif Routing.objects.filter(tip=tip, agency=kirkwood_pd).exists():
+                actions.reroute(tip=tip, actor=coordinator_cole, add=[], remove=[kirkwood_pd], version=tip.version)
+            else:
+                role = rng.choice([RoutingRole.RESPONSIBLE, RoutingRole.INFO_ONLY])
+                actions.reroute(
+                    tip=tip, actor=coordinator_cole, add=[(kirkwood_pd, role)], remove=[], version=tip.version
+                )
+        except actions.TriageError:
+            pass  # a step the part's state does not allow: refused, nothing changed
+        assert case_state.disagreements() == [], (seed, move)
+    states = set(Tip.objects.values_list("state", flat=True))
+    assert states <= set(TipState.values)
+
+
+@pytest.mark.django_db
+def test_disagreements_finds_a_tip_changed_behind_its_back(make_tip, clayton_high):
+    tip = make_tip(school=clayton_high).tip
+    assert case_state.disagreements() == []
+    Tip.objects.filter(pk=tip.pk).update(state="done")
+    assert case_state.disagreements() == [tip.reference]
+
+
+@pytest.mark.django_db
+def test_a_tip_routed_only_for_information_starts_without_a_clock(make_tip, categories, partnership_office):
+    """No school: the coordinators' office is responsible, and the tip is awaited."""
+    tip = make_tip(school=None).tip
+    assert tip.state == "new" and tip.awaiting_acknowledgement
+    assert case_state.disagreements() == []
