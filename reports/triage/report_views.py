@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from partners.models import memberships_of
-from reports.models import Routing
 from reports.notifications import coverage
 from reports.triage import events as sentences
 from reports.triage import export, permissions, queue, stats
@@ -36,15 +34,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     form = ExportForm(request.GET or None)
     filters = form.filters()
     with_contact = bool(form.is_valid() and form.cleaned_data.get("include_contact"))
-    tips = (
-        queue.filtered(request.user, filters)
-        .select_related("category", "school")
-        .prefetch_related(Prefetch("routings", queryset=Routing.objects.select_related("agency", "assigned_to")))
-        .defer("description", "location", "people_involved")
-        .order_by("-received_at", "-id")
-    )
-    if not with_contact:
-        tips = tips.defer("contact_details")
+    tips = queue.filtered(request.user, filters)
     audit.record(
         AuditEvent.Action.EXPORT,
         actor=request.user,
