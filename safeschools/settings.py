@@ -172,6 +172,8 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300, minimum=0)
 # Each process keeps what it read from the cache (public pages, site settings, the blank
 # tip form) for this long: an edit shows at once where it was made, within this elsewhere.
 CACHE_LOCAL_SECONDS = env_int("CACHE_LOCAL_SECONDS", 5, minimum=0)
+# The stats page's figures are counted again at most this often (reports.triage.stats).
+STATS_FRESH_SECONDS = env_int("STATS_FRESH_SECONDS", 300, minimum=0, maximum=3600)
 # A cache that cannot count does not block anyone (see safeschools.ratelimit).
 RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP). It is

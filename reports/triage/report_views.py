@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -55,19 +56,15 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 def stats_page(request: HttpRequest) -> HttpResponse:
     months = 12
     tips = queue.filtered(request.user, QueueFilterForm().filters()).filter(received_at__gte=stats.since(months))
+    agency_ids = (
+        None if permissions.is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)]
+    )
+    figures, counted_at = stats.for_page(tips, agency_ids, months)
     context = {
         "months": months,
-        "total": tips.count(),
-        "by_category": stats.by_category(tips),
-        "by_school": stats.by_school(tips),
-        "by_month": stats.by_month(tips),
-        "by_state": stats.by_state(tips),
-        "by_disposition": stats.by_disposition(
-            tips,
-            None if permissions.is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)],
-        ),
-        "median_hours": stats.median_hours_to_acknowledge(tips),
-        "life_safety": stats.life_safety_within_target(tips),
+        "figures": figures,
+        "counted_at": counted_at,
+        "fresh_minutes": settings.STATS_FRESH_SECONDS // 60,
     }
     return render(request, "dashboard/stats.html", context)
 

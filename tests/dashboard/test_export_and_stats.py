@@ -153,4 +153,30 @@ def test_stats_median_time_to_acknowledge(officer_olsen, make_tip, clayton_high)
     for hours in (1, 2, 10):
         tip = make_tip(school=clayton_high).tip
         Tip.objects.filter(pk=tip.pk).update(first_acknowledged_at=tip.received_at + timedelta(hours=hours))
-    assert stats.median_hours_to_acknowledge(Tip.objects.visible_to(officer_olsen)) == 2.0
+    assert stats.figures(Tip.objects.visible_to(officer_olsen), None).median_hours == 2.0
+
+
+@pytest.mark.django_db
+def test_stats_are_counted_in_one_pass_and_served_from_the_cache_while_fresh(
+    staff_client, officer_olsen, make_tip, clayton_high, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.triage import stats
+
+    for _ in range(4):
+        make_tip(school=clayton_high, category="weapons")
+    visible = Tip.objects.visible_to(officer_olsen)
+    with CaptureQueriesContext(connection) as queries:
+        stats.figures(visible, [1])
+    assert len(queries) == 3  # the tips' columns, finished parts, life-safety in time
+
+    client = staff_client(officer_olsen)
+    assert "received in the last 12 months: 4." in client.get(reverse("dashboard:stats")).content.decode()
+    make_tip(school=clayton_high)
+    body = client.get(reverse("dashboard:stats")).content.decode()
+    assert "received in the last 12 months: 4." in body  # counted a moment ago
+    assert "counted again at most every 5 minutes" in body
+    settings.STATS_FRESH_SECONDS = 0
+    assert "received in the last 12 months: 5." in client.get(reverse("dashboard:stats")).content.decode()
