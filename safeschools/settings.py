@@ -141,6 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No parallel plans for the site's queries: they read one agency's share of the tips
+    # through indexes, and at a million tips starting parallel workers for the queue made
+    # page 1 four times slower (issue 16; bench/README.md). PG_PARALLEL_WORKERS sets it back.
+    workers = env_int("PG_PARALLEL_WORKERS", 0, minimum=0, maximum=16)
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={workers}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's W003 looks for its own CSRF middleware by name; ours is a subclass of it
