@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -43,6 +45,31 @@ def cached(key: str, compute: Callable[[], T], ttl: int = DEFAULT_TTL) -> T:
             logger.warning("cache unavailable writing %s", key, exc_info=True)
     remember_locally(key, value)
     return value
+
+
+def refreshed(key: str, compute: Callable[[], T], *, fresh: int, keep: int = 86_400) -> tuple[T, datetime]:
+    """``compute()`` and when it was computed, kept in the shared cache: fresh for ``fresh``
+    seconds; after that one request (holding a short lock) computes it again while the
+    others are served the previous value, so an expiry under load costs one computation,
+    not one per request. With no previous value (first use, cache flushed) every caller
+    computes. Fails open like ``cached``."""
+    lock = f"{key}:recomputing"
+    try:
+        entry = cache.get(key)
+        if entry is not None and (timezone.now() - entry[0]).total_seconds() < fresh:
+            return entry[1], entry[0]
+        if entry is not None and not cache.add(lock, 1, timeout=max(fresh, 60)):
+            return entry[1], entry[0]
+    except Exception:
+        logger.warning("cache unavailable reading %s; using the database", key, exc_info=True)
+        return compute(), timezone.now()
+    value, computed_at = compute(), timezone.now()
+    try:
+        cache.set(key, (computed_at, value), keep)
+        cache.delete(lock)
+    except Exception:
+        logger.warning("cache unavailable writing %s", key, exc_info=True)
+    return value, computed_at
 
 
 def cached_locally(key: str, compute: Callable[[], T]) -> T:

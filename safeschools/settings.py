@@ -141,6 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No parallel plans for the site's queries: they read one agency's share of the tips
+    # through indexes, and at a million tips starting parallel workers for the queue made
+    # page 1 four times slower (issue 16; bench/README.md). PG_PARALLEL_WORKERS sets it back.
+    workers = env_int("PG_PARALLEL_WORKERS", 0, minimum=0, maximum=16)
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={workers}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's W003 looks for its own CSRF middleware by name; ours is a subclass of it
@@ -172,6 +178,8 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300, minimum=0)
 # Each process keeps what it read from the cache (public pages, site settings, the blank
 # tip form) for this long: an edit shows at once where it was made, within this elsewhere.
 CACHE_LOCAL_SECONDS = env_int("CACHE_LOCAL_SECONDS", 5, minimum=0)
+# The stats page's figures are counted again at most this often (reports.triage.stats).
+STATS_FRESH_SECONDS = env_int("STATS_FRESH_SECONDS", 300, minimum=0, maximum=3600)
 # A cache that cannot count does not block anyone (see safeschools.ratelimit).
 RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP). It is

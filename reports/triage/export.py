@@ -5,11 +5,13 @@ tip page uses), and every cell made safe to open in a spreadsheet."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from reports.models import Routing, Tip
 from reports.triage import permissions
+from safeschools.rows import RowComparison
 
 COLUMNS = [
     "reference",
@@ -38,31 +40,76 @@ def spreadsheet_cell(value: object) -> str:
     return text
 
 
-def part(routing: Routing) -> str:
+@dataclass(frozen=True)
+class Part:
+    """What the export reads of one agency's part of a tip: enough for the permission rule
+    (``permissions.RoutingFacts``) and for its cell."""
+
+    agency_id: int
+    role: str
+    acknowledged_at: object
+    text: str
+
+
+def part(agency: str, role: str, state: str, disposition: str, assignee: str | None) -> str:
     """ "Clayton Police Department (responsible): done, unfounded, assigned to olsen". No
     disposition note or "referred to" text: those stay with the agency (and are free text)."""
-    outcome = f", {routing.disposition}" if routing.disposition else ""
-    assignee = f", assigned to {routing.assigned_to.get_username()}" if routing.assigned_to else ""
-    return f"{routing.agency.name} ({routing.role}): {routing.state}{outcome}{assignee}"
+    outcome = f", {disposition}" if disposition else ""
+    assigned = f", assigned to {assignee}" if assignee else ""
+    return f"{agency} ({role}): {state}{outcome}{assigned}"
+
+
+def _parts_of(tip_ids: list[int]) -> dict[int, list[Part]]:
+    """Every agency's part of these tips, in one query, as plain values (no model
+    instances): the tip's id → its parts, in the order the tip page lists them."""
+    found: dict[int, list[Part]] = {tip_id: [] for tip_id in tip_ids}
+    columns = ("tip_id", "agency_id", "role", "acknowledged_at", "agency__name", "state", "disposition")
+    parts = (
+        Routing.objects.filter(tip_id__in=tip_ids)
+        .order_by("role", "agency__name")
+        .values_list(*columns, "assigned_to__username")
+    )
+    for tip_id, agency_id, role, acknowledged_at, agency, state, disposition, assignee in parts:
+        found[tip_id].append(Part(agency_id, role, acknowledged_at, part(agency, role, state, disposition, assignee)))
+    return found
+
+
+TIP_COLUMNS = (
+    "id",
+    "received_at",
+    "reference",
+    "category__name",
+    "school__name",
+    "state",
+    "priority",
+    "is_life_safety",
+    "awaiting_acknowledgement",
+)
+CHUNK = 2000
 
 
 def rows(tips: QuerySet[Tip], *, staff: permissions.Staff, with_contact: bool) -> Iterator[list[str]]:
-    """The header and one row per tip; ``tips`` has its routings with their agencies and
-    assignees prefetched, so each row costs no query. Notes are not exported."""
+    """The header and one row per tip, newest first, read in chunks of ``CHUNK`` tips: one
+    query for the tips' columns (``values_list``: no model instances, no tip text but the
+    contact details when asked for) and one for their agencies' parts, each chunk starting
+    after the last row of the one before (keyset), so memory stays flat however many tips
+    there are and no cursor is held open while the file downloads. Notes are not exported."""
     yield COLUMNS + ([CONTACT_COLUMN] if with_contact else [])
-    for tip in tips.iterator(chunk_size=1000):
-        routings = tip.routings.all()
-        row = [
-            tip.reference,
-            tip.received_at.isoformat(),
-            tip.category.name,
-            tip.school.name if tip.school else "",
-            tip.state,
-            tip.priority,
-            tip.is_life_safety,
-            tip.awaiting_acknowledgement,
-            "; ".join(part(r) for r in routings),
-        ]
-        if with_contact:
-            row.append(tip.contact_details if permissions.may_see_contact(staff, routings) else "")
-        yield [spreadsheet_cell(cell) for cell in row]
+    columns = TIP_COLUMNS + (("contact_details",) if with_contact else ())
+    ordered = tips.order_by("-received_at", "-id").values_list(*columns)
+    after: tuple[object, int] | None = None
+    while True:
+        page = ordered.filter(RowComparison(("received_at", "id"), after, before=True)) if after else ordered
+        chunk = list(page[:CHUNK])
+        if not chunk:
+            return
+        parts = _parts_of([values[0] for values in chunk])
+        for tip_id, received_at, *cells in chunk:
+            row: list[object] = [cells[0], received_at.isoformat(), *cells[1:7]]
+            row.append("; ".join(p.text for p in parts[tip_id]))
+            if with_contact:
+                row.append(cells[7] if permissions.may_see_contact(staff, parts[tip_id]) else "")
+            yield [spreadsheet_cell(cell) for cell in row]
+        if len(chunk) < CHUNK:
+            return
+        after = (chunk[-1][1], chunk[-1][0])

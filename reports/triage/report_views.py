@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from partners.models import memberships_of
-from reports.models import Routing
 from reports.notifications import coverage
 from reports.triage import events as sentences
 from reports.triage import export, permissions, queue, stats
@@ -36,15 +35,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     form = ExportForm(request.GET or None)
     filters = form.filters()
     with_contact = bool(form.is_valid() and form.cleaned_data.get("include_contact"))
-    tips = (
-        queue.filtered(request.user, filters)
-        .select_related("category", "school")
-        .prefetch_related(Prefetch("routings", queryset=Routing.objects.select_related("agency", "assigned_to")))
-        .defer("description", "location", "people_involved")
-        .order_by("-received_at", "-id")
-    )
-    if not with_contact:
-        tips = tips.defer("contact_details")
+    tips = queue.filtered(request.user, filters)
     audit.record(
         AuditEvent.Action.EXPORT,
         actor=request.user,
@@ -65,19 +56,15 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 def stats_page(request: HttpRequest) -> HttpResponse:
     months = 12
     tips = queue.filtered(request.user, QueueFilterForm().filters()).filter(received_at__gte=stats.since(months))
+    agency_ids = (
+        None if permissions.is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)]
+    )
+    figures, counted_at = stats.for_page(tips, agency_ids, months)
     context = {
         "months": months,
-        "total": tips.count(),
-        "by_category": stats.by_category(tips),
-        "by_school": stats.by_school(tips),
-        "by_month": stats.by_month(tips),
-        "by_state": stats.by_state(tips),
-        "by_disposition": stats.by_disposition(
-            tips,
-            None if permissions.is_coordinator(request.user) else [m.agency_id for m in memberships_of(request.user)],
-        ),
-        "median_hours": stats.median_hours_to_acknowledge(tips),
-        "life_safety": stats.life_safety_within_target(tips),
+        "figures": figures,
+        "counted_at": counted_at,
+        "fresh_minutes": settings.STATS_FRESH_SECONDS // 60,
     }
     return render(request, "dashboard/stats.html", context)
 

@@ -1,46 +1,90 @@
-"""Figures for the stats page, over the tips a user may see. Each is one query."""
+"""Figures for the stats page, over the tips a user may see.
+
+One pass: a single query reads a few plain columns of every visible tip of the period, and
+every figure (by category, school, month and state, the median time to acknowledge) is
+counted from those rows in Python; one more query counts how agencies' parts ended and one
+how many life-safety tips were acknowledged in time. At a million tips an officer sees
+about 64,000 of them, and ten aggregate queries each rebuilding that set took over a second.
+
+The figures are kept in the shared cache for ``STATS_FRESH_SECONDS`` per scope (coordinators
+share one; everyone else shares with those who belong to the same agencies, since that is
+all visibility depends on) and recounted by one request at a time
+(``safeschools.cache.refreshed``): the page says when they were counted.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from reports.models import Disposition, Routing, RoutingState, Tip
+from safeschools.cache import refreshed
+
+SCHOOLS_SHOWN = 15
 
 
-def _bars(rows: list[tuple[str, int]]) -> list[dict]:
-    top = max((n for _, n in rows), default=0) or 1
-    return [{"label": label, "value": n, "percent": round(100 * n / top)} for label, n in rows]
+@dataclass(frozen=True)
+class Figures:
+    total: int
+    by_category: list[dict]
+    by_school: list[dict]
+    by_month: list[dict]
+    by_state: list[dict]
+    by_disposition: list[dict]
+    median_hours: float | None
+    life_safety: dict[str, int | None]
 
 
-def by_category(tips: QuerySet[Tip]) -> list[dict]:
-    rows = tips.order_by().values("category__name").annotate(n=Count("id")).order_by("-n", "category__name")
-    return _bars([(r["category__name"], r["n"]) for r in rows])
+def _bars(counts: list[tuple[str, int]]) -> list[dict]:
+    top = max((n for _, n in counts), default=0) or 1
+    return [{"label": label, "value": n, "percent": round(100 * n / top)} for label, n in counts]
 
 
-def by_school(tips: QuerySet[Tip], limit: int = 15) -> list[dict]:
-    rows = tips.order_by().values("school__name").annotate(n=Count("id")).order_by("-n", "school__name")[:limit]
-    return _bars([(r["school__name"] or "No school given", r["n"]) for r in rows])
+def _most_first(counter: Counter[str], limit: int | None = None) -> list[dict]:
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return _bars(ranked[:limit] if limit else ranked)
 
 
-def by_month(tips: QuerySet[Tip]) -> list[dict]:
+def figures(tips: QuerySet[Tip], agency_ids: list[int] | None) -> Figures:
+    """Every figure of the page in three queries. ``agency_ids``: whose finished parts to
+    count (the viewer's agencies), or None for every agency (coordinators)."""
+    delay = ExpressionWrapper(F("first_acknowledged_at") - F("received_at"), output_field=DurationField())
     rows = (
         tips.order_by()
-        .annotate(month=TruncMonth("received_at"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("month")
+        .annotate(month=TruncMonth("received_at"), delay=delay)
+        .values_list("category__name", "school__name", "month", "state", "delay")
     )
-    return _bars([(r["month"].strftime("%b %Y"), r["n"]) for r in rows])
-
-
-def by_state(tips: QuerySet[Tip]) -> list[dict]:
-    labels = dict(Tip.State.choices)
-    rows = tips.order_by().values("state").annotate(n=Count("id")).order_by("-n")
-    return _bars([(str(labels[r["state"]]), r["n"]) for r in rows])
+    categories: Counter[str] = Counter()
+    schools: Counter[str] = Counter()
+    months: Counter[datetime] = Counter()
+    states: Counter[str] = Counter()
+    delays: list[timedelta] = []
+    for category, school, month, state, waited in rows.iterator(chunk_size=5000):
+        categories[category] += 1
+        schools[school or "No school given"] += 1
+        months[month] += 1
+        states[state] += 1
+        if waited is not None:
+            delays.append(waited)
+    state_labels = dict(Tip.State.choices)
+    return Figures(
+        total=sum(states.values()),
+        by_category=_most_first(categories),
+        by_school=_most_first(schools, SCHOOLS_SHOWN),
+        by_month=_bars([(month.strftime("%b %Y"), n) for month, n in sorted(months.items())]),
+        by_state=_bars(
+            [(str(state_labels[state]), n) for state, n in sorted(states.items(), key=lambda item: -item[1])]
+        ),
+        by_disposition=by_disposition(tips, agency_ids),
+        median_hours=round(sorted(delays)[len(delays) // 2] / timedelta(hours=1), 1) if delays else None,
+        life_safety=life_safety_within_target(tips),
+    )
 
 
 def by_disposition(tips: QuerySet[Tip], agency_ids: list[int] | None) -> list[dict]:
@@ -54,29 +98,21 @@ def by_disposition(tips: QuerySet[Tip], agency_ids: list[int] | None) -> list[di
     return _bars([(str(labels.get(r["disposition"], r["disposition"])), r["n"]) for r in rows])
 
 
-def median_hours_to_acknowledge(tips: QuerySet[Tip]) -> float | None:
-    """Median time from the hour a tip arrived to its first acknowledgement, in hours.
-    (Arrival is kept only to the hour, so this is accurate to within an hour.)"""
-    acknowledged = tips.exclude(first_acknowledged_at=None).annotate(
-        delay=ExpressionWrapper(F("first_acknowledged_at") - F("received_at"), output_field=DurationField())
-    )
-    count = acknowledged.count()
-    if not count:
-        return None
-    delay = acknowledged.order_by("delay").values_list("delay", flat=True)[count // 2]
-    return round(delay / timedelta(hours=1), 1)
-
-
 def life_safety_within_target(tips: QuerySet[Tip]) -> dict[str, int | None]:
     """Life-safety tips, and how many were acknowledged by a responsible agency before the
-    escalation deadline."""
-    life_safety = tips.filter(is_life_safety=True)
-    total = life_safety.count()
-    in_time = life_safety.filter(
-        Q(pk__in=Routing.objects.filter(acknowledged_within_target=True).values("tip_id"))
-    ).count()
-    return {"total": total, "in_time": in_time, "percent": round(100 * in_time / total) if total else None}
+    escalation deadline: one query, both counts."""
+    in_time = Exists(Routing.objects.filter(tip=OuterRef("pk"), acknowledged_within_target=True))
+    counts = tips.filter(is_life_safety=True).aggregate(total=Count("pk"), in_time=Count("pk", filter=in_time))
+    total, on_time = counts["total"], counts["in_time"]
+    return {"total": total, "in_time": on_time, "percent": round(100 * on_time / total) if total else None}
 
 
-def since(months: int):
+def since(months: int) -> datetime:
     return timezone.now() - timedelta(days=30 * months)
+
+
+def for_page(tips: QuerySet[Tip], agency_ids: list[int] | None, months: int) -> tuple[Figures, datetime]:
+    """The figures and when they were counted, from the cache while fresh."""
+    scope = "all" if agency_ids is None else ",".join(map(str, sorted(set(agency_ids))))
+    key = f"stats:v1:{months}:{scope}"
+    return refreshed(key, lambda: figures(tips, agency_ids), fresh=settings.STATS_FRESH_SECONDS)

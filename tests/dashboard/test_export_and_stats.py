@@ -33,6 +33,31 @@ def test_export_has_only_visible_filtered_tips_and_is_audited(staff_client, offi
 
 
 @pytest.mark.django_db
+def test_a_long_export_is_read_in_chunks_each_row_once_newest_first(
+    staff_client, officer_olsen, make_tip, clayton_high, kirkwood_high, monkeypatch
+):
+    """Chunks start after the last row of the one before, by (received hour, id): tips of
+    one hour share their time, so the id decides, and no row is lost or repeated at the
+    seams. Each chunk is two queries (tips, their parts), whatever its size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.triage import export
+
+    monkeypatch.setattr(export, "CHUNK", 2)
+    mine = [make_tip(school=clayton_high).tip for _ in range(5)]
+    make_tip(school=kirkwood_high)  # not Olsen's: never exported
+    expected = [t.reference for t in sorted(mine, key=lambda t: (t.received_at, t.pk), reverse=True)]
+    client = staff_client(officer_olsen)
+    with CaptureQueriesContext(connection) as queries:
+        rows = exported(client.get(reverse("dashboard:export")))
+    assert [r["reference"] for r in rows] == expected
+    assert all(r["agencies' parts"].startswith("Clayton Police Department (responsible)") for r in rows)
+    parts_queries = [q for q in queries.captured_queries if q["sql"].startswith('SELECT "reports_routing"."tip_id"')]
+    assert len(parts_queries) == 3  # five tips in chunks of two, two and one
+
+
+@pytest.mark.django_db
 def test_contact_details_follow_the_tip_page_rule(staff_client, officer_olsen, viewer_vega, clayton_tip, client):
     """The rule of reports.triage.permissions.may_see_contact, row by row (the full table of
     roles is in test_permissions)."""
@@ -128,4 +153,30 @@ def test_stats_median_time_to_acknowledge(officer_olsen, make_tip, clayton_high)
     for hours in (1, 2, 10):
         tip = make_tip(school=clayton_high).tip
         Tip.objects.filter(pk=tip.pk).update(first_acknowledged_at=tip.received_at + timedelta(hours=hours))
-    assert stats.median_hours_to_acknowledge(Tip.objects.visible_to(officer_olsen)) == 2.0
+    assert stats.figures(Tip.objects.visible_to(officer_olsen), None).median_hours == 2.0
+
+
+@pytest.mark.django_db
+def test_stats_are_counted_in_one_pass_and_served_from_the_cache_while_fresh(
+    staff_client, officer_olsen, make_tip, clayton_high, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.triage import stats
+
+    for _ in range(4):
+        make_tip(school=clayton_high, category="weapons")
+    visible = Tip.objects.visible_to(officer_olsen)
+    with CaptureQueriesContext(connection) as queries:
+        stats.figures(visible, [1])
+    assert len(queries) == 3  # the tips' columns, finished parts, life-safety in time
+
+    client = staff_client(officer_olsen)
+    assert "received in the last 12 months: 4." in client.get(reverse("dashboard:stats")).content.decode()
+    make_tip(school=clayton_high)
+    body = client.get(reverse("dashboard:stats")).content.decode()
+    assert "received in the last 12 months: 4." in body  # counted a moment ago
+    assert "counted again at most every 5 minutes" in body
+    settings.STATS_FRESH_SECONDS = 0
+    assert "received in the last 12 months: 5." in client.get(reverse("dashboard:stats")).content.decode()

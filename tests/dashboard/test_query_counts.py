@@ -50,7 +50,7 @@ PINS: dict[str, Pin] = {
     # + count, audit row, the tips, their routings with agencies
     "export": Pin(PER_REQUEST + 4),
     # + one query per figure and chart
-    "stats": Pin(PER_REQUEST + 11),
+    "stats": Pin(PER_REQUEST + 1),
     # + the page of events, the staff they name (events read as sentences)
     "audit": Pin(PER_REQUEST + 2, who="coordinator_cole"),
     # the memberships shown are the request's own; + the mobile number and a pending code
