@@ -86,7 +86,7 @@ def test_contact_details_kept_only_when_chosen(client, tip_post):
     [
         ({"category": ""}, "Choose what your concern is about."),
         ({"school": ""}, "Choose a school, or &#x27;Not sure, or somewhere else&#x27;."),
-        ({"school": "999999"}, "Select a valid choice."),
+        ({"school": "999999"}, "Choose a school, or &#x27;Not sure, or somewhere else&#x27;."),
         ({"description": "   "}, "Tell us what is happening"),
         ({"danger_now": ""}, "Answer yes or no"),
         ({"when": "date", "when_date": ""}, "Give the date"),
