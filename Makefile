@@ -7,7 +7,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 COVERAGE_ARGS ?=
 
-.PHONY: run test coverage lint typecheck-baseline format clean prod-check css bench bench-quick bench-drills lock upgrade
+.PHONY: run test coverage lint typecheck-baseline format clean prod-check css bench bench-quick bench-lighthouse bench-drills lock upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,11 @@ bench: $(VENV)/.installed-runtime bench/.venv/.installed
 bench-quick: $(VENV)/.installed-runtime bench/.venv/.installed
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	bench/.venv/bin/python bench/run.py --quick $(BENCH_ARGS)
+
+## make bench-lighthouse: Lighthouse (phone) on the home page, the tip form and the check page,
+## served by gunicorn with production settings (bench/lighthouse.py; needs node: make css).
+bench-lighthouse: $(VENV)/.installed-runtime bench/.venv/.installed
+	bench/.venv/bin/python bench/lighthouse.py --tips $(BENCH_TIPS)
 
 ## make bench-drills: resilience drills (bench/drills.py); results in bench/results/drills-*.md.
 ## DRILLS=postgres restarts the machine's PostgreSQL cluster: run it alone. two-nodes: nginx + two
