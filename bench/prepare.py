@@ -53,7 +53,7 @@ def staff_session(username: str) -> str:
 def deep_cursor(username: str, depth: int) -> tuple[str, int]:
     """The cursor that opens page ``depth + 1`` of the default queue (or the last page)."""
     user = get_user_model().objects.get(username=username)
-    tips = queue.with_my_acknowledgement(queue.filtered(user, queue.Filters()), user)
+    tips = queue.filtered(user, queue.Filters())
     cursor, reached = "", 0
     for _ in range(depth):
         page = queue.page(tips, sort="attention", cursor=cursor, size=50)
