@@ -136,6 +136,14 @@ def form_errors(bound: dict) -> list[Problem]:
     return problems
 
 
+def _texting_tipster(tip: Tip) -> TextingTipster | None:
+    """The tipster who reported by text, if any (read with the tip by ``get_visible_tip``)."""
+    try:
+        return tip.texting_tipster
+    except TextingTipster.DoesNotExist:
+        return None
+
+
 def page_context(user, tip: Tip, bound: dict) -> dict:
     """Everything the tip page shows ``user``, with ``bound``: the forms just posted (to
     show again with their errors). A fixed number of queries, whatever the tip's history."""
@@ -150,17 +158,23 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
     attachments = list(tip.attachments.defer("content"))
     replies = active_canned_replies()
     changeable = changeable_parts(memberships, routings)
+    # Links only to tips this person may open: another agency's reference is not theirs.
+    # The tip's own links and those its history names are asked in one query.
+    links: list[Tip] = []
+
+    def openable(references: set[str]) -> set[str]:
+        links.extend(permissions.openable_links(user, tip, references))
+        return {t.reference for t in links}
+
     entries, names = timeline.build(
         tip,
         notes=readable_notes(memberships, tip),
         attachments=attachments,
         member_agencies=[p.routing.agency_id for p in changeable],
-        viewer=user,
+        openable=openable,
     )
     decoy_used = [e.event.at for e in entries if e.event is not None and e.event.action == AuditEvent.Action.DECOY_USED]
-    related = list(tip.related.all())
-    # Links only to tips this person may open: another agency's reference is not theirs.
-    openable = {t.pk for t in permissions.openable(user, [tip.duplicate_of, *related])}
+    openable_pks = {t.pk for t in links}
     reach = coverage.agency_reach() if allowed.reroute else None
     return {
         "tip": tip,
@@ -173,13 +187,13 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
         "can_acknowledge_for": allowed.acknowledge_for,
         "attachments": attachments,
         "timeline": entries,
-        "duplicate_of": tip.duplicate_of if tip.duplicate_of_id in openable else None,
-        "related": [t for t in related if t.pk in openable],
+        "duplicate_of": tip.duplicate_of if tip.duplicate_of_id in openable_pks else None,
+        "related": [t for t in links if t.is_related],
         "close_request": tip.close_requested and tip.state != Tip.State.DONE,
         "show_contact": bool(tip.contact_details) and allowed.see_contact,
         "canned_texts": {str(pk): text for pk, _, text in replies},
         # Text-a-tip: "texting tipster #7" (never the number); a decoy code used (SECURITY.md 46).
-        "texting_tipster": TextingTipster.objects.filter(tip=tip).first(),
+        "texting_tipster": _texting_tipster(tip),
         "decoy_used_at": decoy_used[-1] if decoy_used else None,
         "age": urgency.age(tip.received_at, timezone.now()),
         "errors": form_errors(bound),
