@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from partners.models import Membership, memberships_of
-from reports.models import Routing, TextingTipster, Tip, active_canned_replies
-from reports.notifications import coverage, ladder
+from reports.models import Routing, RoutingRole, TextingTipster, Tip, active_canned_replies
+from reports.notifications import ladder
 from reports.triage import case_actions, permissions, timeline, urgency
 from reports.triage.access import (
     PartAccess,
@@ -175,12 +175,14 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
     )
     decoy_used = [e.event.at for e in entries if e.event is not None and e.event.action == AuditEvent.Action.DECOY_USED]
     openable_pks = {t.pk for t in links}
-    reach = coverage.agency_reach() if allowed.reroute else None
+    # Who could be alerted now: for the alert ladders and (every agency) the re-routing form.
+    life_safety = tip.is_life_safety and any(r.role == RoutingRole.RESPONSIBLE for r in routings)
+    reach = ladder.page_reach(None if allowed.reroute else routings) if allowed.reroute or life_safety else None
     return {
         "tip": tip,
         "routings": [routing_view(r, memberships) for r in routings],
         "parts": [part_panel(tip, part, names.members, bound) for part in changeable],
-        "ladders": ladder.tip_ladders(tip, routings),
+        "ladders": ladder.tip_ladders(tip, routings, reach=reach) if life_safety else [],
         "can_act": allowed.act,
         "coordinator": allowed.reroute,
         "can_acknowledge": allowed.acknowledge,
@@ -205,7 +207,12 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
             "message": bound.get("message") or MessageForm(tip=tip, replies=replies),
             "link": bound.get("link") or LinkForm(initial={"version": tip.version}, tip=tip),
             "reroute": bound.get("reroute")
-            or RerouteForm(initial={"version": tip.version}, tip=tip, routings=routings, reach=reach),
+            or RerouteForm(
+                initial={"version": tip.version},
+                tip=tip,
+                routings=routings,
+                reach=reach.agencies if reach is not None and allowed.reroute else None,
+            ),
             "acknowledge_for": bound.get("acknowledge_for")
             or (AcknowledgeForForm(tip=tip, routings=routings) if allowed.acknowledge_for else None),
         },
