@@ -190,7 +190,7 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
         "attachments": attachments,
         "timeline": entries,
         "duplicate_of": tip.duplicate_of if tip.duplicate_of_id in openable_pks else None,
-        "related": [t for t in links if t.is_related],
+        "related": [t for t in links if getattr(t, "is_related", False)],
         "close_request": tip.close_requested and tip.state != Tip.State.DONE,
         "show_contact": bool(tip.contact_details) and allowed.see_contact,
         "canned_texts": {str(pk): text for pk, _, text in replies},

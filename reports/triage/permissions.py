@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
@@ -130,7 +130,7 @@ def openable(user, tips: Iterable[Tip | None]) -> list[Tip]:
     return [t for t in wanted if t.pk in visible]
 
 
-def openable_links(user, tip: Tip, references: set[str]) -> list[Tip]:
+def openable_links(user: Any, tip: Tip, references: set[str]) -> list[Tip]:
     """The tips linked to ``tip`` (its original, its related tips) and those named by
     ``references`` (links in its history) that this person may open, in one query: their
     pk and reference only, each marked ``is_related``."""
