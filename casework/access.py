@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from casework.models import CaseMember, Notice, ThreatCase, is_coordinator
-from partners.models import Agency, Membership, School
+from partners.models import Agency, Membership, School, memberships_of
 from safeschools.models import AuditEvent
 
 Role = Membership.Role
@@ -94,10 +94,10 @@ def can_open_case(user, school: School | None = None) -> bool:
     coordinators open threat assessment cases."""
     if is_coordinator(user):
         return True
-    admins = Membership.objects.filter(user=user, role=Role.SCHOOL_ADMIN)
-    if school is not None:
-        admins = admins.filter(agency_id=school.district_id)
-    return admins.exists()
+    return any(
+        m.role == Role.SCHOOL_ADMIN and (school is None or m.agency_id == school.district_id)
+        for m in memberships_of(user)
+    )
 
 
 def schools_for_new_case(user) -> QuerySet[School]:
@@ -145,4 +145,4 @@ def can_mark_for_state_report(user, district_id: int | None) -> bool:
         return False
     if is_coordinator(user):
         return True
-    return Membership.objects.filter(user=user, agency_id=district_id, role=Role.SCHOOL_ADMIN).exists()
+    return any(m.role == Role.SCHOOL_ADMIN and m.agency_id == district_id for m in memberships_of(user))

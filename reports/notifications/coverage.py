@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from partners.models import Agency, Membership, OnCallShift, School
+from partners.models import Agency, Membership, OnCallShift, School, StaffMobile
 from reports.models import Routing, RoutingRole, Tip
-from reports.notifications.channels import INSTANT_CHANNELS, Fallback, channels_by_user, fallback
+from reports.notifications.channels import INSTANT_CHANNELS, Fallback, channels_by_user, choose, fallback
 
 
 class State(StrEnum):
@@ -250,6 +250,37 @@ def _person(membership: Membership, channels: list[str], *, on_call: bool) -> Pe
         on_call=on_call,
         tipster_message_alerts=membership.tipster_message_alerts,
     )
+
+
+def reach_with_coordinators(
+    agencies: Iterable[Agency] | None = None, *, now: datetime | None = None
+) -> tuple[dict[int, AgencyReach], list[Person]]:
+    """``agency_reach`` of ``agencies`` (every agency when None) and the ``coordinators``,
+    for one page: the members of both in one query that also answers who is on call and
+    who may be texted; one more for the agencies when they are not given."""
+    now = now or timezone.now()
+    agencies = list(Agency.objects.all() if agencies is None else agencies)
+    reach = {agency.pk: AgencyReach(agency=agency) for agency in agencies}
+    shifts = OnCallShift.objects.covering(now).filter(agency_id=OuterRef("agency_id"), user_id=OuterRef("user_id"))
+    mobiles = StaffMobile.objects.textable().filter(user_id=OuterRef("user_id"))
+    memberships = (
+        Membership.objects.filter(user__is_active=True)
+        .filter(Q(agency_id__in=list(reach)) | Q(role=Membership.Role.COORDINATOR))
+        .select_related("user")
+        .annotate(on_call_now=Exists(shifts), texts=Subquery(mobiles.values("sms_for_all_alerts")[:1]))
+        .order_by("user__last_name", "user__first_name", "user_id", "agency_id")
+    )
+    coordinating: list[Person] = []
+    seen: set[int] = set()
+    for membership in memberships:
+        channels = choose(has_email=bool(membership.user.email), texts=membership.texts, urgent=True)
+        target = reach.get(membership.agency_id)
+        if target is not None:
+            target.people.append(_person(membership, channels, on_call=membership.on_call_now))
+        if membership.role == Membership.Role.COORDINATOR and membership.user_id not in seen:
+            seen.add(membership.user_id)
+            coordinating.append(_person(membership, channels, on_call=False))
+    return reach, coordinating
 
 
 def coordinators() -> list[Person]:

@@ -212,9 +212,21 @@ class AgencyLadder:
     every: int
 
 
-def tip_ladders(tip, routings: list[Routing], *, now: datetime | None = None) -> list[AgencyLadder]:
+def page_reach(routings: list[Routing] | None = None, *, now: datetime | None = None) -> Reach:
+    """``Reach`` for the tip page: of the agencies of ``routings`` (read with them), or of
+    every agency (None: a coordinator's re-routing form shows every agency's coverage).
+    One query, two for every agency."""
+    now = now or timezone.now()
+    agencies, coordinators = coverage.reach_with_coordinators(
+        None if routings is None else [r.agency for r in routings], now=now
+    )
+    return Reach(agencies=agencies, coordinators=coordinators, fallback=fallback(), now=now)
+
+
+def tip_ladders(tip, routings: list[Routing], *, reach: Reach | None = None) -> list[AgencyLadder]:
     """The ladder of each responsible agency of a life-safety tip, for the tip page: the
-    steps taken (with whom each alerted, from the outbox) and those to come, with times."""
+    steps taken (with whom each alerted, from the outbox) and those to come, with times.
+    ``reach``: who could be alerted now (``page_reach``), when the page has it already."""
     from reports.models import Notification, RoutingRole
 
     LADDER_KINDS = [
@@ -226,7 +238,7 @@ def tip_ladders(tip, routings: list[Routing], *, now: datetime | None = None) ->
     responsible = [r for r in routings if r.role == RoutingRole.RESPONSIBLE]
     if not tip.is_life_safety or not responsible:
         return []
-    reach = Reach.load({r.agency_id for r in responsible}, now=now)
+    reach = reach or page_reach(responsible)
     by_reason = {REASON[rung]: rung for rung in Rung}
     alerted: dict[tuple[int, int], list[str]] = {}
     rows = (

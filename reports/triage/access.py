@@ -18,10 +18,11 @@ from safeschools import audit
 from safeschools.models import AuditEvent
 
 
-def get_visible_tip(user, tip_id: int, *, path: str = "") -> Tip:
+def get_visible_tip(user, tip_id: int, *, path: str = "", also: tuple[str, ...] = ()) -> Tip:
+    """``also``: more relations to read with the tip (``select_related``)."""
     tip = (
         Tip.objects.visible_to(user)
-        .select_related("category", "school__district", "duplicate_of")
+        .select_related("category", "school__district", "duplicate_of", *also)
         .filter(pk=tip_id)
         .first()
     )

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from partners.models import Membership, memberships_of
-from reports.models import Routing, TextingTipster, Tip, active_canned_replies
-from reports.notifications import coverage, ladder
+from reports.models import Routing, RoutingRole, TextingTipster, Tip, active_canned_replies
+from reports.notifications import ladder
 from reports.triage import case_actions, permissions, timeline, urgency
 from reports.triage.access import (
     PartAccess,
@@ -136,6 +136,14 @@ def form_errors(bound: dict) -> list[Problem]:
     return problems
 
 
+def _texting_tipster(tip: Tip) -> TextingTipster | None:
+    """The tipster who reported by text, if any (read with the tip by ``get_visible_tip``)."""
+    try:
+        return tip.texting_tipster
+    except TextingTipster.DoesNotExist:
+        return None
+
+
 def page_context(user, tip: Tip, bound: dict) -> dict:
     """Everything the tip page shows ``user``, with ``bound``: the forms just posted (to
     show again with their errors). A fixed number of queries, whatever the tip's history."""
@@ -150,36 +158,44 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
     attachments = list(tip.attachments.defer("content"))
     replies = active_canned_replies()
     changeable = changeable_parts(memberships, routings)
+    # Links only to tips this person may open: another agency's reference is not theirs.
+    # The tip's own links and those its history names are asked in one query.
+    links: list[Tip] = []
+
+    def openable(references: set[str]) -> set[str]:
+        links.extend(permissions.openable_links(user, tip, references))
+        return {t.reference for t in links}
+
     entries, names = timeline.build(
         tip,
         notes=readable_notes(memberships, tip),
         attachments=attachments,
         member_agencies=[p.routing.agency_id for p in changeable],
-        viewer=user,
+        openable=openable,
     )
     decoy_used = [e.event.at for e in entries if e.event is not None and e.event.action == AuditEvent.Action.DECOY_USED]
-    related = list(tip.related.all())
-    # Links only to tips this person may open: another agency's reference is not theirs.
-    openable = {t.pk for t in permissions.openable(user, [tip.duplicate_of, *related])}
-    reach = coverage.agency_reach() if allowed.reroute else None
+    openable_pks = {t.pk for t in links}
+    # Who could be alerted now: for the alert ladders and (every agency) the re-routing form.
+    life_safety = tip.is_life_safety and any(r.role == RoutingRole.RESPONSIBLE for r in routings)
+    reach = ladder.page_reach(None if allowed.reroute else routings) if allowed.reroute or life_safety else None
     return {
         "tip": tip,
         "routings": [routing_view(r, memberships) for r in routings],
         "parts": [part_panel(tip, part, names.members, bound) for part in changeable],
-        "ladders": ladder.tip_ladders(tip, routings),
+        "ladders": ladder.tip_ladders(tip, routings, reach=reach) if life_safety else [],
         "can_act": allowed.act,
         "coordinator": allowed.reroute,
         "can_acknowledge": allowed.acknowledge,
         "can_acknowledge_for": allowed.acknowledge_for,
         "attachments": attachments,
         "timeline": entries,
-        "duplicate_of": tip.duplicate_of if tip.duplicate_of_id in openable else None,
-        "related": [t for t in related if t.pk in openable],
+        "duplicate_of": tip.duplicate_of if tip.duplicate_of_id in openable_pks else None,
+        "related": [t for t in links if getattr(t, "is_related", False)],
         "close_request": tip.close_requested and tip.state != Tip.State.DONE,
         "show_contact": bool(tip.contact_details) and allowed.see_contact,
         "canned_texts": {str(pk): text for pk, _, text in replies},
         # Text-a-tip: "texting tipster #7" (never the number); a decoy code used (SECURITY.md 46).
-        "texting_tipster": TextingTipster.objects.filter(tip=tip).first(),
+        "texting_tipster": _texting_tipster(tip),
         "decoy_used_at": decoy_used[-1] if decoy_used else None,
         "age": urgency.age(tip.received_at, timezone.now()),
         "errors": form_errors(bound),
@@ -191,7 +207,12 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
             "message": bound.get("message") or MessageForm(tip=tip, replies=replies),
             "link": bound.get("link") or LinkForm(initial={"version": tip.version}, tip=tip),
             "reroute": bound.get("reroute")
-            or RerouteForm(initial={"version": tip.version}, tip=tip, routings=routings, reach=reach),
+            or RerouteForm(
+                initial={"version": tip.version},
+                tip=tip,
+                routings=routings,
+                reach=reach.agencies if reach is not None and allowed.reroute else None,
+            ),
             "acknowledge_for": bound.get("acknowledge_for")
             or (AcknowledgeForForm(tip=tip, routings=routings) if allowed.acknowledge_for else None),
         },

@@ -37,7 +37,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from partners.models import Membership, memberships_of
 from reports.models import Routing, RoutingRole, Tip
@@ -126,6 +128,22 @@ def openable(user, tips: Iterable[Tip | None]) -> list[Tip]:
         return []
     visible = set(Tip.objects.visible_to(user).filter(pk__in=[t.pk for t in wanted]).values_list("pk", flat=True))
     return [t for t in wanted if t.pk in visible]
+
+
+def openable_links(user: Any, tip: Tip, references: set[str]) -> list[Tip]:
+    """The tips linked to ``tip`` (its original, its related tips) and those named by
+    ``references`` (links in its history) that this person may open, in one query: their
+    pk and reference only, each marked ``is_related``."""
+    related = Q(pk__in=tip.related.values("pk"))
+    links = related | Q(reference__in=references)
+    if tip.duplicate_of_id is not None:
+        links |= Q(pk=tip.duplicate_of_id)
+    return list(
+        Tip.objects.visible_to(user)
+        .filter(links)
+        .annotate(is_related=ExpressionWrapper(related, output_field=BooleanField()))
+        .only("reference")
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ reader may open that tip (``_openable``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -43,13 +44,16 @@ def build(
     attachments: list[Attachment],
     member_agencies: list[int] = (),
     viewer=None,
+    openable: Callable[[set[str]], set[str]] | None = None,
 ) -> tuple[list[Entry], events.Names]:
     """The entries of ``tip`` in the order they happened, and the names of the staff in it
     (with the members of ``member_agencies``, for the page's assignment forms).
     ``notes``: the notes the reader may read; ``attachments``: all of the tip's pictures
     (those of messages among them); ``viewer``: the reader, for the links to other tips it
-    may open (one query more, only when the history links to another tip). Four queries,
-    whatever the length of the history."""
+    may open (one query more, only when the history links to another tip); ``openable``:
+    instead, a function that answers which of the linked references the reader may open
+    (the tip page asks it together with the tip's own links). Four queries, whatever the
+    length of the history."""
     history = list(AuditEvent.objects.filter(tip_id=tip.pk).exclude(action__in=HIDDEN).order_by("id"))
     messages = {m.pk: m for m in Message.objects.filter(tip=tip).select_related("author", "agency")}
     readable = {n.pk: n for n in notes.select_related("author", "agency")}
@@ -58,7 +62,8 @@ def build(
         pictures.setdefault(attachment.message_id, []).append(attachment)
     numbers = {str(a.public_id): number for number, a in enumerate(attachments, start=1)}
     names = events.names_for(history, pictures=numbers, member_agencies=member_agencies)
-    names.openable = _openable(viewer, history)
+    linked = linked_references(history)
+    names.openable = openable(linked) if openable is not None else _openable(viewer, linked)
     entries, shown = [], set()
     for event in history:
         entry = _entry(event, names, messages, readable, pictures)
@@ -96,9 +101,13 @@ def _entry(event: AuditEvent, names: events.Names, messages: dict, notes: dict, 
 LINK_FIELDS = {"duplicate_of", "related"}
 
 
-def _openable(viewer, history: list[AuditEvent]) -> set[str]:
-    """Of the tips the history links to, the references ``viewer`` may open."""
-    linked = {e.detail.get("value") for e in history if e.detail.get("field") in LINK_FIELDS} - {None}
+def linked_references(history: list[AuditEvent]) -> set[str]:
+    """The references of the tips the history links to."""
+    return {e.detail.get("value") for e in history if e.detail.get("field") in LINK_FIELDS} - {None}
+
+
+def _openable(viewer, linked: set[str]) -> set[str]:
+    """Of the tips the history links to (``linked``), the references ``viewer`` may open."""
     if not linked:
         return set()
     return set(Tip.objects.visible_to(viewer).filter(reference__in=linked).values_list("reference", flat=True))
