@@ -298,6 +298,13 @@ class Tip(models.Model):
             models.Index(fields=["-priority", "-received_at", "-id"], name="reports_tip_priority"),
             # The few tips a tipster wrote on after they were closed, pinned above the queue.
             models.Index(fields=["-id"], condition=Q(new_info_after_closing=True), name="reports_tip_new_info"),
+            # The few tips with tipster messages nobody has read yet (the queue's "new
+            # information" count): read from this index alone, attention included.
+            models.Index(
+                fields=["-attention", "-id"],
+                condition=Q(unread_tipster_messages__gt=0),
+                name="reports_tip_unread",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -39,7 +39,7 @@ def spreadsheet_cell(value: object) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@dataclass
 class Part:
     """What the export reads of one agency's part of a tip: enough for the permission rule
     (``permissions.RoutingFacts``) and for its cell."""

@@ -27,26 +27,27 @@ from reports.models import Disposition, Routing, RoutingState, Tip
 from safeschools.cache import refreshed
 
 SCHOOLS_SHOWN = 15
+Bar = dict[str, object]  # a bar of a chart: label, value, percent of the longest
 
 
 @dataclass(frozen=True)
 class Figures:
     total: int
-    by_category: list[dict]
-    by_school: list[dict]
-    by_month: list[dict]
-    by_state: list[dict]
-    by_disposition: list[dict]
+    by_category: list[Bar]
+    by_school: list[Bar]
+    by_month: list[Bar]
+    by_state: list[Bar]
+    by_disposition: list[Bar]
     median_hours: float | None
     life_safety: dict[str, int | None]
 
 
-def _bars(counts: list[tuple[str, int]]) -> list[dict]:
+def _bars(counts: list[tuple[str, int]]) -> list[Bar]:
     top = max((n for _, n in counts), default=0) or 1
     return [{"label": label, "value": n, "percent": round(100 * n / top)} for label, n in counts]
 
 
-def _most_first(counter: Counter[str], limit: int | None = None) -> list[dict]:
+def _most_first(counter: Counter[str], limit: int | None = None) -> list[Bar]:
     ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
     return _bars(ranked[:limit] if limit else ranked)
 
@@ -87,7 +88,7 @@ def figures(tips: QuerySet[Tip], agency_ids: list[int] | None) -> Figures:
     )
 
 
-def by_disposition(tips: QuerySet[Tip], agency_ids: list[int] | None) -> list[dict]:
+def by_disposition(tips: QuerySet[Tip], agency_ids: list[int] | None) -> list[Bar]:
     """How agencies' finished parts ended: of the viewer's agencies, or of every agency for
     a coordinator (``agency_ids`` None)."""
     parts = Routing.objects.filter(tip__in=tips.order_by().values("pk"), state=RoutingState.DONE)
