@@ -18,11 +18,15 @@ from safeschools import audit
 from safeschools.models import AuditEvent
 
 
-def get_visible_tip(user, tip_id: int, *, path: str = "", also: tuple[str, ...] = ()) -> Tip:
-    """``also``: more relations to read with the tip (``select_related``)."""
+def get_visible_tip(
+    user, tip_id: int, *, path: str = "", also: tuple[str, ...] = (), annotate: dict | None = None
+) -> Tip:
+    """``also``: more relations to read with the tip (``select_related``); ``annotate``:
+    more values to read with it (name → expression)."""
     tip = (
         Tip.objects.visible_to(user)
         .select_related("category", "school__district", "duplicate_of", *also)
+        .annotate(**(annotate or {}))
         .filter(pk=tip_id)
         .first()
     )

@@ -4,7 +4,9 @@ announce at the top, and the step a part form asks for."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -142,6 +144,20 @@ def _texting_tipster(tip: Tip) -> TextingTipster | None:
         return tip.texting_tipster
     except TextingTipster.DoesNotExist:
         return None
+
+
+# What the apps above ``reports`` show on the tip page, read with the tip itself: each
+# function, given the reader, returns annotations (name → expression) for the tip's query.
+# Casework registers its panel's here (``casework.apps``), so the panel costs no query.
+PAGE_ANNOTATIONS: list[Callable[[Any], dict[str, Any]]] = []
+
+
+def page_annotations(user) -> dict[str, Any]:
+    """The annotations the tip page reads with the tip for ``user`` (``PAGE_ANNOTATIONS``)."""
+    annotations: dict[str, Any] = {}
+    for annotate in PAGE_ANNOTATIONS:
+        annotations.update(annotate(user))
+    return annotations
 
 
 def page_context(user, tip: Tip, bound: dict) -> dict:

@@ -63,15 +63,13 @@ PINS: dict[str, Pin] = {
     "mobile-cancel": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {}),
     "mobile-options": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {"sms_for_all_alerts": "on"}),
     "mobile-remove": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {}),
-    # + tip, audit row, routings, timeline (events, messages, notes), pictures, canned
-    #   replies, assignable staff, related tips
-    #   + the alert ladders: agencies, members, rota, mobiles, coordinators, their mobiles
-    #   and the alerts sent (7), + casework's panel: hand-offs, cases, notices, marks (7);
-    #   over issue 15's budget of 15 (README, "Noticed"); + the related tips the viewer may
-    #   open (permissions.openable), + the texting tipster of a tip sent by SMS (its label,
-    #   whether replies are texted; the decoy banner reads the timeline's events)
-    #   Issue 11/15's budget of 15 is not reached yet (README, "Noticed").
-    "tip-detail": Pin(PER_REQUEST + 15),
+    # + tip (with the texting tipster of a tip sent by SMS and casework's panel: hand-offs,
+    #   cases, the state-report mark, the mental-health partners, as annotations), audit
+    #   row, routings, pictures, timeline (events, messages, notes), staff names, the linked
+    #   tips the viewer may open (its own and its history's, one query), + the alert ladder
+    #   of a life-safety tip: its people (on call, textable) and the alerts sent. Canned
+    #   replies come from the cache. Issue 11/15's budget: 15.
+    "tip-detail": Pin(PER_REQUEST + 11),
     # + tip, picture, audit row
     "tip-image": Pin(PER_REQUEST + 3),
     # + tip, picture, audit row: the file itself, always an attachment
