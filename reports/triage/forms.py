@@ -486,7 +486,12 @@ class RerouteForm(VersionedForm):
             self.fields["remove"].choices = [(r.agency_id, r.agency.name) for r in routings]
         if reach is not None:
             # The coverage check, as the coordinator chooses: who a tip sent there would reach.
-            self.fields["add_agency"].label_from_instance = lambda agency: _agency_with_reach(agency, reach)
+            # Every agency is in ``reach`` (read in their order): shown without a query.
+            add_agency = self.fields["add_agency"]
+            add_agency.choices = [
+                ("", add_agency.empty_label),
+                *((target.agency.pk, _agency_with_reach(target.agency, reach)) for target in reach.values()),
+            ]
 
     def clean(self) -> dict:
         data = super().clean()
