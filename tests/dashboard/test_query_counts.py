@@ -66,10 +66,10 @@ PINS: dict[str, Pin] = {
     # + tip (with the texting tipster of a tip sent by SMS and casework's panel: hand-offs,
     #   cases, the state-report mark, the mental-health partners, as annotations), audit
     #   row, routings, pictures, timeline (events, messages, notes), staff names, the linked
-    #   tips the viewer may open (its own and its history's, one query), + the alert ladder
-    #   of a life-safety tip: its people (on call, textable) and the alerts sent. Canned
-    #   replies come from the cache. Issue 11/15's budget: 15.
-    "tip-detail": Pin(PER_REQUEST + 11),
+    #   tips the viewer may open (its own and its history's, one query), + the alerts sent
+    #   of a life-safety tip's ladder (its people, on call and textable, are read with the
+    #   staff names). Canned replies come from the cache. Issue 11/15's budget: 15.
+    "tip-detail": Pin(PER_REQUEST + 10),
     # + tip, picture, audit row
     "tip-image": Pin(PER_REQUEST + 3),
     # + tip, picture, audit row: the file itself, always an attachment
