@@ -26,17 +26,17 @@ class _JSONArrayOf(Func):
     function = "JSONB_AGG"
     output_field = JSONField()
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
         return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
 
 
-def json_rows(queryset: QuerySet, **fields: Any) -> Subquery:
+def json_rows(queryset: QuerySet[Any], **fields: Any) -> Subquery:
     """The rows of ``queryset`` (which may refer to the outer query with ``OuterRef``) as
     one JSON array of objects with ``fields`` (name → expression)."""
     return Subquery(queryset.order_by().values(rows=_JSONArrayOf(JSONObject(**fields))), output_field=JSONField())
 
 
-def rows_of(value: Any) -> list[dict]:
+def rows_of(value: Any) -> list[dict[str, Any]]:
     """The list a ``json_rows`` annotation holds: an empty list for none."""
     return list(value or [])
 

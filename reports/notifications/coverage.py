@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -252,7 +253,7 @@ def _person(membership: Membership, channels: list[str], *, on_call: bool) -> Pe
     )
 
 
-def reach_members(agency_ids: Iterable[int], *, now: datetime) -> tuple[Q, dict]:
+def reach_members(agency_ids: Iterable[int], *, now: datetime) -> tuple[Q, dict[str, Any]]:
     """The memberships ``reach_with_coordinators`` reads for ``agency_ids`` (their active
     members and every active coordinator), and what it reads with each (on call at ``now``,
     may be texted), for a page that reads them in a query it makes anyway."""
@@ -276,23 +277,26 @@ def reach_with_coordinators(
     now = now or timezone.now()
     agencies = list(Agency.objects.all() if agencies is None else agencies)
     reach = {agency.pk: AgencyReach(agency=agency) for agency in agencies}
+    # Memberships annotated with ``on_call_now`` and ``texts`` (``reach_members``).
+    rows: Iterable[Membership]
     if memberships is None:
         which, annotations = reach_members(reach, now=now)
-        memberships = (
+        rows = (
             Membership.objects.filter(which)
             .select_related("user")
             .annotate(**annotations)
             .order_by("user__last_name", "user__first_name", "user_id", "agency_id")
         )
     else:  # in their order, by name (``events.names_for``)
-        memberships = [
+        rows = [
             m
             for m in memberships
             if m.user.is_active and (m.agency_id in reach or m.role == Membership.Role.COORDINATOR)
         ]
     coordinating: list[Person] = []
     seen: set[int] = set()
-    for membership in memberships:
+    membership: Any
+    for membership in rows:
         channels = choose(has_email=bool(membership.user.email), texts=membership.texts, urgent=True)
         target = reach.get(membership.agency_id)
         if target is not None:

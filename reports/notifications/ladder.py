@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from partners.models import Agency, Membership
 from reports.models import Category, LadderRung, Routing
 from reports.notifications import coverage
 from reports.notifications.channels import Address, Fallback, fallback
@@ -216,8 +217,8 @@ def page_reach(
     routings: list[Routing] | None = None,
     *,
     now: datetime | None = None,
-    agencies: list | None = None,
-    memberships: list | None = None,
+    agencies: list[Agency] | None = None,
+    memberships: list[Membership] | None = None,
 ) -> Reach:
     """``Reach`` for the tip page: of the agencies of ``routings`` (read with them), or of
     every agency (None: a coordinator's re-routing form shows every agency's coverage).

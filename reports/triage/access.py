@@ -6,6 +6,7 @@ audited; ``require_actor``: a 403 for read-only staff."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -19,7 +20,7 @@ from safeschools.models import AuditEvent
 
 
 def get_visible_tip(
-    user, tip_id: int, *, path: str = "", also: tuple[str, ...] = (), annotate: dict | None = None
+    user, tip_id: int, *, path: str = "", also: tuple[str, ...] = (), annotate: dict[str, Any] | None = None
 ) -> Tip:
     """``also``: more relations to read with the tip (``select_related``); ``annotate``:
     more values to read with it (name → expression)."""

@@ -152,7 +152,7 @@ def _texting_tipster(tip: Tip) -> TextingTipster | None:
 PAGE_ANNOTATIONS: list[Callable[[Any], dict[str, Any]]] = []
 
 
-def page_annotations(user) -> dict[str, Any]:
+def page_annotations(user: Any) -> dict[str, Any]:
     """The annotations the tip page reads with the tip for ``user`` (``PAGE_ANNOTATIONS``)."""
     annotations: dict[str, Any] = {}
     for annotate in PAGE_ANNOTATIONS:

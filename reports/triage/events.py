@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -68,7 +69,7 @@ def names_for(
     *,
     pictures: dict[str, int] | None = None,
     member_agencies: Iterable[int] = (),
-    also: tuple[Q, dict] | None = None,
+    also: tuple[Q, dict[str, Any]] | None = None,
 ) -> Names:
     """Staff names and agencies for the actors (and assignees) of ``events``, and the
     active members (viewers excepted) of ``member_agencies``: one query for both.

@@ -7,7 +7,7 @@ the templates say only ``{% crispy form %}``."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
@@ -487,7 +487,7 @@ class RerouteForm(VersionedForm):
         if reach is not None:
             # The coverage check, as the coordinator chooses: who a tip sent there would reach.
             # Every agency is in ``reach`` (read in their order): shown without a query.
-            add_agency = self.fields["add_agency"]
+            add_agency = cast("forms.ModelChoiceField[Agency]", self.fields["add_agency"])
             add_agency.choices = [
                 ("", add_agency.empty_label),
                 *((target.agency.pk, _agency_with_reach(target.agency, reach)) for target in reach.values()),

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from reports.models import Attachment, Message, Note, Tip
 from reports.triage import events
@@ -45,7 +46,7 @@ def build(
     member_agencies: list[int] = (),
     viewer=None,
     openable: Callable[[set[str]], set[str]] | None = None,
-    also_members: tuple | None = None,
+    also_members: tuple[Q, dict[str, Any]] | None = None,
 ) -> tuple[list[Entry], events.Names]:
     """The entries of ``tip`` in the order they happened, and the names of the staff in it
     (with the members of ``member_agencies``, for the page's assignment forms).
