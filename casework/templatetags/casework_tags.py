@@ -10,9 +10,10 @@ from django import template
 from django.db.models import Count
 from django.utils import timezone
 
+from casework import tip_panel
 from casework.access import can_mark_for_state_report, can_open_case
 from casework.forms import HandOffForm, StateReportMarkForm
-from casework.models import HandOff, Notice, SafetyAction, StateReportEntry, ThreatCase
+from casework.models import HandOff, Notice, SafetyAction, ThreatCase
 from partners.models import Membership
 from reports.models import Tip
 from reports.triage import stats
@@ -27,17 +28,19 @@ def tip_casework(context, tip: Tip) -> dict:
     user = context["request"].user
     district_id = tip.school.district_id if tip.school_id else None
     can_mark = can_mark_for_state_report(user, district_id)
-    entry = StateReportEntry.objects.filter(tip=tip, district_id=district_id).values_list("kind", flat=True).first()
+    panel = tip_panel.panel_rows(tip, user)
+    hand_off_form = HandOffForm(initial={"happened_at": timezone.localtime().replace(second=0, microsecond=0)})
+    # The partners read with the tip: rendering the form asks nothing more.
+    partner = hand_off_form.fields["partner"]
+    partner.choices = [("", partner.empty_label), *panel.partners]
     return {
-        "hand_offs": list(HandOff.objects.filter(tip=tip).select_related("partner", "recorded_by", "agency")),
-        "cases": list(
-            ThreatCase.objects.visible_to(user).filter(tips=tip).only("reference", "status", "classification")
-        ),
+        "hand_offs": panel.hand_offs,
+        "cases": panel.cases,
         "can_open_case": can_open_case(user, tip.school) if tip.school_id else can_open_case(user),
         "can_mark": can_mark,
-        "state_kind": entry or "",
-        "hand_off_form": HandOffForm(initial={"happened_at": timezone.localtime().replace(second=0, microsecond=0)}),
-        "mark_form": StateReportMarkForm(initial={"kind": entry or ""}) if can_mark else None,
+        "state_kind": panel.state_kind,
+        "hand_off_form": hand_off_form,
+        "mark_form": StateReportMarkForm(initial={"kind": panel.state_kind}) if can_mark else None,
     }
 
 

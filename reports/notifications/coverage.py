@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -252,27 +253,50 @@ def _person(membership: Membership, channels: list[str], *, on_call: bool) -> Pe
     )
 
 
+def reach_members(agency_ids: Iterable[int], *, now: datetime) -> tuple[Q, dict[str, Any]]:
+    """The memberships ``reach_with_coordinators`` reads for ``agency_ids`` (their active
+    members and every active coordinator), and what it reads with each (on call at ``now``,
+    may be texted), for a page that reads them in a query it makes anyway."""
+    shifts = OnCallShift.objects.covering(now).filter(agency_id=OuterRef("agency_id"), user_id=OuterRef("user_id"))
+    mobiles = StaffMobile.objects.textable().filter(user_id=OuterRef("user_id"))
+    which = Q(user__is_active=True) & (Q(agency_id__in=list(agency_ids)) | Q(role=Membership.Role.COORDINATOR))
+    return which, {"on_call_now": Exists(shifts), "texts": Subquery(mobiles.values("sms_for_all_alerts")[:1])}
+
+
 def reach_with_coordinators(
-    agencies: Iterable[Agency] | None = None, *, now: datetime | None = None
+    agencies: Iterable[Agency] | None = None,
+    *,
+    now: datetime | None = None,
+    memberships: Iterable[Membership] | None = None,
 ) -> tuple[dict[int, AgencyReach], list[Person]]:
     """``agency_reach`` of ``agencies`` (every agency when None) and the ``coordinators``,
     for one page: the members of both in one query that also answers who is on call and
-    who may be texted; one more for the agencies when they are not given."""
+    who may be texted; one more for the agencies when they are not given. ``memberships``:
+    those rows, read already with ``reach_members``' annotations (more rows may be among
+    them): then no query for the members."""
     now = now or timezone.now()
     agencies = list(Agency.objects.all() if agencies is None else agencies)
     reach = {agency.pk: AgencyReach(agency=agency) for agency in agencies}
-    shifts = OnCallShift.objects.covering(now).filter(agency_id=OuterRef("agency_id"), user_id=OuterRef("user_id"))
-    mobiles = StaffMobile.objects.textable().filter(user_id=OuterRef("user_id"))
-    memberships = (
-        Membership.objects.filter(user__is_active=True)
-        .filter(Q(agency_id__in=list(reach)) | Q(role=Membership.Role.COORDINATOR))
-        .select_related("user")
-        .annotate(on_call_now=Exists(shifts), texts=Subquery(mobiles.values("sms_for_all_alerts")[:1]))
-        .order_by("user__last_name", "user__first_name", "user_id", "agency_id")
-    )
+    # Memberships annotated with ``on_call_now`` and ``texts`` (``reach_members``).
+    rows: Iterable[Membership]
+    if memberships is None:
+        which, annotations = reach_members(reach, now=now)
+        rows = (
+            Membership.objects.filter(which)
+            .select_related("user")
+            .annotate(**annotations)
+            .order_by("user__last_name", "user__first_name", "user_id", "agency_id")
+        )
+    else:  # in their order, by name (``events.names_for``)
+        rows = [
+            m
+            for m in memberships
+            if m.user.is_active and (m.agency_id in reach or m.role == Membership.Role.COORDINATOR)
+        ]
     coordinating: list[Person] = []
     seen: set[int] = set()
-    for membership in memberships:
+    membership: Any
+    for membership in rows:
         channels = choose(has_email=bool(membership.user.email), texts=membership.texts, urgent=True)
         target = reach.get(membership.agency_id)
         if target is not None:

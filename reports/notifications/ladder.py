@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from partners.models import Agency, Membership
 from reports.models import Category, LadderRung, Routing
 from reports.notifications import coverage
 from reports.notifications.channels import Address, Fallback, fallback
@@ -212,15 +213,22 @@ class AgencyLadder:
     every: int
 
 
-def page_reach(routings: list[Routing] | None = None, *, now: datetime | None = None) -> Reach:
+def page_reach(
+    routings: list[Routing] | None = None,
+    *,
+    now: datetime | None = None,
+    agencies: list[Agency] | None = None,
+    memberships: list[Membership] | None = None,
+) -> Reach:
     """``Reach`` for the tip page: of the agencies of ``routings`` (read with them), or of
     every agency (None: a coordinator's re-routing form shows every agency's coverage).
-    One query, two for every agency."""
+    One query, two for every agency; none when the page gives ``agencies`` (instead of
+    ``routings``) and their ``memberships`` read already (``coverage.reach_members``)."""
     now = now or timezone.now()
-    agencies, coordinators = coverage.reach_with_coordinators(
-        None if routings is None else [r.agency for r in routings], now=now
-    )
-    return Reach(agencies=agencies, coordinators=coordinators, fallback=fallback(), now=now)
+    if agencies is None and routings is not None:
+        agencies = [r.agency for r in routings]
+    reached, coordinators = coverage.reach_with_coordinators(agencies, now=now, memberships=memberships)
+    return Reach(agencies=reached, coordinators=coordinators, fallback=fallback(), now=now)
 
 
 def tip_ladders(tip, routings: list[Routing], *, reach: Reach | None = None) -> list[AgencyLadder]:

@@ -6,6 +6,7 @@ audited; ``require_actor``: a 403 for read-only staff."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -18,11 +19,15 @@ from safeschools import audit
 from safeschools.models import AuditEvent
 
 
-def get_visible_tip(user, tip_id: int, *, path: str = "", also: tuple[str, ...] = ()) -> Tip:
-    """``also``: more relations to read with the tip (``select_related``)."""
+def get_visible_tip(
+    user, tip_id: int, *, path: str = "", also: tuple[str, ...] = (), annotate: dict[str, Any] | None = None
+) -> Tip:
+    """``also``: more relations to read with the tip (``select_related``); ``annotate``:
+    more values to read with it (name → expression)."""
     tip = (
         Tip.objects.visible_to(user)
         .select_related("category", "school__district", "duplicate_of", *also)
+        .annotate(**(annotate or {}))
         .filter(pk=tip_id)
         .first()
     )

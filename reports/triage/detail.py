@@ -4,13 +4,15 @@ announce at the top, and the step a part form asks for."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
-from partners.models import Membership, memberships_of
+from partners.models import Agency, Membership, memberships_of
 from reports.models import Routing, RoutingRole, TextingTipster, Tip, active_canned_replies
-from reports.notifications import ladder
+from reports.notifications import coverage, ladder
 from reports.triage import case_actions, permissions, timeline, urgency
 from reports.triage.access import (
     PartAccess,
@@ -144,6 +146,20 @@ def _texting_tipster(tip: Tip) -> TextingTipster | None:
         return None
 
 
+# What the apps above ``reports`` show on the tip page, read with the tip itself: each
+# function, given the reader, returns annotations (name → expression) for the tip's query.
+# Casework registers its panel's here (``casework.apps``), so the panel costs no query.
+PAGE_ANNOTATIONS: list[Callable[[Any], dict[str, Any]]] = []
+
+
+def page_annotations(user: Any) -> dict[str, Any]:
+    """The annotations the tip page reads with the tip for ``user`` (``PAGE_ANNOTATIONS``)."""
+    annotations: dict[str, Any] = {}
+    for annotate in PAGE_ANNOTATIONS:
+        annotations.update(annotate(user))
+    return annotations
+
+
 def page_context(user, tip: Tip, bound: dict) -> dict:
     """Everything the tip page shows ``user``, with ``bound``: the forms just posted (to
     show again with their errors). A fixed number of queries, whatever the tip's history."""
@@ -166,18 +182,26 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
         links.extend(permissions.openable_links(user, tip, references))
         return {t.reference for t in links}
 
+    # Who could be alerted now: for the alert ladders and (every agency) the re-routing form;
+    # their people are read with the staff names of the timeline.
+    life_safety = tip.is_life_safety and any(r.role == RoutingRole.RESPONSIBLE for r in routings)
+    now = timezone.now()
+    reached = (
+        (list(Agency.objects.all()) if allowed.reroute else [r.agency for r in routings])
+        if (allowed.reroute or life_safety)
+        else None
+    )
     entries, names = timeline.build(
         tip,
         notes=readable_notes(memberships, tip),
         attachments=attachments,
         member_agencies=[p.routing.agency_id for p in changeable],
         openable=openable,
+        also_members=coverage.reach_members([a.pk for a in reached], now=now) if reached is not None else None,
     )
     decoy_used = [e.event.at for e in entries if e.event is not None and e.event.action == AuditEvent.Action.DECOY_USED]
     openable_pks = {t.pk for t in links}
-    # Who could be alerted now: for the alert ladders and (every agency) the re-routing form.
-    life_safety = tip.is_life_safety and any(r.role == RoutingRole.RESPONSIBLE for r in routings)
-    reach = ladder.page_reach(None if allowed.reroute else routings) if allowed.reroute or life_safety else None
+    reach = ladder.page_reach(agencies=reached, memberships=names.memberships, now=now) if reached is not None else None
     return {
         "tip": tip,
         "routings": [routing_view(r, memberships) for r in routings],

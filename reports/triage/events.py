@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -40,6 +41,8 @@ class Names:
     pictures: dict[str, int] = field(default_factory=dict)
     # Who may carry each of ``member_agencies``' parts: [(user id, name)], for the page's forms.
     members: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    # Every membership read (with ``names_for``'s ``also`` rows), for the page's other parts.
+    memberships: list[Membership] = field(default_factory=list)
     # References of linked tips the reader may open (None: every one, as on the audit log,
     # which only coordinators read); a link to any other is not named.
     openable: set[str] | None = None
@@ -62,21 +65,29 @@ class Names:
 
 
 def names_for(
-    events: Iterable[AuditEvent], *, pictures: dict[str, int] | None = None, member_agencies: Iterable[int] = ()
+    events: Iterable[AuditEvent],
+    *,
+    pictures: dict[str, int] | None = None,
+    member_agencies: Iterable[int] = (),
+    also: tuple[Q, dict[str, Any]] | None = None,
 ) -> Names:
     """Staff names and agencies for the actors (and assignees) of ``events``, and the
-    active members (viewers excepted) of ``member_agencies``: one query for both."""
+    active members (viewers excepted) of ``member_agencies``: one query for both.
+    ``also``: more memberships the page needs and what to read with them (a condition and
+    annotations: the alert ladders' people, ``coverage.reach_members``), in the same query;
+    every row read is in ``Names.memberships``."""
     ids: set[int] = set()
     for event in events:
         ids |= {event.actor_id, event.detail.get("assignee_id")} - {None}
     agencies = set(member_agencies)
     names = Names(pictures=pictures or {}, members={agency_id: [] for agency_id in agencies})
-    rows = (
-        Membership.objects.filter(Q(user_id__in=ids) | Q(agency_id__in=agencies))
-        .select_related("user", "agency")
-        .order_by("user__last_name", "user__first_name", "user__username", "pk")
-    )
-    for membership in rows:
+    which = Q(user_id__in=ids) | Q(agency_id__in=agencies)
+    rows = Membership.objects.select_related("user", "agency")
+    if also is not None:
+        which |= also[0]
+        rows = rows.annotate(**also[1])
+    names.memberships = list(rows.filter(which).order_by("user__last_name", "user__first_name", "user__username", "pk"))
+    for membership in names.memberships:
         user = membership.user
         full = user.get_full_name() or user.get_username()
         if membership.agency_id in agencies and user.is_active and membership.role != Membership.Role.VIEWER:

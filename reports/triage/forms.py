@@ -7,7 +7,7 @@ the templates say only ``{% crispy form %}``."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
@@ -486,7 +486,12 @@ class RerouteForm(VersionedForm):
             self.fields["remove"].choices = [(r.agency_id, r.agency.name) for r in routings]
         if reach is not None:
             # The coverage check, as the coordinator chooses: who a tip sent there would reach.
-            self.fields["add_agency"].label_from_instance = lambda agency: _agency_with_reach(agency, reach)
+            # Every agency is in ``reach`` (read in their order): shown without a query.
+            add_agency = cast("forms.ModelChoiceField[Agency]", self.fields["add_agency"])
+            add_agency.choices = [
+                ("", add_agency.empty_label),
+                *((target.agency.pk, _agency_with_reach(target.agency, reach)) for target in reach.values()),
+            ]
 
     def clean(self) -> dict:
         data = super().clean()

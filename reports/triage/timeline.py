@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from reports.models import Attachment, Message, Note, Tip
 from reports.triage import events
@@ -45,6 +46,7 @@ def build(
     member_agencies: list[int] = (),
     viewer=None,
     openable: Callable[[set[str]], set[str]] | None = None,
+    also_members: tuple[Q, dict[str, Any]] | None = None,
 ) -> tuple[list[Entry], events.Names]:
     """The entries of ``tip`` in the order they happened, and the names of the staff in it
     (with the members of ``member_agencies``, for the page's assignment forms).
@@ -52,8 +54,9 @@ def build(
     (those of messages among them); ``viewer``: the reader, for the links to other tips it
     may open (one query more, only when the history links to another tip); ``openable``:
     instead, a function that answers which of the linked references the reader may open
-    (the tip page asks it together with the tip's own links). Four queries, whatever the
-    length of the history."""
+    (the tip page asks it together with the tip's own links); ``also_members``: more
+    memberships to read with the names (``events.names_for``'s ``also``). Four queries,
+    whatever the length of the history."""
     history = list(AuditEvent.objects.filter(tip_id=tip.pk).exclude(action__in=HIDDEN).order_by("id"))
     messages = {m.pk: m for m in Message.objects.filter(tip=tip).select_related("author", "agency")}
     readable = {n.pk: n for n in notes.select_related("author", "agency")}
@@ -61,7 +64,7 @@ def build(
     for attachment in attachments:
         pictures.setdefault(attachment.message_id, []).append(attachment)
     numbers = {str(a.public_id): number for number, a in enumerate(attachments, start=1)}
-    names = events.names_for(history, pictures=numbers, member_agencies=member_agencies)
+    names = events.names_for(history, pictures=numbers, member_agencies=member_agencies, also=also_members)
     linked = linked_references(history)
     names.openable = openable(linked) if openable is not None else _openable(viewer, linked)
     entries, shown = [], set()

@@ -84,7 +84,13 @@ def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
 @staff_page
 @require_safe
 def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip = get_visible_tip(request.user, tip_id, path=request.path, also=("texting_tipster",))
+    tip = get_visible_tip(
+        request.user,
+        tip_id,
+        path=request.path,
+        also=("texting_tipster",),
+        annotate=detail.page_annotations(request.user),
+    )
     audit.record(AuditEvent.Action.TIP_VIEWED, actor=request.user, tip=tip)
     # Reading changes nothing: the unread count goes only by a POST (SECURITY.md 22), so a
     # prefetching browser or a colleague's glance does not hide a tipster's new message.

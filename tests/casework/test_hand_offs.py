@@ -77,3 +77,47 @@ def test_hand_offs_are_counted_in_the_stats(staff_client, officer_olsen, officer
     kim_stats = staff_client(officer_kim).get(reverse("dashboard:stats")).content.decode()
     row = kim_stats[kim_stats.index("Division hotline") :][:200]
     assert '<td class="text-end">0</td>' in row
+
+
+def test_the_panel_read_with_the_tip_shows_what_the_models_hold(
+    staff_client, principal_park, clayton_tip, behavioral_health, clayton_district
+):
+    """The panel's rows come as annotations of the tip's query (``casework.tip_panel``):
+    each hand-off with its time, partner, decrypted note and recorder in order, and the
+    partners a new hand-off may name; the same as read without the annotations."""
+    from casework import tip_panel
+
+    later = timezone.now() - timedelta(hours=1)
+    HandOff.objects.create(
+        tip=clayton_tip,
+        kind="mental_health",
+        happened_at=later,
+        partner=behavioral_health,
+        note="Counselor saw the student",
+        agency=clayton_district,
+        recorded_by=principal_park,
+    )
+    HandOff.objects.create(
+        tip=clayton_tip, kind="911", happened_at=later - timedelta(hours=2), external_reference="R-1"
+    )
+    page = staff_client(principal_park).get(reverse("dashboard:tip-detail", args=[clayton_tip.pk])).content.decode()
+    panel = page[page.index('id="casework"') :]
+    first, second = panel.index("911 called"), panel.index("Referred to a mental-health partner")
+    assert first < second
+    when = timezone.localtime(later).strftime("%b %-d, %Y %-I:%M %p")
+    assert when in panel and "County Behavioral Health" in panel and "Counselor saw the student" in panel
+    assert f"Recorded by {principal_park.get_full_name()} ({clayton_district.name})" in panel
+    assert "Recorded by a former user" in panel
+    assert f'<option value="{behavioral_health.pk}">County Behavioral Health</option>' in panel
+
+    annotated = tip_panel.panel_rows(
+        type(clayton_tip).objects.annotate(**tip_panel.annotations(principal_park)).get(pk=clayton_tip.pk),
+        principal_park,
+    )
+    plain = tip_panel.panel_rows(type(clayton_tip).objects.get(pk=clayton_tip.pk), principal_park)
+    assert [(h.kind, h.happened_at, h.note, h.partner and h.partner.name) for h in annotated.hand_offs] == [
+        (h.kind, h.happened_at, h.note, h.partner and h.partner.name)
+        for h in HandOff.objects.filter(tip=clayton_tip).select_related("partner")
+    ]
+    assert [h.pk for h in plain.hand_offs] == [h.pk for h in annotated.hand_offs]
+    assert annotated.partners == [(behavioral_health.pk, "County Behavioral Health")]

@@ -63,15 +63,13 @@ PINS: dict[str, Pin] = {
     "mobile-cancel": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {}),
     "mobile-options": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {"sms_for_all_alerts": "on"}),
     "mobile-remove": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {}),
-    # + tip, audit row, routings, timeline (events, messages, notes), pictures, canned
-    #   replies, assignable staff, related tips
-    #   + the alert ladders: agencies, members, rota, mobiles, coordinators, their mobiles
-    #   and the alerts sent (7), + casework's panel: hand-offs, cases, notices, marks (7);
-    #   over issue 15's budget of 15 (README, "Noticed"); + the related tips the viewer may
-    #   open (permissions.openable), + the texting tipster of a tip sent by SMS (its label,
-    #   whether replies are texted; the decoy banner reads the timeline's events)
-    #   Issue 11/15's budget of 15 is not reached yet (README, "Noticed").
-    "tip-detail": Pin(PER_REQUEST + 15),
+    # + tip (with the texting tipster of a tip sent by SMS and casework's panel: hand-offs,
+    #   cases, the state-report mark, the mental-health partners, as annotations), audit
+    #   row, routings, pictures, timeline (events, messages, notes), staff names, the linked
+    #   tips the viewer may open (its own and its history's, one query), + the alerts sent
+    #   of a life-safety tip's ladder (its people, on call and textable, are read with the
+    #   staff names). Canned replies come from the cache. Issue 11/15's budget: 15.
+    "tip-detail": Pin(PER_REQUEST + 10),
     # + tip, picture, audit row
     "tip-image": Pin(PER_REQUEST + 3),
     # + tip, picture, audit row: the file itself, always an attachment
@@ -207,12 +205,12 @@ def test_tip_detail_is_within_its_budget_for_a_coordinator(
     staff_client, coordinator_cole, busy_tip, django_assert_num_queries
 ):
     """A coordinator's page also has the re-routing form (the agencies to add and those to
-    remove, with every agency's coverage, read with the alert ladders' people): two queries
-    more."""
+    remove, with every agency's coverage, read with the alert ladders' people): one query
+    more, every agency (its choices are those agencies)."""
     client = staff_client(coordinator_cole)
     url = url_for("tip-detail", busy_tip)
     client.get(url)
-    with django_assert_num_queries(PINS["tip-detail"].queries + 2):
+    with django_assert_num_queries(PINS["tip-detail"].queries + 1):
         assert client.get(url).status_code == 200
 
 
