@@ -124,7 +124,9 @@ def test_every_bootstrap_class_on_a_public_page_is_built(client, categories, cla
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/staff/", "/staff/preferences/", "/staff/stats/", "/staff/audit/"])
 def test_every_bootstrap_class_on_a_staff_page_is_built(staff_client, coordinator_cole, make_tip, clayton_high, path):
+    # Unacknowledged, one routine and one life-safety: the queue highlights both rows.
     make_tip(school=clayton_high)
+    make_tip(school=clayton_high, category="weapons")
     response = staff_client(coordinator_cole).get(path)
     assert response.status_code == 200
     assert missing(rendered_classes(response.content.decode())) == set()
