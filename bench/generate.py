@@ -272,6 +272,7 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
                         else None,
                     )
                 )
+            derived = case_state.derive(parts)
             for part in parts:
                 row = {
                     "id": part.id,
@@ -295,9 +296,9 @@ def generate(total: int, *, words: int, seed: int) -> dict[str, int]:
                     "acknowledged_within_target": part.acknowledged_within_target,
                     "ladder_rung": 0,
                     "unreachable": False,
+                    "tip_state": derived.state,
                 }
                 routings.append([row[c] if c in row else routing_defaults[c] for c in routing_columns])
-            derived = case_state.derive(parts)
             values = {
                 "id": tip_id,
                 "reference": reference_for(tip_id),

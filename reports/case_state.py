@@ -12,8 +12,11 @@ holds a tip open, nor moves it forward:
 The queue sorts and filters on the tip's columns, so the derived values are stored on the
 tip (``state``, ``awaiting_acknowledgement``, ``first_acknowledged_at``, ``closed_at``)
 by ``refresh_tip_state``, which every change to routings calls in its own transaction.
-``disagreements`` finds any tip whose columns do not match its routings (a test runs it
-after every kind of change).
+It also copies the tip's state onto each of its routings (``Routing.tip_state``: the
+queue's tabs count an agency's tips by state from the routing index alone); a routing is
+created with its tip's current state. ``disagreements`` finds any tip whose columns do
+not match its routings, or whose routings carry another state (a test runs it after
+every kind of change).
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ def refresh_tip_state(tip: Tip, routings: Iterable[Routing] | None = None) -> De
         return derived  # the caller's values are fresh: read under ``lock_tip`` or just created
     values = dict(zip(DERIVED_FIELDS, astuple(derived), strict=True))
     Tip.objects.filter(pk=tip.pk).update(**values)
+    if derived.state != tip.state:
+        Routing.objects.filter(tip_id=tip.pk).update(tip_state=derived.state)
     for name, value in values.items():
         setattr(tip, name, value)
     return derived
@@ -92,7 +97,9 @@ def disagreements(tips: Iterable[Tip] | None = None) -> list[str]:
         queryset = queryset.filter(pk__in=[t.pk for t in tips])
     wrong = []
     for tip in queryset:
-        derived = derive(tip.routings.all())
-        if DerivedState(*(getattr(tip, name) for name in DERIVED_FIELDS)) != derived:
+        routings = tip.routings.all()
+        derived = derive(routings)
+        copied = {routing.tip_state for routing in routings}
+        if DerivedState(*(getattr(tip, name) for name in DERIVED_FIELDS)) != derived or copied - {tip.state}:
             wrong.append(tip.reference)
     return wrong

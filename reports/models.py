@@ -351,6 +351,10 @@ class Routing(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=RoutingRole.choices)
     reason = models.CharField(_("reason"), max_length=200)
     state = models.CharField(_("state"), max_length=20, choices=RoutingState.choices, default=RoutingState.NEW)
+    # The whole tip's state, copied here by ``case_state.refresh_tip_state`` (which is the
+    # only writer of ``Tip.state``) so that the queue's tabs count one agency's tips by
+    # state from this table's index alone, without visiting the tips.
+    tip_state = models.CharField(max_length=10, choices=TipState.choices, default=TipState.NEW, editable=False)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_routings"
     )
@@ -403,6 +407,8 @@ class Routing(models.Model):
             models.Index(
                 fields=["agency", "tip"], condition=models.Q(acknowledged_at=None), name="reports_routing_unacked"
             ),
+            # The queue's tab counts: one agency's tips in one state, read from the index.
+            models.Index(fields=["agency", "tip_state", "tip"], name="reports_routing_agency_state"),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from reports.models import Routing, RoutingRole, RoutingState, Tip
@@ -61,26 +62,35 @@ def business_day_after(start: datetime) -> datetime:
         begin = end
 
 
+def _unacknowledged_responsible() -> QuerySet[Routing]:
+    return Routing.objects.filter(role=RoutingRole.RESPONSIBLE, acknowledged_at__isnull=True).exclude(
+        state=RoutingState.DONE
+    )
+
+
 def overdue_routings(now: datetime | None = None) -> QuerySet[Routing]:
     """Responsible routings of open tips not acknowledged within a business day."""
     cutoff = business_day_before(now or timezone.now())
-    return Routing.objects.filter(
-        role=RoutingRole.RESPONSIBLE,
-        acknowledged_at__isnull=True,
-        tip__closed_at__isnull=True,
-        tip__received_at__lte=cutoff,
-    ).exclude(state=RoutingState.DONE)
+    return _unacknowledged_responsible().filter(tip__closed_at__isnull=True, tip__received_at__lte=cutoff)
 
 
 def with_overdue(
     tips: QuerySet[Tip], now: datetime | None = None, *, agency_ids: Iterable[int] | None = None
 ) -> QuerySet[Tip]:
     """Annotate ``is_overdue`` on each tip: overdue for any responsible agency, or only for
-    ``agency_ids`` (the viewer's agencies) when given. One subquery, no extra queries."""
-    routings = overdue_routings(now).filter(tip=OuterRef("pk"))
+    ``agency_ids`` (the viewer's agencies) when given. One subquery, no extra queries.
+    The tip's own columns are tested on the row, outside the subquery, which then only
+    looks up the tip's routings: with the tip inside it, PostgreSQL computed the whole
+    table's overdue set for a coordinator's page (76 ms at a million tips) instead."""
+    cutoff = business_day_before(now or timezone.now())
+    routings = _unacknowledged_responsible().filter(tip=OuterRef("pk"))
     if agency_ids is not None:
         routings = routings.filter(agency_id__in=list(agency_ids))
-    return tips.annotate(is_overdue=Exists(routings))
+    # A LIMIT keeps the subquery per row: as a bare EXISTS, PostgreSQL may still choose to
+    # hash every unacknowledged routing of the table first.
+    first_late = Subquery(routings.order_by().values("pk")[:1])
+    late = Q(closed_at__isnull=True, received_at__lte=cutoff) & Q(IsNull(first_late, False))
+    return tips.annotate(is_overdue=ExpressionWrapper(late, output_field=BooleanField()))
 
 
 def unowned(tips: QuerySet[Tip] | None = None) -> QuerySet[Tip]:

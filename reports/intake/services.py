@@ -176,7 +176,7 @@ def _create_routings(tip: Tip) -> list[Routing]:
     )
     # The alert ladder sets each responsible routing's escalation clock (alerts.alert_routed).
     return Routing.objects.bulk_create(
-        Routing(tip=tip, agency_id=r.agency_id, role=r.role, reason=r.reason) for r in routes
+        Routing(tip=tip, agency_id=r.agency_id, role=r.role, reason=r.reason, tip_state=tip.state) for r in routes
     )
 
 

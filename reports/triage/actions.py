@@ -190,7 +190,9 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
     fresh = []
     for agency, role in add:
         routing, created = Routing.objects.get_or_create(
-            tip=tip, agency=agency, defaults={"role": role, "reason": f"re-routed by {actor.get_username()}"}
+            tip=tip,
+            agency=agency,
+            defaults={"role": role, "reason": f"re-routed by {actor.get_username()}", "tip_state": tip.state},
         )
         changed = not created and routing.role != role
         if changed:

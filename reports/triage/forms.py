@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout
+from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from partners import mobiles
@@ -22,6 +25,8 @@ from reports.models import CannedReply, Category, Disposition, Note, Priority, R
 from reports.notifications.coverage import State
 from reports.triage import case_actions
 from reports.triage.queue import SORT_LABELS, Filters
+from safeschools import page_cache
+from safeschools.cache import cached
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -116,6 +121,16 @@ class QueueFilterForm(forms.Form):
     @property
     def page_size(self) -> int:
         return (self.cleaned_data.get("size") if self.is_valid() else None) or 50
+
+
+def blank_queue_filters(*, coordinator: bool) -> SafeString:
+    """The unfiltered queue's filter form as HTML, rendered once per kind of viewer and
+    content generation (a category or school saved starts a new one) and kept in the shared
+    cache: it is the same for everyone of a kind, carries no token (a GET form) and lists
+    every category and school, which otherwise made it a third of the queue's rendering."""
+    key = f"queue-filters:{int(coordinator)}:{get_language()}:{page_cache.local_generation()}"
+    html = cached(key, lambda: str(render_crispy_form(QueueFilterForm(coordinator=coordinator))))
+    return mark_safe(html)  # noqa: S308 - our own rendering of an unbound form, no user input
 
 
 class AuditFilterForm(forms.Form):

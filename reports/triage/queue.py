@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.utils import dateformat, timezone
 
 from partners.models import Membership, memberships_of
 from reports import search, selectors
-from reports.models import Routing, RoutingRole, Tip
+from reports.models import Disposition, Routing, RoutingRole, RoutingState, Tip
 from reports.selectors import with_overdue
 from reports.triage import urgency
 from safeschools.rows import RowComparison
@@ -96,12 +98,12 @@ def unacknowledged_by(user) -> Q:
 
 
 def for_rows(tips: QuerySet[Tip], *, agency_ids: list[int] | None) -> QuerySet[Tip]:
-    """What each row of the queue shows, in a fixed number of queries whatever the page
-    size. ``agency_ids``: the viewer's agencies, or None for a coordinator, who is
-    concerned with every agency. ``awaiting_mine``: my agency has not acknowledged (for
-    coordinators: a responsible agency has not); ``next_escalation``: the earliest running
-    escalation clock that concerns the viewer; ``is_overdue``; for coordinators
-    ``is_unowned``; every agency's part."""
+    """What each row of the queue shows, in one query whatever the page size (the agencies'
+    parts come with ``rows``). ``agency_ids``: the viewer's agencies, or None for a
+    coordinator, who is concerned with every agency. ``awaiting_mine``: my agency has not
+    acknowledged (for coordinators: a responsible agency has not); ``next_escalation``:
+    the earliest running escalation clock that concerns the viewer; ``is_overdue``; for
+    coordinators ``is_unowned``."""
     mine = Routing.objects.filter(tip=OuterRef("pk"))
     if agency_ids is not None:
         mine = mine.filter(agency_id__in=agency_ids)
@@ -116,15 +118,19 @@ def for_rows(tips: QuerySet[Tip], *, agency_ids: list[int] | None) -> QuerySet[T
     tips = with_overdue(tips, agency_ids=agency_ids)
     if agency_ids is None:  # coordinators: which tips nobody can take
         tips = selectors.with_unowned(tips)
-    parts = Prefetch(
-        "routings",
-        Routing.objects.select_related("agency", "assigned_to")
-        .defer("disposition_note", "referred_to")
-        .order_by("role", "agency__name"),
-    )
     # The queue shows no tip text: it stays encrypted in the database.
     rows = tips.defer("description", "location", "people_involved", "contact_details")
-    return rows.select_related("category", "school").prefetch_related(parts)
+    return rows.select_related("category", "school")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One agency's part as a row lists it: "Clayton Police Department: working · Ann Lee"."""
+
+    agency: str
+    status: str  # "not acknowledged", "working", "done (unfounded)"
+    detail: str  # " · info only", " · Ann Lee"
+    silent: bool  # responsible, and nobody there has acknowledged or finished
 
 
 @dataclass(frozen=True)
@@ -133,25 +139,59 @@ class Row:
 
     tip: Tip
     age: str
+    received: str  # "Nov 29, 4 PM": the hour it arrived in, local time
+    state: str  # the tip's state and priority in words
+    priority: str
     clock: urgency.Clock | None
     highlight: str  # "danger", "warning" or ""
-    silent_agencies: list[str]  # responsible agencies that have not acknowledged
+    parts: list[Part]
+
+    @property
+    def silent_agencies(self) -> list[str]:
+        """Responsible agencies that have not acknowledged (none once the tip is closed)."""
+        if self.tip.state == Tip.State.DONE:
+            return []
+        return [part.agency for part in self.parts if part.silent]
+
+
+def parts_of(tip_ids: list[int]) -> dict[int, list[Part]]:
+    """Every agency's part of these tips, in one query of plain values, in the order the
+    tip page lists them (responsible first, then by agency)."""
+    states = {value: str(label).lower() for value, label in RoutingState.choices}
+    states[RoutingState.NEW] = "not acknowledged"
+    outcomes = {value: str(label).lower() for value, label in Disposition.choices}
+    found: dict[int, list[Part]] = {tip_id: [] for tip_id in tip_ids}
+    columns = ("tip_id", "agency__name", "role", "state", "disposition", "acknowledged_at")
+    assignee = ("assigned_to__username", "assigned_to__first_name", "assigned_to__last_name")
+    parts = Routing.objects.filter(tip_id__in=tip_ids).order_by("role", "agency__name").values_list(*columns, *assignee)
+    for tip_id, agency, role, state, disposition, acknowledged_at, username, first, last in parts:
+        status = states[state] + (f" ({outcomes[disposition]})" if disposition else "")
+        detail = " · info only" if role == RoutingRole.INFO_ONLY else ""
+        if username:
+            detail += f" · {f'{first} {last}'.strip() or username}"
+        responsible = role == RoutingRole.RESPONSIBLE
+        silent = responsible and acknowledged_at is None and state != RoutingState.DONE
+        found[tip_id].append(Part(agency, status, detail, silent))
+    return found
 
 
 def rows(tips: list[Tip], now: datetime) -> list[Row]:
-    """Rows of tips read through ``for_rows``."""
+    """Rows of tips read through ``for_rows``, with their agencies' parts (one query)."""
+    parts = parts_of([tip.pk for tip in tips])
+    states = {value: str(label) for value, label in Tip.State.choices}
+    priorities = {value: str(label) for value, label in Tip._meta.get_field("priority").flatchoices}
     result = []
     for tip in tips:
-        silent = [r.agency.name for r in tip.routings.all() if r.is_responsible and not r.is_settled]
-        if tip.state == Tip.State.DONE:
-            silent = []
+        received = dateformat.format(timezone.localtime(tip.received_at), "M j, g A")
         clock = urgency.escalation_clock(tip.next_escalation, tip.escalation_level or 0, now)
         if clock is None and tip.awaiting_mine and not tip.is_life_safety:
             clock = urgency.acknowledge_clock(tip.received_at, now)
         highlight = ""
         if tip.awaiting_mine:
             highlight = "danger" if tip.is_life_safety else "warning"
-        result.append(Row(tip, urgency.age(tip.received_at, now), clock, highlight, silent))
+        age = urgency.age(tip.received_at, now)
+        state, priority = states[tip.state], priorities[tip.priority]
+        result.append(Row(tip, age, received, state, priority, clock, highlight, parts[tip.pk]))
     return result
 
 
@@ -188,9 +228,36 @@ def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
     unacknowledged = "Not acknowledged by every responsible agency" if coordinator else "Not acknowledged by my agency"
     choices = [("", "All", base), ("unacknowledged=on", unacknowledged, replace(base, unacknowledged=True))]
     choices += [(f"state={value}", str(label), replace(base, state=value)) for value, label in Tip.State.choices]
-    return [
-        Tab(param, label, bounded_count(filtered(user, tab)), active=tab == filters) for param, label, tab in choices
-    ]
+    count = _tab_count(user, only_agency=None if coordinator or base != Filters() else _single_agency(user))
+    return [Tab(param, label, count(tab), active=tab == filters) for param, label, tab in choices]
+
+
+def _single_agency(user: Any) -> int | None:
+    agencies = _my_agencies(user)
+    return agencies[0] if len(agencies) == 1 else None
+
+
+def _tab_count(user: Any, *, only_agency: int | None) -> Callable[[Filters], BoundedCount]:
+    """How a tab is counted. Someone in one agency looking at the unfiltered queue sees
+    exactly the tips routed to that agency, one routing each (``reports_routing_unique``):
+    their tabs are counted on the routing table alone, from its indexes (the tip's state
+    is copied onto its routings, ``Routing.tip_state``), without visiting a tip. Anyone
+    else, or any other filter, counts the tips themselves."""
+
+    def on_tips(tab: Filters) -> BoundedCount:
+        return bounded_count(filtered(user, tab))
+
+    def on_routings(tab: Filters) -> BoundedCount:
+        assert only_agency is not None
+        parts = Routing.objects.filter(agency_id=only_agency)
+        if tab.state:
+            parts = parts.filter(tip_state=tab.state)
+        if tab.unacknowledged:
+            parts = parts.filter(acknowledged_at=None)
+        # ``tip_id``, not the key: the index holds it, so the count never reads the table.
+        return BoundedCount(parts.order_by().values("tip_id")[: COUNT_CAP + 1].count())
+
+    return on_tips if only_agency is None else on_routings
 
 
 def unread_count(tips: QuerySet[Tip]) -> BoundedCount:

@@ -31,6 +31,7 @@ from reports.triage.forms import (
     PriorityForm,
     QueueFilterForm,
     RerouteForm,
+    blank_queue_filters,
 )
 from reports.triage.permissions import is_coordinator
 from reports.triage.preferences import membership_forms, preferences_page
@@ -71,6 +72,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "coordinator": coordinator,
         "reopened": queue.new_info_after_closing(request.user),
+        "blank_filters": "" if request.GET else blank_queue_filters(coordinator=coordinator),
     }
     if coordinator:
         context["red_targets"] = queue.cached_red_targets()

@@ -42,9 +42,10 @@ class Pin:
 PINS: dict[str, Pin] = {
     # + the tips and each agency's part, the tabs' live bounded counts (all, not acknowledged,
     # one per state: no cached count that contradicts the rows), the matching and unread
-    # counts, the tips with new information after closing, the category and school choices
+    # counts, the tips with new information after closing (the unfiltered queue's filter
+    # form, with its category and school choices, comes from the cache)
     # + casework: my overdue safety-plan actions, notices awaiting me
-    "queue": Pin(PER_REQUEST + 13),
+    "queue": Pin(PER_REQUEST + 11),
     # + agencies, members, rota, mobiles, coordinators, their mobiles, open tips' routings
     "coverage": Pin(PER_REQUEST + 8, who="coordinator_cole"),
     # + count, audit row, the tips, their routings with agencies

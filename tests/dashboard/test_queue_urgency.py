@@ -117,7 +117,7 @@ def test_counts_above_the_cap_say_so(staff_client, officer_olsen, make_tip, clay
     assert "2+ matching" in body and 'All <span class="badge text-bg-light">2+</span>' in body
 
 
-QUEUE_QUERIES = {"officer_olsen": 17, "coordinator_cole": 17}
+QUEUE_QUERIES = {"officer_olsen": 15, "coordinator_cole": 15}
 
 
 @pytest.mark.django_db

@@ -112,3 +112,30 @@ def test_a_tip_routed_only_for_information_starts_without_a_clock(make_tip, cate
     tip = make_tip(school=None).tip
     assert tip.state == "new" and tip.awaiting_acknowledgement
     assert case_state.disagreements() == []
+
+
+@pytest.mark.django_db
+def test_disagreements_finds_a_routing_with_a_stale_copy_of_the_tips_state(make_tip, clayton_high):
+    """The queue's tabs count an agency's tips by ``Routing.tip_state``: a copy left behind
+    would miscount them, so the check that runs after every change looks at it too."""
+    tip = make_tip(school=clayton_high).tip
+    Routing.objects.filter(tip=tip).update(tip_state="done")
+    assert case_state.disagreements() == [tip.reference]
+
+
+@pytest.mark.django_db
+def test_the_migration_copies_every_tips_state_onto_its_routings(make_tip, clayton_high, officer_olsen):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.conftest import finish_every_part
+
+    copy = importlib.import_module("reports.migrations.0015_routing_tip_state").copy_tip_states
+    closed, waiting = make_tip(school=clayton_high).tip, make_tip(school=clayton_high).tip
+    finish_every_part(closed, by=officer_olsen)
+    Routing.objects.update(tip_state="new")  # as the column is added: every routing "new"
+    assert case_state.disagreements() == [closed.reference]
+    copy(apps, None)
+    assert case_state.disagreements() == []
+    assert set(Routing.objects.filter(tip=waiting).values_list("tip_state", flat=True)) == {"new"}

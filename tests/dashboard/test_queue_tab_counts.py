@@ -1,0 +1,92 @@
+"""The queue's tab counts for someone in one agency come from the routing table alone
+(``Routing.tip_state``); they must equal counting the visible tips, whatever happened to
+the tips, and the unfiltered queue's filter form is served from the cache as rendered."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from reports.models import Routing, RoutingRole
+from reports.triage import actions, case_actions, queue
+from reports.triage.access import PartAccess
+from reports.triage.forms import QueueFilterForm, blank_queue_filters
+
+QUEUE = "/staff/"
+
+
+def counted_on_tips(user, filters: queue.Filters) -> list[int]:
+    base = queue.Filters()
+    tabs = [base, queue.Filters(unacknowledged=True)] + [queue.Filters(state=s) for s in ("new", "open", "done")]
+    assert filters == base
+    return [queue.bounded_count(queue.filtered(user, tab)).value for tab in tabs]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(4))
+def test_an_agencys_tab_counts_equal_counting_its_tips(
+    seed, make_tip, clayton_high, kirkwood_high, officer_olsen, coordinator_cole, kirkwood_pd
+):
+    rng = random.Random(seed)
+    tips = [make_tip(school=rng.choice([clayton_high, kirkwood_high])).tip for _ in range(6)]
+    for _ in range(10):
+        tip = rng.choice(tips)
+        tip.refresh_from_db()
+        routing = rng.choice(list(Routing.objects.filter(tip=tip)))
+        move = rng.choice(["ack", "finish", "reopen", "reroute"])
+        try:
+            if move == "ack":
+                case_actions.acknowledge_part(tip=tip, actor=coordinator_cole, part=PartAccess(routing, True))
+            elif move == "finish":
+                case_actions.finish(
+                    tip=tip,
+                    actor=coordinator_cole,
+                    part=PartAccess(routing, True),
+                    version=routing.version,
+                    disposition="resolved",
+                    note="done",
+                )
+            elif move == "reopen":
+                case_actions.reopen(
+                    tip=tip, actor=coordinator_cole, part=PartAccess(routing, True), version=routing.version
+                )
+            elif Routing.objects.filter(tip=tip, agency=kirkwood_pd).exists():
+                actions.reroute(tip=tip, actor=coordinator_cole, add=[], remove=[kirkwood_pd], version=tip.version)
+            else:
+                add = [(kirkwood_pd, RoutingRole.RESPONSIBLE)]
+                actions.reroute(tip=tip, actor=coordinator_cole, add=add, remove=[], version=tip.version)
+        except actions.TriageError:
+            pass
+        fast = [tab.count.value for tab in queue.tabs(officer_olsen, queue.Filters(), coordinator=False)]
+        assert fast == counted_on_tips(officer_olsen, queue.Filters()), move
+
+
+@pytest.mark.django_db
+def test_someone_in_two_agencies_is_counted_on_the_tips(make_tip, clayton_high, officer_olsen, clayton_district):
+    """A tip routed to both of their agencies has two routings and is one tip."""
+    from partners.models import Membership
+
+    Membership.objects.create(user=officer_olsen, agency=clayton_district, role=Membership.Role.AGENCY_STAFF)
+    make_tip(school=clayton_high)
+    tabs = queue.tabs(officer_olsen, queue.Filters(), coordinator=False)
+    assert [tab.count.value for tab in tabs] == [1, 1, 1, 0, 0]
+
+
+@pytest.mark.django_db
+def test_the_blank_filter_form_is_the_form_as_rendered_and_follows_new_categories(
+    staff_client, officer_olsen, categories
+):
+    from crispy_forms.utils import render_crispy_form
+
+    from reports.models import Category
+
+    client = staff_client(officer_olsen)
+    assert str(blank_queue_filters(coordinator=False)) == render_crispy_form(QueueFilterForm(coordinator=False))
+    assert "Unowned" not in str(blank_queue_filters(coordinator=False))
+    assert "Unowned" in str(blank_queue_filters(coordinator=True))
+    Category.objects.create(name="Vaping in the restrooms", description="Someone vapes.", card="something_else")
+    assert "Vaping in the restrooms" in client.get(QUEUE).content.decode()
+    # A filtered queue renders its bound form: what was chosen stays chosen.
+    body = client.get(QUEUE + "?q=lockers").content.decode()
+    assert 'value="lockers"' in body
