@@ -128,8 +128,8 @@ class Part:
     """One agency's part as a row lists it: "Clayton Police Department: working · Ann Lee"."""
 
     agency: str
-    status: str  # "not acknowledged", "working", "done (unfounded)"
-    detail: str  # " · info only", " · Ann Lee"
+    status: str  # "not acknowledged", "working", "done"
+    detail: str  # " (unfounded)", " · info only", " · Ann Lee"
     silent: bool  # responsible, and nobody there has acknowledged or finished
 
 
@@ -165,8 +165,9 @@ def parts_of(tip_ids: list[int]) -> dict[int, list[Part]]:
     assignee = ("assigned_to__username", "assigned_to__first_name", "assigned_to__last_name")
     parts = Routing.objects.filter(tip_id__in=tip_ids).order_by("role", "agency__name").values_list(*columns, *assignee)
     for tip_id, agency, role, state, disposition, acknowledged_at, username, first, last in parts:
-        status = states[state] + (f" ({outcomes[disposition]})" if disposition else "")
-        detail = " · info only" if role == RoutingRole.INFO_ONLY else ""
+        status = states[state]
+        detail = f" ({outcomes[disposition]})" if disposition else ""
+        detail += " · info only" if role == RoutingRole.INFO_ONLY else ""
         if username:
             detail += f" · {f'{first} {last}'.strip() or username}"
         responsible = role == RoutingRole.RESPONSIBLE
