@@ -32,7 +32,7 @@ addresses, and coalesces (SECURITY.md 39).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -125,14 +125,16 @@ def _alert_rows(
     urgent: bool,
     reason: str,
     at: datetime | None,
+    texts: Mapping[int, bool | None] | None = None,
 ) -> list[Notification]:
-    """The rows ``alert`` writes, not yet saved (the coalescing window is counted now)."""
+    """The rows ``alert`` writes, not yet saved (the coalescing window is counted now).
+    ``texts``: what the people's mobiles take, when just read (``ladder.Reach.texts``)."""
     ladder_step = kind == Kind.ESCALATION
     at = at or this_hour()
     dated = {"created_at": at, "next_attempt_at": at}
     rows = []
     people = [person for person in people if _first_in_window(tip, f"user:{person.pk}", always=ladder_step)]
-    channels = channels_by_user(people, urgent=urgent)
+    channels = channels_by_user(people, urgent=urgent, texts=texts)
     for person in people:
         rows += [
             Notification(
@@ -171,9 +173,18 @@ class AlertBatch:
     event a tipster's act (or the ladder's clock) causes: the tick sends those alerts, and a
     task queued now would record the moment (SECURITY.md 37)."""
 
-    def __init__(self, tip: Tip, kind: str, *, at: datetime | None = None, deliver: bool = True) -> None:
+    def __init__(
+        self,
+        tip: Tip,
+        kind: str,
+        *,
+        at: datetime | None = None,
+        deliver: bool = True,
+        texts: Mapping[int, bool | None] | None = None,
+    ) -> None:
         self.tip, self.kind = tip, kind
         self.at, self.deliver = at, deliver
+        self.texts = texts  # what the people's mobiles take, if the caller just read it
         self.people: set[int] = set()
         self.addresses: set[Address] = set()
         self.count = 0  # people and addresses alerted
@@ -193,6 +204,7 @@ class AlertBatch:
             urgent=self.tip.is_life_safety,
             reason=reason,
             at=self.at,
+            texts=self.texts,
         )
         self.count += len({(n.recipient_id, n.address) for n in rows})
         self.pending += rows
@@ -230,7 +242,7 @@ def alert_routed(
     at = tip.received_at if by_tipster else hour_of(now)
     everything = list(Routing.objects.filter(tip=tip).select_related("agency"))
     reach = ladder.Reach.load({r.agency_id for r in everything}, now=now)
-    batch = AlertBatch(tip, kind, at=at, deliver=not by_tipster)
+    batch = AlertBatch(tip, kind, at=at, deliver=not by_tipster, texts=reach.texts)
     for routing in routings:
         agency = reach.agency(routing.agency_id)
         if tip.is_life_safety and routing.role == RoutingRole.RESPONSIBLE:

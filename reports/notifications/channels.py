@@ -17,7 +17,7 @@ text, nor the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,10 +54,15 @@ def channels_for(user, *, urgent: bool) -> list[str]:
     return choose(has_email=bool(user.email), texts=textable_user_ids([user.pk]).get(user.pk), urgent=urgent)
 
 
-def channels_by_user(users: Iterable, *, urgent: bool) -> dict[int, list[str]]:
-    """``channels_for`` for many people at once (user objects), in one query for the mobiles."""
+def channels_by_user(
+    users: Iterable, *, urgent: bool, texts: Mapping[int, bool | None] | None = None
+) -> dict[int, list[str]]:
+    """``channels_for`` for many people at once (user objects), in one query for the mobiles,
+    or none when ``texts`` (user id → ``textable_user_ids``' answer, read just before)
+    covers them all."""
     users = [u for u in users if u is not None]
-    texts = textable_user_ids([u.pk for u in users])
+    if texts is None or any(u.pk not in texts for u in users):
+        texts = textable_user_ids([u.pk for u in users])
     return {
         u.pk: choose(has_email=bool(u.email), texts=texts.get(u.pk), urgent=urgent) if u.is_active else []
         for u in users

@@ -27,9 +27,10 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from partners.mobiles import textable_user_ids
 from partners.models import Agency, Membership, OnCallShift, School, StaffMobile
 from reports.models import Routing, RoutingRole, Tip
-from reports.notifications.channels import INSTANT_CHANNELS, Fallback, channels_by_user, choose, fallback
+from reports.notifications.channels import INSTANT_CHANNELS, Fallback, choose, fallback
 
 
 class State(StrEnum):
@@ -53,6 +54,9 @@ class Person:
     escalation_contact: bool
     on_call: bool
     tipster_message_alerts: bool = True
+    # Their mobile may be texted now: True for every alert, False for urgent ones only,
+    # None for no texts (``mobiles.textable_user_ids``).
+    texts: bool | None = None
 
     @property
     def can_act(self) -> bool:
@@ -231,21 +235,24 @@ def agency_reach(agency_ids: Iterable[int] | None = None, *, now: datetime | Non
     on_call = set(shifts.values_list("agency_id", "user_id"))
     reach = {agency.pk: AgencyReach(agency=agency) for agency in agencies}
     members = list(memberships.order_by("agency_id", "user__last_name", "user__first_name", "user_id"))
-    channels = channels_by_user({m.user_id: m.user for m in members}.values(), urgent=True)
+    texts = textable_user_ids({m.user_id for m in members})
     for membership in members:
         target = reach.get(membership.agency_id)
         if target is None:
             continue
         on_call_now = (membership.agency_id, membership.user_id) in on_call
-        target.people.append(_person(membership, channels[membership.user_id], on_call=on_call_now))
+        target.people.append(_person(membership, texts.get(membership.user_id), on_call=on_call_now))
     return reach
 
 
-def _person(membership: Membership, channels: list[str], *, on_call: bool) -> Person:
+def _person(membership: Membership, texts: bool | None, *, on_call: bool) -> Person:
+    """``texts``: what the person's mobile takes (``Person.texts``); their channels follow."""
+    channels = choose(has_email=bool(membership.user.email), texts=texts, urgent=True)
     return Person(
         user=membership.user,
         role=membership.role,
         channels=frozenset(channels),
+        texts=texts,
         new_tip_alerts=membership.new_tip_alerts,
         escalation_contact=membership.is_escalation_contact,
         on_call=on_call,
@@ -297,13 +304,12 @@ def reach_with_coordinators(
     seen: set[int] = set()
     membership: Any
     for membership in rows:
-        channels = choose(has_email=bool(membership.user.email), texts=membership.texts, urgent=True)
         target = reach.get(membership.agency_id)
         if target is not None:
-            target.people.append(_person(membership, channels, on_call=membership.on_call_now))
+            target.people.append(_person(membership, membership.texts, on_call=membership.on_call_now))
         if membership.role == Membership.Role.COORDINATOR and membership.user_id not in seen:
             seen.add(membership.user_id)
-            coordinating.append(_person(membership, channels, on_call=False))
+            coordinating.append(_person(membership, membership.texts, on_call=False))
     return reach, coordinating
 
 
@@ -318,8 +324,8 @@ def coordinators() -> list[Person]:
         if membership.user_id not in seen:
             seen.add(membership.user_id)
             members.append(membership)
-    channels = channels_by_user([m.user for m in members], urgent=True)
-    return [_person(membership, channels[membership.user_id], on_call=False) for membership in members]
+    texts = textable_user_ids(m.user_id for m in members)
+    return [_person(membership, texts.get(membership.user_id), on_call=False) for membership in members]
 
 
 def coverage(*, now: datetime | None = None) -> Coverage:

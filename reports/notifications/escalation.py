@@ -101,7 +101,7 @@ def _escalate_tip(tip_id: int, now: datetime) -> int:
     anyone_acknowledged = any(r.acknowledged_at for r in routings)
     silent = [r.agency.name for r in routings if r.acknowledged_at is None]
     reach = ladder.Reach.load([r.agency_id for r in due], now=now)
-    batch = AlertBatch(tip, Notification.Kind.ESCALATION, at=tip.received_at, deliver=False)
+    batch = AlertBatch(tip, Notification.Kind.ESCALATION, at=tip.received_at, deliver=False, texts=reach.texts)
     for routing in due:
         rung = ladder.next_step(reach, routing, with_fallback=not anyone_acknowledged)
         if rung is None:

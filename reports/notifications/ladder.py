@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.utils import timezone
 
@@ -58,7 +59,8 @@ class Recipients:
 @dataclass
 class Reach:
     """Everyone who could be alerted now about one tip: its agencies' people, the
-    coordinators and the fallback. Loaded once per tip (four queries)."""
+    coordinators and the fallback. Loaded once per tip (two queries: the agencies, then
+    their members and the coordinators with who is on call and who may be texted)."""
 
     agencies: dict[int, coverage.AgencyReach]
     coordinators: list[coverage.Person]
@@ -68,12 +70,16 @@ class Reach:
     @classmethod
     def load(cls, agency_ids, *, now: datetime | None = None) -> Reach:
         now = now or timezone.now()
-        return cls(
-            agencies=coverage.agency_reach(agency_ids, now=now),
-            coordinators=coverage.coordinators(),
-            fallback=fallback(),
-            now=now,
-        )
+        agencies = Agency.objects.filter(pk__in=list(agency_ids))
+        reach, coordinating = coverage.reach_with_coordinators(agencies, now=now)
+        return cls(agencies=reach, coordinators=coordinating, fallback=fallback(), now=now)
+
+    @property
+    def texts(self) -> dict[int, bool | None]:
+        """What each loaded person's mobile takes (``coverage.Person.texts``), by user id:
+        the alerts written from this reach choose their channels without asking again."""
+        people = [p for agency in self.agencies.values() for p in agency.people] + self.coordinators
+        return {cast(Any, p.user).pk: p.texts for p in people}
 
     def agency(self, agency_id: int) -> coverage.AgencyReach:
         return self.agencies[agency_id]

@@ -125,9 +125,10 @@ PINS: dict[str, Pin] = {
             "ackfor-note": "Phoned their dispatch; Sgt. Diaz is on it.",
         },
     ),
-    # + the new routing's alerts and ladder (who can be reached there now)
+    # + the new routing's alerts and ladder (who can be reached there now: the agency, then
+    # its members and the coordinators with their shifts and mobiles in one query)
     "tip-reroute": Pin(
-        PER_REQUEST + 22,
+        PER_REQUEST + 18,
         who="coordinator_cole",
         method="post",
         data=lambda tip: {

@@ -73,6 +73,25 @@ def test_channels_for_a_person(twilio, settings, officer_olsen, give_mobile):
 
 
 @pytest.mark.django_db
+def test_the_alert_ladder_reads_the_mobiles_once_with_the_people(
+    twilio, officer_olsen, coordinator_cole, principal_park, give_mobile, django_assert_num_queries
+):
+    """``Reach`` reads who may be texted with the people; the alerts written from it choose
+    channels from that, and ask the database only about someone it did not read."""
+    from reports.notifications import ladder
+    from reports.notifications.channels import channels_by_user
+
+    give_mobile(officer_olsen, OLSEN, every_alert=True)
+    reach = ladder.Reach.load([officer_olsen.memberships.get().agency_id])
+    assert reach.texts == {officer_olsen.pk: True, coordinator_cole.pk: None}
+    with django_assert_num_queries(0):
+        chosen = channels_by_user([officer_olsen, coordinator_cole], urgent=False, texts=reach.texts)
+    assert chosen == {officer_olsen.pk: ["email", "sms"], coordinator_cole.pk: ["email"]}
+    with django_assert_num_queries(1):  # Park was not read with that reach
+        channels_by_user([officer_olsen, principal_park], urgent=True, texts=reach.texts)
+
+
+@pytest.mark.django_db
 def test_a_life_safety_tip_goes_by_text_and_e_mail(
     twilio, make_tip, clayton_high, officer_olsen, principal_park, give_mobile
 ):
