@@ -127,7 +127,7 @@ def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: 
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
         _attach(tip, image)
-    alerts.alert_routed(tip=tip, routings=routings, by_tipster=True)
+    alerts.alert_routed(tip=tip, routings=routings, by_tipster=True, only_routings=True)
     audit.record(
         AuditEvent.Action.TIP_SUBMITTED,
         tip=tip,

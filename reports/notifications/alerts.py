@@ -230,6 +230,7 @@ def alert_routed(
     kind: str = Kind.NEW_TIP,
     now: datetime | None = None,
     by_tipster: bool = False,
+    only_routings: bool = False,
 ) -> None:
     """Alert about ``routings``, just made (at intake, or by a coordinator's re-route), start
     the ladder of each responsible one when the tip is life-safety, and tell the
@@ -237,10 +238,13 @@ def alert_routed(
 
     ``by_tipster``: the routing follows the tipster's submission, so the alerts and audit
     events carry the tip's hour and wait for the worker's tick (SECURITY.md 37); only the
-    ladder's deadlines keep an exact time."""
+    ladder's deadlines keep an exact time. ``only_routings``: ``routings`` are all the tip
+    has (a tip just submitted), so they are not read again."""
     now = now or timezone.now()
     at = tip.received_at if by_tipster else hour_of(now)
-    everything = list(Routing.objects.filter(tip=tip).select_related("agency"))
+    everything = list(routings) if only_routings else list(Routing.objects.filter(tip=tip).select_related("agency"))
+    ladder_fields = ["unreachable", "ladder_rung", "escalation_due_at"]
+    as_saved = [tuple(getattr(r, name) for name in ladder_fields) for r in routings]
     reach = ladder.Reach.load({r.agency_id for r in everything}, now=now)
     batch = AlertBatch(tip, kind, at=at, deliver=not by_tipster, texts=reach.texts)
     for routing in routings:
@@ -260,8 +264,13 @@ def alert_routed(
                 reason="immediate",
             )
             routing.unreachable = routing.role == RoutingRole.RESPONSIBLE and not agency.reachable_for_routine
-    # One UPDATE for all of them (a CASE per column), not one per routing.
-    Routing.objects.bulk_update(routings, ["unreachable", "ladder_rung", "escalation_due_at"])
+    # One UPDATE for those that changed (a CASE per column), not one per routing; none for a
+    # routine tip whose agencies can all be reached.
+    changed = [
+        r for r, saved in zip(routings, as_saved, strict=True) if saved != tuple(getattr(r, n) for n in ladder_fields)
+    ]
+    if changed:
+        Routing.objects.bulk_update(changed, ladder_fields)
 
     current = {r.pk: r for r in everything} | {r.pk: r for r in routings}
     responsible = [r for r in current.values() if r.role == RoutingRole.RESPONSIBLE]

@@ -126,9 +126,10 @@ PINS: dict[str, Pin] = {
         },
     ),
     # + the new routing's alerts and ladder (who can be reached there now: the agency, then
-    # its members and the coordinators with their shifts and mobiles in one query)
+    # its members and the coordinators with their shifts and mobiles in one query; an
+    # agency added for information only has no ladder to save)
     "tip-reroute": Pin(
-        PER_REQUEST + 18,
+        PER_REQUEST + 17,
         who="coordinator_cole",
         method="post",
         data=lambda tip: {
