@@ -166,16 +166,24 @@ class RoutingRule(models.Model):
 
 
 class TipQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TipQuerySet:
+    def visible_to(self, user, *, below: int | None = None) -> TipQuerySet:
         """The one door to tips for staff (SECURITY.md 20): coordinators see every tip;
-        everyone else sees the tips routed to an agency they belong to."""
+        everyone else sees the tips routed to an agency they belong to.
+
+        ``below``: only the tips with a smaller id, for reading newest first a page at a time
+        (the CSV export). The bound is put on the routings too: PostgreSQL does not carry
+        ``id < below`` into the subquery, so each page would walk the agency's routings from
+        its newest one down to the page (at a million tips, 10 ms a page near the end)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
+        tips = self if below is None else self.filter(id__lt=below)
         memberships = memberships_of(user)
         if any(m.role == Membership.Role.COORDINATOR for m in memberships):
-            return self.all()
-        agency_ids = [m.agency_id for m in memberships]
-        return self.filter(pk__in=Routing.objects.filter(agency_id__in=agency_ids).values("tip_id"))
+            return tips.all()
+        routings = Routing.objects.filter(agency_id__in=[m.agency_id for m in memberships])
+        if below is not None:
+            routings = routings.filter(tip_id__lt=below)
+        return tips.filter(pk__in=routings.values("tip_id"))
 
 
 class TipState(models.TextChoices):

@@ -4,13 +4,16 @@ tip page uses), and every cell made safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
 from reports.models import Routing, Tip
-from reports.triage import permissions
+from reports.triage import permissions, queue
 
 COLUMNS = [
     "reference",
@@ -28,26 +31,32 @@ CONTACT_COLUMN = "contact details"
 # (OWASP, "CSV Injection"), full-width forms included: a tipster's "contact details" of
 # =HYPERLINK("https://…?"&A1, "call me") would otherwise run on a staff member's machine.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_FORMULA_FIRST = frozenset(FORMULA_START)  # each of them is one character
 
 
 def spreadsheet_cell(value: object) -> str:
     """``value`` as text a spreadsheet shows as text: a leading ``'`` where it would
-    otherwise start a formula (SECURITY.md 38). Leading spaces do not hide a formula."""
+    otherwise start a formula (SECURITY.md 38). Leading spaces do not hide a formula.
+
+    Called on every cell of every export, so it looks at one character, and at the first
+    character after leading white space only when there is some: the same test as
+    ``text.lstrip().startswith(FORMULA_START)``, since ``str.lstrip`` removes exactly the
+    characters ``str.isspace`` accepts."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START):
+    first = text[:1]
+    if first in _FORMULA_FIRST or (first.isspace() and text.lstrip()[:1] in _FORMULA_FIRST):
         return "'" + text
     return text
 
 
-@dataclass
+@dataclass(slots=True)
 class Part:
-    """What the export reads of one agency's part of a tip: enough for the permission rule
-    (``permissions.RoutingFacts``) and for its cell."""
+    """What the contact rule (``permissions.RoutingFacts``) reads of one agency's part of a
+    tip."""
 
     agency_id: int
     role: str
     acknowledged_at: object
-    text: str
 
 
 def part(agency: str, role: str, state: str, disposition: str, assignee: str | None) -> str:
@@ -56,21 +65,6 @@ def part(agency: str, role: str, state: str, disposition: str, assignee: str | N
     outcome = f", {disposition}" if disposition else ""
     assigned = f", assigned to {assignee}" if assignee else ""
     return f"{agency} ({role}): {state}{outcome}{assigned}"
-
-
-def _parts_of(tip_ids: list[int]) -> dict[int, list[Part]]:
-    """Every agency's part of these tips, in one query, as plain values (no model
-    instances): the tip's id → its parts, in the order the tip page lists them."""
-    found: dict[int, list[Part]] = {tip_id: [] for tip_id in tip_ids}
-    columns = ("tip_id", "agency_id", "role", "acknowledged_at", "agency__name", "state", "disposition")
-    parts = (
-        Routing.objects.filter(tip_id__in=tip_ids)
-        .order_by("role", "agency__name")
-        .values_list(*columns, "assigned_to__username")
-    )
-    for tip_id, agency_id, role, acknowledged_at, agency, state, disposition, assignee in parts:
-        found[tip_id].append(Part(agency_id, role, acknowledged_at, part(agency, role, state, disposition, assignee)))
-    return found
 
 
 TIP_COLUMNS = (
@@ -84,35 +78,91 @@ TIP_COLUMNS = (
     "is_life_safety",
     "awaiting_acknowledgement",
 )
+PART_COLUMNS = ("tip_id", "role", "agency__name", "state", "disposition", "assigned_to__username")
 CHUNK = 2000
 
 
-def rows(tips: QuerySet[Tip], *, staff: permissions.Staff, with_contact: bool) -> Iterator[list[str]]:
-    """The header and one row per tip, newest first (by id: the order tips arrived in), read
-    in chunks of ``CHUNK`` tips: one query for the tips' columns (``values_list``: no model
+def lines(user: Any, filters: queue.Filters, *, staff: permissions.Staff, with_contact: bool) -> Iterator[str]:
+    """The file as CSV text: the header, then the lines of ``CHUNK`` tips at a time, newest
+    first (by id: the order tips arrived in), of the tips ``queue.filtered`` gives this
+    person. Each chunk is one query for the tips' columns (``values_list``: no model
     instances, no tip text but the contact details when asked for) and one for their
-    agencies' parts. Each chunk starts below the last id of the one before (keyset), which
-    PostgreSQL answers by walking the tip and routing indexes backwards together, so
-    memory stays flat however many tips there are and no cursor is held open while the file
-    downloads. (Keyed by received hour instead, each chunk probed every tip of the period
-    for visibility: 175 ms a chunk for an officer at a million tips, against 19.) Notes are
-    not exported."""
-    yield COLUMNS + ([CONTACT_COLUMN] if with_contact else [])
+    agencies' parts, and is written with one ``writerows``, so memory stays flat however
+    many tips there are and no cursor is held open while the file downloads.
+
+    Each chunk starts below the last id of the one before (keyset, ``below``), which
+    PostgreSQL answers by walking the tip and routing indexes backwards together from that
+    id. (Keyed by received hour instead, each chunk probed every tip of the period for
+    visibility: 175 ms a chunk for an officer at a million tips, against 19.) Notes are not
+    exported."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS + ([CONTACT_COLUMN] if with_contact else []))
     columns = TIP_COLUMNS + (("contact_details",) if with_contact else ())
-    ordered = tips.order_by("-id").values_list(*columns)
     last_id: int | None = None
     while True:
-        page = ordered.filter(id__lt=last_id) if last_id is not None else ordered
-        chunk = list(page[:CHUNK])
-        if not chunk:
-            return
-        parts = _parts_of([values[0] for values in chunk])
-        for tip_id, received_at, *cells in chunk:
-            row: list[object] = [cells[0], received_at.isoformat(), *cells[1:7]]
-            row.append("; ".join(p.text for p in parts[tip_id]))
-            if with_contact:
-                row.append(cells[7] if permissions.may_see_contact(staff, parts[tip_id]) else "")
-            yield [spreadsheet_cell(cell) for cell in row]
+        page = queue.filtered(user, filters, below=last_id).order_by("-id")
+        chunk = list(page.values_list(*columns)[:CHUNK])
+        if chunk:
+            writer.writerows(_rows(chunk, page.values("id")[:CHUNK], staff=staff, with_contact=with_contact))
+        if text := out.getvalue():
+            yield text
         if len(chunk) < CHUNK:
             return
+        out.seek(0)
+        out.truncate()
         last_id = chunk[-1][0]
+
+
+def _rows(
+    chunk: list[tuple[Any, ...]], same_tips: QuerySet[Tip, Any], *, staff: permissions.Staff, with_contact: bool
+) -> Iterator[list[str]]:
+    """One chunk's rows, every cell through ``spreadsheet_cell``.
+
+    The parts are read for ``same_tips``, the chunk's query again as a subquery, rather than
+    for a list of the chunk's 2,000 ids (which Django prepares one by one and PostgreSQL
+    plans one by one). A tip of the chunk that the second statement no longer finds (one
+    re-routed away, or changed so that a filter drops it, in between, or one with no
+    routing at all) has its parts read by id."""
+    texts, facts = _parts_of(same_tips, with_facts=with_contact)
+    if missing := [values[0] for values in chunk if values[0] not in texts]:
+        more_texts, more_facts = _parts_of(missing, with_facts=with_contact)
+        texts |= more_texts
+        facts |= more_facts
+    cell = spreadsheet_cell
+    for tip_id, received_at, reference, category, school, state, priority, life_safety, awaiting, *contact in chunk:
+        row = [
+            cell(reference),
+            cell(received_at.isoformat()),
+            cell(category),
+            cell(school),
+            cell(state),
+            cell(priority),
+            cell(life_safety),
+            cell(awaiting),
+            cell(texts.get(tip_id, "")),
+        ]
+        if with_contact:
+            row.append(cell(contact[0]) if permissions.may_see_contact(staff, facts.get(tip_id, ())) else "")
+        yield row
+
+
+def _parts_of(
+    tips: QuerySet[Tip, Any] | list[int], *, with_facts: bool
+) -> tuple[dict[int, str], dict[int, list[Part]]]:
+    """Every agency's part of these tips (a subquery or ids), in one query, as plain values
+    (no model instances), in the order the tip page lists them: the tip's id → its parts'
+    cell, and (``with_facts``, for the contact rule) → what the rule reads of each part."""
+    texts: dict[int, str] = {}
+    facts: dict[int, list[Part]] = {}
+    parts = (
+        Routing.objects.filter(tip__in=tips)
+        .order_by("role", "agency__name")
+        .values_list(*PART_COLUMNS, *(("agency_id", "acknowledged_at") if with_facts else ()))
+    )
+    for tip_id, role, agency, state, disposition, assignee, *fact in parts:
+        text = part(agency, role, state, disposition, assignee)
+        texts[tip_id] = f"{texts[tip_id]}; {text}" if tip_id in texts else text
+        if with_facts:
+            facts.setdefault(tip_id, []).append(Part(fact[0], role, fact[1]))
+    return texts, facts

@@ -56,8 +56,10 @@ class Filters:
     query: str = ""
 
 
-def filtered(user, filters: Filters) -> QuerySet[Tip]:
-    tips = Tip.objects.visible_to(user)
+def filtered(user, filters: Filters, *, below: int | None = None) -> QuerySet[Tip]:
+    """The tips this person sees that match ``filters`` (``below``: with a smaller id, see
+    ``TipQuerySet.visible_to``)."""
+    tips = Tip.objects.visible_to(user, below=below)
     if filters.state:
         tips = tips.filter(state=filters.state)
     if filters.category_id:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -21,11 +19,6 @@ from safeschools import audit
 from safeschools.models import AuditEvent
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @staff_page
 @require_safe
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
@@ -35,16 +28,14 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     form = ExportForm(request.GET or None)
     filters = form.filters()
     with_contact = bool(form.is_valid() and form.cleaned_data.get("include_contact"))
-    tips = queue.filtered(request.user, filters)
     audit.record(
         AuditEvent.Action.EXPORT,
         actor=request.user,
-        rows=tips.count(),
+        rows=queue.filtered(request.user, filters).count(),
         with_contact=with_contact,
         filters={k: str(v) for k, v in filters.__dict__.items() if v},
     )
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow(row) for row in export.rows(tips, staff=staff, with_contact=with_contact))
+    lines = export.lines(request.user, filters, staff=staff, with_contact=with_contact)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tips.csv"'
     response["Cache-Control"] = "no-store"

@@ -57,6 +57,73 @@ def test_a_long_export_is_read_in_chunks_each_row_once_newest_first(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("count, lines_per_piece", [(5, [3, 2, 1]), (4, [3, 2])])
+def test_each_chunk_of_tips_is_sent_as_one_piece_of_whole_lines(
+    staff_client, officer_olsen, make_tip, clayton_high, monkeypatch, count, lines_per_piece
+):
+    """The file streams a chunk at a time (one ``writerows``, not one step per row), the
+    header with the first chunk; every piece ends at the end of a line, and a last empty
+    chunk sends nothing."""
+    from reports.triage import export
+
+    monkeypatch.setattr(export, "CHUNK", 2)
+    mine = [make_tip(school=clayton_high).tip for _ in range(count)]
+    response = staff_client(officer_olsen).get(reverse("dashboard:export"))
+    pieces = [piece.decode() for piece in response.streaming_content]
+    assert [piece.count("\r\n") for piece in pieces] == lines_per_piece
+    assert all(piece.endswith("\r\n") for piece in pieces)
+    assert pieces[0].startswith("reference,received (hour),")
+    rows = list(csv.DictReader(io.StringIO("".join(pieces), newline="")))
+    assert [r["reference"] for r in rows] == [t.reference for t in sorted(mine, key=lambda t: t.pk, reverse=True)]
+
+
+@pytest.mark.django_db
+def test_a_tip_re_routed_between_the_chunk_and_its_parts_keeps_its_parts(
+    staff_client, officer_olsen, make_tip, clayton_high
+):
+    """The parts are read with the chunk's query again as a subquery; a tip that query no
+    longer finds by then (here Clayton PD's part is taken away just before the parts are
+    read) still gets its parts, read by id, with its own row."""
+    from django.db import connection
+
+    from reports.models import Routing
+
+    older, newer = (make_tip(school=clayton_high, contact_details="555-0142").tip for _ in range(2))
+    moved = Routing.objects.filter(tip=newer, agency__name="Clayton Police Department")
+    done: list[str] = []
+
+    def move_away_before_the_parts_are_read(execute, sql, params, many, context):
+        if sql.startswith('SELECT "reports_routing"."tip_id"') and not done:
+            done.append(sql)
+            moved.delete()
+        return execute(sql, params, many, context)
+
+    client = staff_client(officer_olsen)
+    with connection.execute_wrapper(move_away_before_the_parts_are_read):
+        rows = exported(client.get(reverse("dashboard:export"), {"include_contact": "on"}))
+    assert done
+    assert [r["reference"] for r in rows] == [newer.reference, older.reference]
+    assert rows[0]["agencies' parts"] == "Clayton School District (responsible): new"
+    assert rows[0]["contact details"] == ""  # Clayton PD is no longer responsible for it
+    assert rows[1]["agencies' parts"].startswith("Clayton Police Department (responsible): new; ")
+    assert rows[1]["contact details"] == "555-0142"
+
+
+@pytest.mark.django_db
+def test_a_tip_with_no_routing_is_exported_with_no_parts(staff_client, coordinator_cole, make_tip, clayton_high):
+    """Coordinators see every tip, routed or not."""
+    from reports.models import Routing
+
+    routed, unrouted = (make_tip(school=clayton_high).tip for _ in range(2))
+    Routing.objects.filter(tip=unrouted).delete()
+    rows = exported(staff_client(coordinator_cole).get(reverse("dashboard:export")))
+    assert [(r["reference"], r["agencies' parts"]) for r in rows] == [
+        (unrouted.reference, ""),
+        (routed.reference, "Clayton Police Department (responsible): new; Clayton School District (responsible): new"),
+    ]
+
+
+@pytest.mark.django_db
 def test_contact_details_follow_the_tip_page_rule(staff_client, officer_olsen, viewer_vega, clayton_tip, client):
     """The rule of reports.triage.permissions.may_see_contact, row by row (the full table of
     roles is in test_permissions)."""
@@ -86,13 +153,15 @@ OWASP_PAYLOADS = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("payload", OWASP_PAYLOADS)
-def test_no_exported_cell_starts_a_formula(staff_client, officer_olsen, make_tip, clayton_high, payload):
+def test_no_exported_cell_starts_a_formula(staff_client, officer_olsen, make_tip, clayton_high, categories, payload):
     """SECURITY.md 38: the OWASP CSV-injection list in a tipster's contact details, a
-    school's name and a username: each cell comes out as text."""
+    school's and a category's name and a username: each cell comes out as text."""
     from reports.triage.export import FORMULA_START
 
     clayton_high.name = payload
     clayton_high.save()
+    categories["bullying"].name = payload
+    categories["bullying"].save()
     officer_olsen.username = payload[:150]
     officer_olsen.save()
     tip = make_tip(school=clayton_high, contact_details=payload).tip
@@ -104,13 +173,36 @@ def test_no_exported_cell_starts_a_formula(staff_client, officer_olsen, make_tip
         for cell in row:
             assert not cell.lstrip().startswith(FORMULA_START), cell
     row = exported_rows(text)[0]
-    for column in ("school", "contact details"):
+    for column in ("school", "category", "contact details"):
         assert row[column] == "'" + payload
     assert f"assigned to {payload[:150]}" in row["agencies' parts"]
 
 
 def exported_rows(text: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text.decode(), newline="")))
+
+
+def test_the_one_character_formula_check_is_the_owasp_rule():
+    """``spreadsheet_cell`` looks at the first character, and past leading white space only
+    when there is some; that must be the rule as written, ``text.startswith(FORMULA_START)
+    or text.lstrip().startswith(FORMULA_START)``, for every kind of white space Python
+    strips (not only the space), before every formula start and before ordinary text."""
+    import sys
+
+    from reports.triage.export import FORMULA_START, spreadsheet_cell
+
+    def rule(text: str) -> str:
+        return "'" + text if text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START) else text
+
+    white = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert len(white) > 20 and "\u3000" in white and "\x1c" in white  # not only ASCII space
+    starts = [*FORMULA_START, "a", "1", "'", " ", "", "\u200b", "=\u3000"]
+    texts = [lead + start + "1+2" for lead in ["", *white, *(w + w for w in white)] for start in starts]
+    texts += ["", "=", " ", "  ", "a=1", "1-2", "T-ABC2345"]
+    assert [spreadsheet_cell(t) for t in texts] == [rule(t) for t in texts]
+    assert spreadsheet_cell("\u3000=1+2") == "'\u3000=1+2" and spreadsheet_cell("\u200b=1") == "\u200b=1"
+    for value in (None, -1, -2.5, 0, 7, True, False):
+        assert spreadsheet_cell(value) == rule("" if value is None else str(value))
 
 
 def test_ordinary_cells_are_left_alone():

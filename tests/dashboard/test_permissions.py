@@ -95,6 +95,23 @@ def test_the_decisions(people, clayton_case, who):
     assert bool(permissions.acting_memberships(user, clayton_case)) is act
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", list(TABLE))
+def test_the_door_below_an_id_is_the_door_cut_at_that_id(
+    people, clayton_case, make_tip, clayton_high, kirkwood_high, who
+):
+    """``visible_to(user, below=…)``, the export's pages, is ``visible_to(user)`` cut at
+    that id, and states the bound on the routings too (so PostgreSQL starts the agency's
+    routings at the page, not at its newest one)."""
+    user = people[who]
+    tips = [clayton_case, *(make_tip(school=school).tip for school in (clayton_high, kirkwood_high, clayton_high))]
+    for below in [*(tip.pk for tip in tips), max(tip.pk for tip in tips) + 1]:
+        page = Tip.objects.visible_to(user, below=below)
+        assert set(page) == set(Tip.objects.visible_to(user).filter(pk__lt=below))
+    bounds = str(Tip.objects.visible_to(user, below=987654).query).count("< 987654")
+    assert bounds == (1 if who == "coordinator" else 2)
+
+
 def _export(client) -> list[dict]:
     response = client.get(reverse("dashboard:export"), {"include_contact": "on"})
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
