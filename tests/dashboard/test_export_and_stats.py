@@ -205,6 +205,32 @@ def test_the_one_character_formula_check_is_the_owasp_rule():
         assert spreadsheet_cell(value) == rule("" if value is None else str(value))
 
 
+def test_the_typed_cells_cannot_start_a_formula():
+    """The export writes the received hour, the priority and the two flags without
+    ``spreadsheet_cell``: safe only while they are a datetime, a non-negative integer and
+    booleans that are never empty (``str(-1)`` would start a formula)."""
+    from datetime import UTC, datetime
+
+    from django.db import models
+
+    from reports.models import Tip
+    from reports.triage.export import spreadsheet_cell
+
+    received, priority, *flags = (
+        Tip._meta.get_field(name) for name in ("received_at", "priority", "is_life_safety", "awaiting_acknowledgement")
+    )
+    assert type(received) is models.DateTimeField and not received.null
+    assert isinstance(priority, models.PositiveSmallIntegerField) and not priority.null
+    assert all(type(flag) is models.BooleanField and not flag.null for flag in flags)
+    hours = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(2026, 3, 3, 15, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, tzinfo=UTC),
+    ]
+    texts = [*(hour.isoformat() for hour in hours), *map(str, range(2**15)), str(True), str(False)]
+    assert [spreadsheet_cell(text) for text in texts] == texts
+
+
 def test_ordinary_cells_are_left_alone():
     from reports.triage.export import spreadsheet_cell
 
