@@ -231,13 +231,42 @@ def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
     unacknowledged = "Not acknowledged by every responsible agency" if coordinator else "Not acknowledged by my agency"
     choices = [("", "All", base), ("unacknowledged=on", unacknowledged, replace(base, unacknowledged=True))]
     choices += [(f"state={value}", str(label), replace(base, state=value)) for value, label in Tip.State.choices]
-    count = _tab_count(user, only_agency=None if coordinator or base != Filters() else _single_agency(user))
-    return [Tab(param, label, count(tab), active=tab == filters) for param, label, tab in choices]
+    counted = _tab_count(user, only_agency=None if coordinator or base != Filters() else _single_agency(user))
+    return [Tab(param, label, counted(tab), active=tab == filters) for param, label, tab in choices]
+
+
+def count(user: Any, filters: Filters) -> int:
+    """How many visible tips ``filters`` select, exactly (the export's audit row): on the
+    routing index where the tabs are counted there (``_tab_count``), else on the tips."""
+    agency = _routing_countable(user, filters)
+    if agency is None:
+        return filtered(user, filters).count()
+    return _parts_for(agency, filters).count()
 
 
 def _single_agency(user: Any) -> int | None:
     agencies = _my_agencies(user)
     return agencies[0] if len(agencies) == 1 else None
+
+
+def _routing_countable(user: Any, filters: Filters) -> int | None:
+    """The one agency whose routings stand for ``user``'s tips under ``filters``, if any."""
+    if replace(filters, state="", unacknowledged=False) != Filters():
+        return None
+    if any(m.role == Membership.Role.COORDINATOR for m in memberships_of(user)):
+        return None
+    return _single_agency(user)
+
+
+def _parts_for(agency_id: int, tab: Filters) -> QuerySet[Routing, Any]:
+    """The routings of one agency that stand for its tips in ``tab`` (state, unacknowledged)."""
+    parts = Routing.objects.filter(agency_id=agency_id)
+    if tab.state:
+        parts = parts.filter(tip_state=tab.state)
+    if tab.unacknowledged:
+        parts = parts.filter(acknowledged_at=None)
+    # ``tip_id``, not the key: the index holds it, so the count never reads the table.
+    return parts.order_by().values("tip_id")
 
 
 def _tab_count(user: Any, *, only_agency: int | None) -> Callable[[Filters], BoundedCount]:
@@ -252,13 +281,7 @@ def _tab_count(user: Any, *, only_agency: int | None) -> Callable[[Filters], Bou
 
     def on_routings(tab: Filters) -> BoundedCount:
         assert only_agency is not None
-        parts = Routing.objects.filter(agency_id=only_agency)
-        if tab.state:
-            parts = parts.filter(tip_state=tab.state)
-        if tab.unacknowledged:
-            parts = parts.filter(acknowledged_at=None)
-        # ``tip_id``, not the key: the index holds it, so the count never reads the table.
-        return BoundedCount(parts.order_by().values("tip_id")[: COUNT_CAP + 1].count())
+        return BoundedCount(_parts_for(only_agency, tab)[: COUNT_CAP + 1].count())
 
     return on_tips if only_agency is None else on_routings
 

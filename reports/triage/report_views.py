@@ -31,7 +31,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     audit.record(
         AuditEvent.Action.EXPORT,
         actor=request.user,
-        rows=queue.filtered(request.user, filters).count(),
+        rows=queue.count(request.user, filters),
         with_contact=with_contact,
         filters={k: str(v) for k, v in filters.__dict__.items() if v},
     )

@@ -90,3 +90,22 @@ def test_the_blank_filter_form_is_the_form_as_rendered_and_follows_new_categorie
     # A filtered queue renders its bound form: what was chosen stays chosen.
     body = client.get(QUEUE + "?q=lockers").content.decode()
     assert 'value="lockers"' in body
+
+
+@pytest.mark.django_db
+def test_the_exports_audit_count_equals_counting_the_tips(
+    make_tip, clayton_high, kirkwood_high, officer_olsen, coordinator_cole, principal_park
+):
+    from tests.conftest import finish_every_part
+
+    tips = [make_tip(school=school).tip for school in (clayton_high, clayton_high, kirkwood_high)]
+    finish_every_part(tips[0], by=officer_olsen)
+    for user in (officer_olsen, coordinator_cole, principal_park):
+        for filters in (
+            queue.Filters(),
+            queue.Filters(state="done"),
+            queue.Filters(unacknowledged=True),
+            queue.Filters(query="lockers"),
+        ):
+            assert queue.count(user, filters) == queue.filtered(user, filters).count(), (user, filters)
+    assert queue.count(officer_olsen, queue.Filters()) == 2
