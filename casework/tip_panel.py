@@ -22,6 +22,7 @@ STATE_KIND = "casework_state_kind"
 HAND_OFFS = "casework_hand_offs"
 CASES = "casework_cases"
 PARTNERS = "casework_partners"
+NAMES = (STATE_KIND, HAND_OFFS, CASES, PARTNERS)  # those of ``annotations``
 
 
 def annotations(user) -> dict[str, Any]:
@@ -78,11 +79,10 @@ class Panel:
 def panel_rows(tip: Tip, user) -> Panel:
     """The panel's rows for ``tip`` as ``user`` may see them: from the tip's annotations,
     or (a tip read without them) one query."""
-    wanted = annotations(user)
-    if all(hasattr(tip, name) for name in wanted):
-        values = {name: getattr(tip, name) for name in wanted}
+    if all(hasattr(tip, name) for name in NAMES):
+        values = {name: getattr(tip, name) for name in NAMES}
     else:
-        values = Tip.objects.filter(pk=tip.pk).annotate(**wanted).values(*wanted).get()
+        values = Tip.objects.filter(pk=tip.pk).annotate(**annotations(user)).values(*NAMES).get()
     return Panel(
         state_kind=values[STATE_KIND] or "",
         hand_offs=_hand_offs(rows_of(values[HAND_OFFS])),

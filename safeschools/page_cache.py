@@ -20,6 +20,10 @@ seconds), which saves the Redis round trip on a busy page: an edit shows at once
 process that made it and within those seconds everywhere else.
 
 If the cache is down, pages are rendered as usual and a warning is logged (SECURITY.md 29).
+
+HTML kept for more than one request (the blank tip form, the staff forms of
+``safeschools.form_cache``) never holds a per-request value such as the CSRF token: it is
+rendered with a slot in its place, and ``fill`` puts each request's value in.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.core.cache import cache
@@ -44,6 +48,18 @@ NEVER_CACHED_PREFIXES = ("/staff/", "/admin/", "/static/", "/media/", "/healthz"
 # a submission reads: reports.intake.reference) show.
 CONTENT_APPS = {"partners"}
 CONTENT_MODELS = {"reports.category", "reports.routingrule", "casework.figuresquarter"}
+
+
+# Slots are letters or digits only, so that no escaping changes them. (This one's name is
+# the tip form's, where slots began: pages cached under it stay valid across a deploy.)
+CSRF_SLOT = "tipformcsrftokenslot"
+
+
+def fill(html: str, values: Mapping[str, str]) -> str:
+    """``html`` with each slot replaced by its value for this request."""
+    for slot, value in values.items():
+        html = html.replace(slot, value)
+    return html
 
 
 def generation() -> str:

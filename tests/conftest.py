@@ -87,13 +87,16 @@ def _english_by_default():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from safeschools import form_cache
     from safeschools.page_cache import forget_recent
 
     cache.clear()
     forget_recent()
+    form_cache.forget()
     yield
     cache.clear()
     forget_recent()
+    form_cache.forget()
 
 
 @pytest.fixture(autouse=True)

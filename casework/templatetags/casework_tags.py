@@ -5,6 +5,7 @@ and the partial loads what it shows through these tags."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django import template
 from django.db.models import Count
@@ -17,6 +18,7 @@ from casework.models import HandOff, Notice, SafetyAction, ThreatCase
 from partners.models import Membership
 from reports.models import Tip
 from reports.triage import stats
+from safeschools import form_cache, page_cache
 
 register = template.Library()
 
@@ -24,7 +26,8 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def tip_casework(context, tip: Tip) -> dict:
     """Hand-offs, cases and the state report mark of a tip the page already checked the
-    user may see."""
+    user may see. The forms' HTML is rendered once per state (``safeschools.form_cache``:
+    they name no tip, and the page writes their ``<form>`` tags)."""
     user = context["request"].user
     district_id = tip.school.district_id if tip.school_id else None
     can_mark = can_mark_for_state_report(user, district_id)
@@ -33,14 +36,16 @@ def tip_casework(context, tip: Tip) -> dict:
     # The partners read with the tip: rendering the form asks nothing more.
     partner = hand_off_form.fields["partner"]
     partner.choices = [("", partner.empty_label), *panel.partners]
+    mark_form = StateReportMarkForm(initial={"kind": panel.state_kind}) if can_mark else None
+    slots = {page_cache.CSRF_SLOT: str(context.get("csrf_token", ""))}
     return {
         "hand_offs": panel.hand_offs,
         "cases": panel.cases,
         "can_open_case": can_open_case(user, tip.school) if tip.school_id else can_open_case(user),
         "can_mark": can_mark,
         "state_kind": panel.state_kind,
-        "hand_off_form": hand_off_form,
-        "mark_form": StateReportMarkForm(initial={"kind": panel.state_kind}) if can_mark else None,
+        "hand_off_html": partial(form_cache.rendered, hand_off_form, slots=slots),
+        "mark_html": partial(form_cache.rendered, mark_form, slots=slots) if mark_form is not None else "",
     }
 
 

@@ -100,8 +100,7 @@ def _blank_fields(request: HttpRequest, form: TipForm) -> str:
 
 
 # The blank form page is rendered once per language, address and content generation with
-# these slots (letters only: no escaping changes them), filled for each request.
-CSRF_SLOT = "tipformcsrftokenslot"
+# these slots and the CSRF slot (``page_cache.fill``), filled for each request.
 FORM_TOKEN_SLOT = "tipformsignedtokenslot"  # noqa: S105 — a marker, not a secret
 NOTICE_SLOT = "<!--tip-form:school-network-notice-->"
 
@@ -121,20 +120,19 @@ def _blank_page(request: HttpRequest) -> HttpResponse:
         context = {
             "form": form,
             "blank_fields": _blank_fields(request, form),
-            "csrf_token": CSRF_SLOT,
+            "csrf_token": page_cache.CSRF_SLOT,
             NOTICE_SLOT_CONTEXT: NOTICE_SLOT,
         }
         return render_to_string("reports/form.html", context, request=request)
 
     where = f"{request.scheme}://{request.get_host()}{request.path}"
     page = cached(f"tip-form-page:{get_language()}:{where}:{page_cache.local_generation()}", render_page)
-    for slot, value in (
-        (CSRF_SLOT, get_token(request)),
-        (FORM_TOKEN_SLOT, tokens.issue()),
-        (NOTICE_SLOT, school_network_notice_for(request)),
-    ):
-        page = page.replace(slot, value)
-    return HttpResponse(page)
+    slots = {
+        page_cache.CSRF_SLOT: get_token(request),
+        FORM_TOKEN_SLOT: tokens.issue(),
+        NOTICE_SLOT: school_network_notice_for(request),
+    }
+    return HttpResponse(page_cache.fill(page, slots))
 
 
 @tip_page

@@ -1,17 +1,27 @@
 """The tip page's content (``page_context``): each agency's part with the forms its staff
 (or a coordinator) may use, what each routing shows to the reader, the problems to
-announce at the top, and the step a part form asks for."""
+announce at the top, and the step a part form asks for.
+
+The page's blank forms are rendered once per state (``safeschools.form_cache``): each is
+built for a stand-in of the tip and of the part (``StandIns``) whose ids and version are
+slots, so that the same HTML serves every tip in the same state; the slots are filled with
+this tip's values as the template shows each form. A form just posted with a problem is
+rendered as it was typed."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from partners.models import Agency, Membership, memberships_of
-from reports.models import Routing, RoutingRole, TextingTipster, Tip, active_canned_replies
+from reports.models import Attachment, Routing, RoutingRole, TextingTipster, Tip, active_canned_replies
 from reports.notifications import coverage, ladder
 from reports.triage import case_actions, permissions, timeline, urgency
 from reports.triage.access import (
@@ -34,6 +44,7 @@ from reports.triage.forms import (
     PriorityForm,
     RerouteForm,
 )
+from safeschools import form_cache, page_cache
 from safeschools.models import AuditEvent
 
 DONE_MESSAGES = {
@@ -54,38 +65,94 @@ def routing_view(routing: Routing, memberships: list[Membership]) -> RoutingView
     return RoutingView(routing, may_read_disposition_note(memberships, routing))
 
 
+# Stand-in ids and version for the page's blank forms: digits (no escaping changes them)
+# that no real id or version reaches (PostgreSQL's bigint stops at 19 digits).
+TIP_SLOT = 90_000_000_000_000_000_001
+ROUTING_SLOT = 90_000_000_000_000_000_002
+VERSION_SLOT = 90_000_000_000_000_000_003
+
+
+class StandIns:
+    """The tip and its parts as the page's blank forms see them: with slots for ids and
+    versions, and the slots' values for this tip and request."""
+
+    def __init__(self, tip: Tip, csrf_token: str) -> None:
+        self.tip = copy.copy(tip)
+        self.tip.pk = TIP_SLOT
+        self.slots = {page_cache.CSRF_SLOT: csrf_token, str(TIP_SLOT): str(tip.pk)}
+        self.tip_slots = {**self.slots, str(VERSION_SLOT): str(tip.version)}
+
+    def routing(self, routing: Routing) -> tuple[Routing, dict[str, str]]:
+        """A stand-in for ``routing`` (its agency and state kept) and its slots' values."""
+        stand_in = copy.copy(routing)
+        stand_in.pk = ROUTING_SLOT
+        return stand_in, {**self.slots, str(ROUTING_SLOT): str(routing.pk), str(VERSION_SLOT): str(routing.version)}
+
+
+class PageForms:
+    """The page's own forms by name (``form_html.note``), each rendered when the template
+    shows it: as just posted (``bound``; "acknowledge" is always shown blank, its problem
+    at the top), or blank, built by its function in ``blank`` for the stand-in tip."""
+
+    def __init__(self, stand_ins: StandIns, bound: dict[str, forms.Form], **blank: Callable[[], forms.Form]) -> None:
+        self.stand_ins, self.bound, self.blank = stand_ins, bound, blank
+
+    def __getitem__(self, name: str) -> SafeString:
+        form = self.bound.get(name) if name != "acknowledge" else None
+        return form_cache.rendered(form or self.blank[name](), slots=self.stand_ins.tip_slots)
+
+
 @dataclass(frozen=True)
 class PartPanel:
-    """One part the reader may change, with its forms."""
+    """One part the reader may change, with its forms: blank (for a stand-in of the part)
+    or as just posted. The template renders them (``quick`` … ``assign``) as it shows them."""
 
     routing: Routing
     on_behalf: bool
     steps: list[str]
     form: PartForm
     assign_form: PartAssignForm
+    slots: dict[str, str]
 
     @property
     def own(self) -> bool:
         return not self.on_behalf
 
+    def quick(self) -> SafeString:
+        """Acknowledge and start work."""
+        return form_cache.rendered(self.form, self.form.quick_helper, slots=self.slots)
 
-def part_panel(tip: Tip, part: PartAccess, members: dict[int, list[tuple[int, str]]], bound: dict) -> PartPanel:
+    def finish(self) -> SafeString:
+        """Done, with how it ended."""
+        return form_cache.rendered(self.form, slots=self.slots)
+
+    def reopen(self) -> SafeString:
+        return form_cache.rendered(self.form, self.form.reopen_helper, slots=self.slots)
+
+    def assign(self) -> SafeString:
+        return form_cache.rendered(self.assign_form, slots=self.slots)
+
+
+def part_panel(
+    tip: Tip, part: PartAccess, members: dict[int, list[tuple[int, str]]], bound: dict, stand_ins: StandIns
+) -> PartPanel:
     """``members``: who may carry each agency's part (``events.Names.members``)."""
     routing = part.routing
+    stand_in, slots = stand_ins.routing(routing)
     prefix, assign_prefix = f"part{routing.pk}", f"assign{routing.pk}"
     form = bound.get(prefix) or PartForm(
-        initial={"version": routing.version}, tip=tip, routing=routing, own=not part.on_behalf
+        initial={"version": VERSION_SLOT}, tip=stand_ins.tip, routing=stand_in, own=not part.on_behalf
     )
     assign_form = bound.get(assign_prefix)
     if assign_form is None:
         assign_form = PartAssignForm(
-            initial={"version": routing.version, "assignee": routing.assigned_to_id},
-            tip=tip,
-            routing=routing,
+            initial={"version": VERSION_SLOT, "assignee": routing.assigned_to_id},
+            tip=stand_ins.tip,
+            routing=stand_in,
             assignable=assignable_users(routing),  # not read: the choices below are
         )
         assign_form.fields["assignee"].choices = [("", "Nobody"), *members.get(routing.agency_id, [])]
-    return PartPanel(routing, part.on_behalf, case_actions.available_steps(routing), form, assign_form)
+    return PartPanel(routing, part.on_behalf, case_actions.available_steps(routing), form, assign_form, slots)
 
 
 def take_step(tip: Tip, actor, part: PartAccess, data: dict) -> None:
@@ -152,17 +219,27 @@ def _texting_tipster(tip: Tip) -> TextingTipster | None:
 PAGE_ANNOTATIONS: list[Callable[[Any], dict[str, Any]]] = []
 
 
+# Whether the tip has related tips and pictures, read with the tip: most have neither,
+# and their pages then skip those queries.
+HAS_RELATED = "page_has_related"
+HAS_PICTURES = "page_has_pictures"
+
+
 def page_annotations(user: Any) -> dict[str, Any]:
     """The annotations the tip page reads with the tip for ``user`` (``PAGE_ANNOTATIONS``)."""
-    annotations: dict[str, Any] = {}
+    annotations: dict[str, Any] = {
+        HAS_RELATED: Exists(Tip.related.through.objects.filter(from_tip_id=OuterRef("pk"))),
+        HAS_PICTURES: Exists(Attachment.objects.filter(tip_id=OuterRef("pk"))),
+    }
     for annotate in PAGE_ANNOTATIONS:
         annotations.update(annotate(user))
     return annotations
 
 
-def page_context(user, tip: Tip, bound: dict) -> dict:
+def page_context(user, tip: Tip, bound: dict, *, csrf_token: str) -> dict:
     """Everything the tip page shows ``user``, with ``bound``: the forms just posted (to
-    show again with their errors). A fixed number of queries, whatever the tip's history."""
+    show again with their errors). A fixed number of queries, whatever the tip's history.
+    ``csrf_token``: this request's, for the forms."""
     memberships = memberships_of(user)
     routings = list(
         Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by", "assigned_to", "closed_by")
@@ -171,15 +248,17 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
         permissions.Staff.of(user), routings, new_info_after_closing=tip.new_info_after_closing
     )
     acting = permissions.acting_memberships(user, tip, routed={r.agency_id for r in routings})
-    attachments = list(tip.attachments.defer("content"))
+    # A tip read without the page's annotations (shown again after a refused action) asks.
+    attachments = list(tip.attachments.defer("content")) if getattr(tip, HAS_PICTURES, True) else []
     replies = active_canned_replies()
     changeable = changeable_parts(memberships, routings)
     # Links only to tips this person may open: another agency's reference is not theirs.
-    # The tip's own links and those its history names are asked in one query.
+    # The tip's own links and those its history names are asked in one query, if it has any.
     links: list[Tip] = []
 
     def openable(references: set[str]) -> set[str]:
-        links.extend(permissions.openable_links(user, tip, references))
+        if references or tip.duplicate_of_id is not None or getattr(tip, HAS_RELATED, True):
+            links.extend(permissions.openable_links(user, tip, references))
         return {t.reference for t in links}
 
     # Who could be alerted now: for the alert ladders and (every agency) the re-routing form;
@@ -202,10 +281,28 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
     decoy_used = [e.event.at for e in entries if e.event is not None and e.event.action == AuditEvent.Action.DECOY_USED]
     openable_pks = {t.pk for t in links}
     reach = ladder.page_reach(agencies=reached, memberships=names.memberships, now=now) if reached is not None else None
+    stand_ins = StandIns(tip, csrf_token)
+    blank = stand_ins.tip
+    page_forms = PageForms(
+        stand_ins,
+        bound,
+        acknowledge=lambda: AcknowledgeForm(tip=blank),
+        priority=lambda: PriorityForm(initial={"version": VERSION_SLOT, "priority": tip.priority}, tip=blank),
+        note=lambda: NoteForm(tip=blank, audiences=note_audiences(acting, routings)),
+        message=lambda: MessageForm(tip=blank, replies=replies),
+        link=lambda: LinkForm(initial={"version": VERSION_SLOT}, tip=blank),
+        reroute=lambda: RerouteForm(
+            initial={"version": VERSION_SLOT},
+            tip=blank,
+            routings=routings,
+            reach=reach.agencies if reach is not None and allowed.reroute else None,
+        ),
+        acknowledge_for=lambda: AcknowledgeForForm(tip=blank, routings=routings),
+    )
     return {
         "tip": tip,
         "routings": [routing_view(r, memberships) for r in routings],
-        "parts": [part_panel(tip, part, names.members, bound) for part in changeable],
+        "parts": [part_panel(tip, part, names.members, bound, stand_ins) for part in changeable],
         "ladders": ladder.tip_ladders(tip, routings, reach=reach) if life_safety else [],
         "can_act": allowed.act,
         "coordinator": allowed.reroute,
@@ -223,21 +320,6 @@ def page_context(user, tip: Tip, bound: dict) -> dict:
         "decoy_used_at": decoy_used[-1] if decoy_used else None,
         "age": urgency.age(tip.received_at, timezone.now()),
         "errors": form_errors(bound),
-        "forms": {
-            "acknowledge": AcknowledgeForm(tip=tip),
-            "priority": bound.get("priority")
-            or PriorityForm(initial={"version": tip.version, "priority": tip.priority}, tip=tip),
-            "note": bound.get("note") or NoteForm(tip=tip, audiences=note_audiences(acting, routings)),
-            "message": bound.get("message") or MessageForm(tip=tip, replies=replies),
-            "link": bound.get("link") or LinkForm(initial={"version": tip.version}, tip=tip),
-            "reroute": bound.get("reroute")
-            or RerouteForm(
-                initial={"version": tip.version},
-                tip=tip,
-                routings=routings,
-                reach=reach.agencies if reach is not None and allowed.reroute else None,
-            ),
-            "acknowledge_for": bound.get("acknowledge_for")
-            or (AcknowledgeForForm(tip=tip, routings=routings) if allowed.acknowledge_for else None),
-        },
+        "forms": bound,  # those just posted, for their errors
+        "form_html": page_forms,
     }

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -80,7 +81,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, tip: Tip, **bound) -> dict:
-    return detail.page_context(request.user, tip, bound)
+    return detail.page_context(request.user, tip, bound, csrf_token=get_token(request))
 
 
 @staff_page

@@ -121,3 +121,5 @@ def test_the_panel_read_with_the_tip_shows_what_the_models_hold(
     ]
     assert [h.pk for h in plain.hand_offs] == [h.pk for h in annotated.hand_offs]
     assert annotated.partners == [(behavioral_health.pk, "County Behavioral Health")]
+    # The panel knows its annotations by name, without building them again.
+    assert set(tip_panel.NAMES) == set(tip_panel.annotations(principal_park))

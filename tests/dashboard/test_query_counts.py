@@ -65,11 +65,13 @@ PINS: dict[str, Pin] = {
     "mobile-options": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {"sms_for_all_alerts": "on"}),
     "mobile-remove": Pin(PER_REQUEST + 3, method="post", data=lambda tip: {}),
     # + tip (with the texting tipster of a tip sent by SMS and casework's panel: hand-offs,
-    #   cases, the state-report mark, the mental-health partners, as annotations), audit
-    #   row, routings, pictures, timeline (events, messages, notes), staff names, the linked
-    #   tips the viewer may open (its own and its history's, one query), + the alerts sent
-    #   of a life-safety tip's ladder (its people, on call and textable, are read with the
-    #   staff names). Canned replies come from the cache. Issue 11/15's budget: 15.
+    #   cases, the state-report mark, the mental-health partners, and whether it has
+    #   pictures or related tips, as annotations), audit row, routings, pictures, timeline
+    #   (events, messages, notes), staff names, the linked tips the viewer may open (its own
+    #   and its history's, one query; pictures and links are asked only for a tip with some,
+    #   as this one), + the alerts sent of a life-safety tip's ladder (its people, on call
+    #   and textable, are read with the staff names). Canned replies come from the cache.
+    #   Issue 11/15's budget: 15.
     "tip-detail": Pin(PER_REQUEST + 10),
     # + tip, picture, audit row
     "tip-image": Pin(PER_REQUEST + 3),

@@ -1,0 +1,153 @@
+"""Crispy forms rendered once per state.
+
+Rendering a form through crispy-forms costs a template per field, button and wrapper: on
+the staff tip page, a third of its time. Yet a blank form's HTML is a function of its
+state alone (its class, fields, labels, choices, initial values, layout, the language and
+time zone), so ``rendered`` keeps the HTML of each state this process has rendered, keyed
+by a digest of that whole state. Two forms with the same key render the same bytes, so a
+form cannot show another's content (another tip's, another agency's), whoever asks.
+
+What differs from one request or tip to the next is rendered as a slot and filled per
+request (``page_cache.fill``): the CSRF token always; ids and versions when the caller
+builds the form with stand-in values (``reports.triage.detail``).
+
+Only what is known to render from its own state alone is kept: a bound form (it shows what
+was typed and its errors), a layout object that renders a template from the page's
+context (crispy's ``HTML``, a button whose text is a template), choices read from a query,
+or any attribute of a type not listed here is rendered each time, as before.
+
+Kept in the process, not the shared cache: the states are few (forms, languages, agencies'
+members, a tip's step), an entry can never be stale (a different state is a different
+key), and a deploy starts new processes. The number of entries is bounded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import hashlib
+import uuid
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import BaseInput, Div, Field, Fieldset, Layout
+from crispy_forms.utils import render_crispy_form
+from django import forms
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from safeschools import page_cache
+
+ENTRIES = 512
+_rendered: dict[str, str] = {}
+
+# Layout objects whose HTML depends on their own attributes only (and crispy's settings
+# from the helper). Exact types: a subclass may render differently.
+LAYOUT_TYPES = frozenset({Layout, Div, Field, Fieldset, StrictButton, *BaseInput.__subclasses__()})
+VALUES = (str, int, float, datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, enum.Enum, uuid.UUID)
+# Field attributes that do not change a blank form's HTML: they clean and validate what is
+# posted, or build choices that, when they matter, are in the field's ``choices``.
+NOT_RENDERED = frozenset(
+    {
+        "validators",
+        "error_messages",
+        "coerce",
+        "empty_values",
+        "input_formats",
+        "queryset",
+        "_queryset",
+        "limit_choices_to",
+        "label_from_instance",
+    }
+)
+
+
+class Uncacheable(Exception):
+    """The form's HTML may depend on more than its state (``_plain``)."""
+
+
+def rendered(form: forms.BaseForm, helper: FormHelper | None = None, *, slots: Mapping[str, str]) -> SafeString:
+    """``form``'s HTML as ``{% crispy form helper %}`` renders it, with ``slots`` filled
+    (``slots`` must fill ``page_cache.CSRF_SLOT``)."""
+    key = None if form.is_bound else _key(form, helper)
+    html = _rendered.get(key) if key is not None else None
+    if html is None:
+        html = render_crispy_form(form, helper, context={"csrf_token": page_cache.CSRF_SLOT})
+        if key is not None:
+            if len(_rendered) >= ENTRIES:
+                _rendered.clear()
+            _rendered[key] = html
+    return mark_safe(page_cache.fill(html, slots))  # noqa: S308 — crispy's HTML; slots are ids and a token
+
+
+def forget() -> None:
+    """Drop this process's rendered forms (tests)."""
+    _rendered.clear()
+
+
+def _key(form: forms.BaseForm, helper: FormHelper | None) -> str | None:
+    try:
+        state = _state(form, helper if helper is not None else getattr(form, "helper", None))
+    except Uncacheable:
+        return None
+    return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def _state(form: forms.BaseForm, helper: FormHelper | None) -> tuple[Any, ...]:
+    fields = []
+    for name, field in form.fields.items():
+        bound = form[name]
+        fields.append((name, _plain(field), _plain(bound.value())))
+    return (
+        type(form).__module__,
+        type(form).__qualname__,
+        get_language(),
+        timezone.get_current_timezone_name(),
+        form.prefix,
+        form.auto_id,
+        _plain(form.label_suffix),
+        form.use_required_attribute,
+        fields,
+        _plain(helper),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as plain data whose ``repr`` says everything about it that can reach the
+    HTML, or ``Uncacheable``."""
+    if isinstance(value, Promise):  # a lazy translation, as this request's language says it
+        value = str(value)
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, VALUES):  # with its type: a SafeString is not escaped, a str is
+        return (type(value).__qualname__, value)
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, forms.Field | forms.Widget):
+        skip = NOT_RENDERED if isinstance(value, forms.Field) else ()
+        return (type(value).__qualname__, _attributes(value, skip))
+    if isinstance(value, FormHelper):
+        return (type(value).__qualname__, _attributes(value, ("form",)))
+    if type(value) in LAYOUT_TYPES:
+        attributes = _attributes(value, ())
+        # Crispy renders a button's text and a legend as templates in the page's context.
+        if any(_template_like(item) for item in attributes.values()):
+            raise Uncacheable(type(value).__qualname__)
+        return (type(value).__qualname__, attributes)
+    raise Uncacheable(type(value).__qualname__)
+
+
+def _template_like(value: Any) -> bool:
+    text = value[1] if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str) else value
+    return isinstance(text, str) and ("{{" in text or "{%" in text)
+
+
+def _attributes(value: object, skip: Collection[str]) -> dict[str, Any]:
+    return {name: _plain(item) for name, item in vars(value).items() if name not in skip}
