@@ -29,6 +29,7 @@ import enum
 import hashlib
 import uuid
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from crispy_forms.bootstrap import StrictButton
@@ -49,6 +50,7 @@ _rendered: dict[str, str] = {}
 # Layout objects whose HTML depends on their own attributes only (and crispy's settings
 # from the helper). Exact types: a subclass may render differently.
 LAYOUT_TYPES = frozenset({Layout, Div, Field, Fieldset, StrictButton, *BaseInput.__subclasses__()})
+SIMPLE = frozenset({str, int, float, bool, type(None)})
 VALUES = (str, int, float, datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, enum.Enum, uuid.UUID)
 # Field attributes that do not change a blank form's HTML: they clean and validate what is
 # posted, or build choices that, when they matter, are in the field's ``choices``.
@@ -117,35 +119,45 @@ def _state(form: forms.BaseForm, helper: FormHelper | None) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True)
+class _Of:
+    """An object as plain data: its type and what it holds. Its ``repr`` names the type
+    unquoted, which no plain value's ``repr`` does, so no two states share a ``repr``."""
+
+    kind: str
+    value: Any
+
+
 def _plain(value: Any) -> Any:
     """``value`` as plain data whose ``repr`` says everything about it that can reach the
     HTML, or ``Uncacheable``."""
-    if isinstance(value, Promise):  # a lazy translation, as this request's language says it
-        value = str(value)
-    if value is None or type(value) in (str, int, float, bool):
+    kind = type(value)
+    if kind in SIMPLE:
         return value
-    if isinstance(value, VALUES):  # with its type: a SafeString is not escaped, a str is
-        return (type(value).__qualname__, value)
-    if isinstance(value, list | tuple):
-        return type(value)(_plain(item) for item in value)
-    if isinstance(value, dict):
+    if kind is list or kind is tuple:
+        return kind(map(_plain, value))
+    if kind is dict:
         return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, Promise):  # a lazy translation, as this request's language says it
+        return _plain(str(value))
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if isinstance(value, VALUES):  # with its type: a SafeString is not escaped, a str is
+        return _Of(name, value)
     if isinstance(value, forms.Field | forms.Widget):
-        skip = NOT_RENDERED if isinstance(value, forms.Field) else ()
-        return (type(value).__qualname__, _attributes(value, skip))
+        return _Of(name, _attributes(value, NOT_RENDERED if isinstance(value, forms.Field) else ()))
     if isinstance(value, FormHelper):
-        return (type(value).__qualname__, _attributes(value, ("form",)))
-    if type(value) in LAYOUT_TYPES:
+        return _Of(name, _attributes(value, ("form",)))
+    if kind in LAYOUT_TYPES:
         attributes = _attributes(value, ())
         # Crispy renders a button's text and a legend as templates in the page's context.
         if any(_template_like(item) for item in attributes.values()):
-            raise Uncacheable(type(value).__qualname__)
-        return (type(value).__qualname__, attributes)
-    raise Uncacheable(type(value).__qualname__)
+            raise Uncacheable(name)
+        return _Of(name, attributes)
+    raise Uncacheable(name)
 
 
 def _template_like(value: Any) -> bool:
-    text = value[1] if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str) else value
+    text = value.value if isinstance(value, _Of) else value
     return isinstance(text, str) and ("{{" in text or "{%" in text)
 
 

@@ -241,9 +241,7 @@ def page_context(user, tip: Tip, bound: dict, *, csrf_token: str) -> dict:
     show again with their errors). A fixed number of queries, whatever the tip's history.
     ``csrf_token``: this request's, for the forms."""
     memberships = memberships_of(user)
-    routings = list(
-        Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by", "assigned_to", "closed_by")
-    )
+    routings = list(Routing.objects.filter(tip=tip).select_related("agency", "acknowledged_by", "assigned_to"))
     allowed = permissions.for_tip(
         permissions.Staff.of(user), routings, new_info_after_closing=tip.new_info_after_closing
     )
