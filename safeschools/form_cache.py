@@ -18,16 +18,19 @@ or any attribute of a type not listed here is rendered each time, as before.
 
 Kept in the process, not the shared cache: the states are few (forms, languages, agencies'
 members, a tip's step), an entry can never be stale (a different state is a different
-key), and a deploy starts new processes. The number of entries is bounded.
+key), and a deploy starts new processes. The number of entries is bounded (``ENTRIES``:
+a few megabytes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import enum
 import hashlib
 import uuid
+from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +47,8 @@ from django.utils.translation import get_language
 
 from safeschools import page_cache
 
-ENTRIES = 512
-_rendered: dict[str, str] = {}
+ENTRIES = 1024
+_rendered: OrderedDict[str, str] = OrderedDict()
 
 # Layout objects whose HTML depends on their own attributes only (and crispy's settings
 # from the helper). Exact types: a subclass may render differently.
@@ -77,14 +80,32 @@ def rendered(form: forms.BaseForm, helper: FormHelper | None = None, *, slots: M
     """``form``'s HTML as ``{% crispy form helper %}`` renders it, with ``slots`` filled
     (``slots`` must fill ``page_cache.CSRF_SLOT``)."""
     key = None if form.is_bound else _key(form, helper)
-    html = _rendered.get(key) if key is not None else None
+    html = _recall(key) if key is not None else None
     if html is None:
         html = render_crispy_form(form, helper, context={"csrf_token": page_cache.CSRF_SLOT})
         if key is not None:
-            if len(_rendered) >= ENTRIES:
-                _rendered.clear()
-            _rendered[key] = html
+            _remember(key, html)
     return mark_safe(page_cache.fill(html, slots))  # noqa: S308 — crispy's HTML; slots are ids and a token
+
+
+# The most recently used states are kept: a coordinator's re-routing forms (one state per
+# set of routed agencies) push out old ones, not the few every page shows. Each step holds
+# the GIL; a thread that finds its entry gone meanwhile renders the form again.
+def _recall(key: str) -> str | None:
+    html = _rendered.get(key)
+    if html is not None:
+        with contextlib.suppress(KeyError):
+            _rendered.move_to_end(key)
+    return html
+
+
+def _remember(key: str, html: str) -> None:
+    _rendered[key] = html
+    while len(_rendered) > ENTRIES:
+        try:
+            _rendered.popitem(last=False)
+        except KeyError:
+            break
 
 
 def forget() -> None:

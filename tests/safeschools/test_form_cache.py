@@ -124,8 +124,13 @@ def test_choices_from_a_query_are_rendered_every_time_and_not_asked_for_a_key(
     assert "Clayton Police Department" in html and not form_cache._rendered
 
 
-def test_the_number_kept_is_bounded(monkeypatch):
+def test_the_states_used_last_are_kept_up_to_a_bound(monkeypatch, renders):
     monkeypatch.setattr(form_cache, "ENTRIES", 3)
-    for n in range(5):
+    for n in (0, 1, 2, 0, 3, 4):  # 0 used again before 3 and 4 come
         form_cache.rendered(ChoiceForm(label=f"Note {n}"), slots=SLOTS)
-    assert 0 < len(form_cache._rendered) <= 3
+    assert len(form_cache._rendered) == 3 and len(renders) == 5
+    for n in (0, 3, 4):  # kept
+        form_cache.rendered(ChoiceForm(label=f"Note {n}"), slots=SLOTS)
+    assert len(renders) == 5
+    form_cache.rendered(ChoiceForm(label="Note 1"), slots=SLOTS)  # pushed out
+    assert len(renders) == 6
