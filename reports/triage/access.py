@@ -24,17 +24,13 @@ def get_visible_tip(
 ) -> Tip:
     """``also``: more relations to read with the tip (``select_related``); ``annotate``:
     more values to read with it (name → expression)."""
-    tip = (
-        Tip.objects.visible_to(user)
-        .select_related("category", "school__district", "duplicate_of", *also)
-        .annotate(**(annotate or {}))
-        .filter(pk=tip_id)
-        .first()
-    )
-    if tip is None:
+    tips = Tip.objects.visible_to(user).select_related("category", "school__district", *also)
+    try:
+        # One row at most: no ORDER BY for PostgreSQL to plan.
+        return tips.annotate(**(annotate or {})).get(pk=tip_id)
+    except Tip.DoesNotExist:
         audit.record(AuditEvent.Action.ACCESS_DENIED, actor=user, requested_tip_id=tip_id, path=path)
-        raise Http404("No such tip")
-    return tip
+        raise Http404("No such tip") from None
 
 
 def require_actor(user, tip: Tip, *, routed: set[int] | None = None) -> list[Membership]:

@@ -277,7 +277,6 @@ def page_context(user, tip: Tip, bound: dict, *, csrf_token: str) -> dict:
         also_members=coverage.reach_members([a.pk for a in reached], now=now) if reached is not None else None,
     )
     decoy_used = [e.event.at for e in entries if e.event is not None and e.event.action == AuditEvent.Action.DECOY_USED]
-    openable_pks = {t.pk for t in links}
     reach = ladder.page_reach(agencies=reached, memberships=names.memberships, now=now) if reached is not None else None
     stand_ins = StandIns(tip, csrf_token)
     blank = stand_ins.tip
@@ -308,7 +307,8 @@ def page_context(user, tip: Tip, bound: dict, *, csrf_token: str) -> dict:
         "can_acknowledge_for": allowed.acknowledge_for,
         "attachments": attachments,
         "timeline": entries,
-        "duplicate_of": tip.duplicate_of if tip.duplicate_of_id in openable_pks else None,
+        # The original, if the reader may open it: among the links asked for above.
+        "duplicate_of": next((t for t in links if t.pk == tip.duplicate_of_id), None),
         "related": [t for t in links if getattr(t, "is_related", False)],
         "close_request": tip.close_requested and tip.state != Tip.State.DONE,
         "show_contact": bool(tip.contact_details) and allowed.see_contact,
