@@ -134,7 +134,7 @@ class PartPanel:
 
 
 def part_panel(
-    tip: Tip, part: PartAccess, members: dict[int, list[tuple[int, str]]], bound: dict, stand_ins: StandIns
+    part: PartAccess, members: dict[int, list[tuple[int, str]]], bound: dict, stand_ins: StandIns
 ) -> PartPanel:
     """``members``: who may carry each agency's part (``events.Names.members``)."""
     routing = part.routing
@@ -299,7 +299,7 @@ def page_context(user, tip: Tip, bound: dict, *, csrf_token: str) -> dict:
     return {
         "tip": tip,
         "routings": [routing_view(r, memberships) for r in routings],
-        "parts": [part_panel(tip, part, names.members, bound, stand_ins) for part in changeable],
+        "parts": [part_panel(part, names.members, bound, stand_ins) for part in changeable],
         "ladders": ladder.tip_ladders(tip, routings, reach=reach) if life_safety else [],
         "can_act": allowed.act,
         "coordinator": allowed.reroute,
