@@ -49,7 +49,9 @@ def staff_page(view):
 @require_safe
 def queue_page(request: HttpRequest) -> HttpResponse:
     coordinator = is_coordinator(request.user)
-    form = QueueFilterForm(request.GET or None, coordinator=coordinator)
+    # A page further on (``cursor``) of the unfiltered queue shows the blank form too.
+    filtering = any(key != "cursor" for key in request.GET)
+    form = QueueFilterForm(request.GET if filtering else None, coordinator=coordinator)
     filters = form.filters()
     agency_ids = None if coordinator else [m.agency_id for m in memberships_of(request.user)]
     tips = queue.filtered(request.user, filters)
@@ -73,7 +75,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "coordinator": coordinator,
         "reopened": queue.new_info_after_closing(request.user),
-        "blank_filters": "" if request.GET else blank_queue_filters(coordinator=coordinator),
+        "filtering": filtering,
+        "blank_filters": "" if filtering else blank_queue_filters(coordinator=coordinator),
     }
     if coordinator:
         context["red_targets"] = queue.cached_red_targets()

@@ -109,3 +109,23 @@ def test_the_exports_audit_count_equals_counting_the_tips(
         ):
             assert queue.count(user, filters) == queue.filtered(user, filters).count(), (user, filters)
     assert queue.count(officer_olsen, queue.Filters()) == 2
+
+
+@pytest.mark.django_db
+def test_the_next_page_of_the_unfiltered_queue_shows_the_blank_filter_form(
+    staff_client, officer_olsen, make_tip, clayton_high
+):
+    """Paging on (``cursor``) is not filtering: the panel stays closed and the page size
+    shown is the one in use (a form bound to the cursor alone showed none selected)."""
+    import re
+
+    for _ in range(3):
+        make_tip(school=clayton_high)
+    client = staff_client(officer_olsen)
+    first = client.get(QUEUE + "?size=25").content.decode()
+    assert '<details class="mb-3" open>' in first
+    cursor = queue.page(queue.filtered(officer_olsen, queue.Filters()), sort="attention", size=1).next_cursor
+    body = client.get(f"{QUEUE}?cursor={cursor}").content.decode()
+    assert '<details class="mb-3">' in body
+    assert re.search(r'<option value="50"\s+selected>', body)
+    assert str(blank_queue_filters(coordinator=False)) in body
