@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -213,7 +212,11 @@ class BoundedCount:
 
 
 def bounded_count(tips: QuerySet[Tip]) -> BoundedCount:
-    return BoundedCount(tips.order_by().values("pk")[: COUNT_CAP + 1].count())
+    return _bounded(tips.order_by().values("pk"))
+
+
+def _bounded(rows: QuerySet[Any, Any]) -> BoundedCount:
+    return BoundedCount(rows[: COUNT_CAP + 1].count())
 
 
 @dataclass(frozen=True)
@@ -231,59 +234,32 @@ def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
     unacknowledged = "Not acknowledged by every responsible agency" if coordinator else "Not acknowledged by my agency"
     choices = [("", "All", base), ("unacknowledged=on", unacknowledged, replace(base, unacknowledged=True))]
     choices += [(f"state={value}", str(label), replace(base, state=value)) for value, label in Tip.State.choices]
-    counted = _tab_count(user, only_agency=None if coordinator or base != Filters() else _single_agency(user))
-    return [Tab(param, label, counted(tab), active=tab == filters) for param, label, tab in choices]
+    return [Tab(param, label, _bounded(_counted(user, tab)), active=tab == filters) for param, label, tab in choices]
 
 
 def count(user: Any, filters: Filters) -> int:
-    """How many visible tips ``filters`` select, exactly (the export's audit row): on the
-    routing index where the tabs are counted there (``_tab_count``), else on the tips."""
-    agency = _routing_countable(user, filters)
-    if agency is None:
-        return filtered(user, filters).count()
-    return _parts_for(agency, filters).count()
+    """How many visible tips ``filters`` select, exactly (the export's audit row)."""
+    return _counted(user, filters).count()
 
 
-def _single_agency(user: Any) -> int | None:
+def _counted(user: Any, filters: Filters) -> QuerySet[Any, Any]:
+    """One row per visible tip that ``filters`` select, to count. Someone in one agency
+    with no filter but a tab's (state, not acknowledged) sees exactly the tips routed to
+    that agency, one routing each (``reports_routing_unique``): their count is read from
+    the routing table's indexes alone (the tip's state is copied onto its routings,
+    ``Routing.tip_state``), without visiting a tip. Anyone else, or any other filter,
+    counts the tips themselves."""
     agencies = _my_agencies(user)
-    return agencies[0] if len(agencies) == 1 else None
-
-
-def _routing_countable(user: Any, filters: Filters) -> int | None:
-    """The one agency whose routings stand for ``user``'s tips under ``filters``, if any."""
-    if replace(filters, state="", unacknowledged=False) != Filters():
-        return None
-    if any(m.role == Membership.Role.COORDINATOR for m in memberships_of(user)):
-        return None
-    return _single_agency(user)
-
-
-def _parts_for(agency_id: int, tab: Filters) -> QuerySet[Routing, Any]:
-    """The routings of one agency that stand for its tips in ``tab`` (state, unacknowledged)."""
-    parts = Routing.objects.filter(agency_id=agency_id)
-    if tab.state:
-        parts = parts.filter(tip_state=tab.state)
-    if tab.unacknowledged:
+    coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships_of(user))
+    if coordinator or len(agencies) != 1 or replace(filters, state="", unacknowledged=False) != Filters():
+        return filtered(user, filters).order_by().values("pk")
+    parts = Routing.objects.filter(agency_id=agencies[0])
+    if filters.state:
+        parts = parts.filter(tip_state=filters.state)
+    if filters.unacknowledged:
         parts = parts.filter(acknowledged_at=None)
     # ``tip_id``, not the key: the index holds it, so the count never reads the table.
     return parts.order_by().values("tip_id")
-
-
-def _tab_count(user: Any, *, only_agency: int | None) -> Callable[[Filters], BoundedCount]:
-    """How a tab is counted. Someone in one agency looking at the unfiltered queue sees
-    exactly the tips routed to that agency, one routing each (``reports_routing_unique``):
-    their tabs are counted on the routing table alone, from its indexes (the tip's state
-    is copied onto its routings, ``Routing.tip_state``), without visiting a tip. Anyone
-    else, or any other filter, counts the tips themselves."""
-
-    def on_tips(tab: Filters) -> BoundedCount:
-        return bounded_count(filtered(user, tab))
-
-    def on_routings(tab: Filters) -> BoundedCount:
-        assert only_agency is not None
-        return BoundedCount(_parts_for(only_agency, tab)[: COUNT_CAP + 1].count())
-
-    return on_tips if only_agency is None else on_routings
 
 
 def unread_count(tips: QuerySet[Tip]) -> BoundedCount:
