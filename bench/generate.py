@@ -27,6 +27,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import importlib
 import io
 import os
 import random
@@ -43,6 +44,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.apps import apps as django_apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -367,6 +369,12 @@ def main() -> None:
         raise SystemExit("The generator uses PostgreSQL's COPY: set DATABASE_URL to a postgres:// database.")
     started = time.monotonic()
     counts = generate(args.tips, words=args.words, seed=args.seed)
+    # Each routing's copy of its tip's place in the queue (``Routing.tip_attention``,
+    # ``tip_received_at``), as the migration that added them fills them: ``attention`` is
+    # computed by the database, after COPY.
+    print("  each routing's place in the queue …", flush=True)
+    migration = importlib.import_module("reports.migrations.0016_routing_queue_order")
+    migration.copy_queue_places(django_apps, None)
     copied = time.monotonic() - started
     print("  VACUUM ANALYZE …", flush=True)
     connection.ensure_connection()

@@ -13,10 +13,14 @@ The queue sorts and filters on the tip's columns, so the derived values are stor
 tip (``state``, ``awaiting_acknowledgement``, ``first_acknowledged_at``, ``closed_at``)
 by ``refresh_tip_state``, which every change to routings calls in its own transaction.
 It also copies the tip's state onto each of its routings (``Routing.tip_state``: the
-queue's tabs count an agency's tips by state from the routing index alone); a routing is
-created with its tip's current state. ``disagreements`` finds any tip whose columns do
-not match its routings, or whose routings carry another state (a test runs it after
-every kind of change).
+queue's tabs count an agency's tips by state from the routing index alone), and with it
+the tip's place in the queue (``Routing.tip_attention``: an agency's queue is read in
+order from the routing index). ``attention`` is computed by the database from the derived
+columns and from the tipster's unread messages and new information, so whatever changes
+those calls ``copy_attention`` (``refresh_tip_state`` does it for the derived ones); a
+routing is created with its tip's current values (``copies_of``). ``disagreements`` finds
+any tip whose columns do not match its routings, or whose routings carry another state or
+place (a test runs it after every kind of change).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
 
 from reports.models import Routing, RoutingRole, RoutingState, Tip, TipState
 
@@ -71,11 +77,25 @@ def refresh_tip_state(tip: Tip, routings: Iterable[Routing] | None = None) -> De
         return derived  # the caller's values are fresh: read under ``lock_tip`` or just created
     values = dict(zip(DERIVED_FIELDS, astuple(derived), strict=True))
     Tip.objects.filter(pk=tip.pk).update(**values)
-    if derived.state != tip.state:
-        Routing.objects.filter(tip_id=tip.pk).update(tip_state=derived.state)
+    if (derived.state, derived.awaiting_acknowledgement) != (tip.state, tip.awaiting_acknowledgement):
+        copy_attention(tip, tip_state=derived.state)
     for name, value in values.items():
         setattr(tip, name, value)
     return derived
+
+
+def copies_of(tip: Tip) -> dict[str, object]:
+    """What a new routing of ``tip`` carries of it (its state and place in the queue)."""
+    return {"tip_state": tip.state, "tip_attention": tip.attention, "tip_received_at": tip.received_at}
+
+
+def copy_attention(tip: Tip, **also: object) -> None:
+    """Copy the tip's place in the queue, as the database now computes it, onto its
+    routings (one statement); ``also``: other routing columns to set with it. Called in
+    the transaction of any change to a column that ``Tip.attention`` is computed from.
+    ``tip.attention`` is left as it was: read the tip again for the new value."""
+    attention = Subquery(Tip.objects.filter(pk=OuterRef("tip_id")).values("attention")[:1])
+    Routing.objects.filter(tip_id=tip.pk).update(tip_attention=attention, **also)
 
 
 def lock_tip(tip: Tip) -> None:
@@ -90,16 +110,16 @@ def lock_tip(tip: Tip) -> None:
 
 def disagreements(tips: Iterable[Tip] | None = None) -> list[str]:
     """References of tips whose stored state does not match their routings."""
-    queryset = Tip.objects.prefetch_related("routings").only(
-        "reference", "state", "awaiting_acknowledgement", "closed_at", "first_acknowledged_at"
-    )
+    queryset = Tip.objects.prefetch_related("routings").only("reference", "attention", "received_at", *DERIVED_FIELDS)
     if tips is not None:
         queryset = queryset.filter(pk__in=[t.pk for t in tips])
     wrong = []
     for tip in queryset:
         routings = tip.routings.all()
         derived = derive(routings)
-        copied = {routing.tip_state for routing in routings}
-        if DerivedState(*(getattr(tip, name) for name in DERIVED_FIELDS)) != derived or copied - {tip.state}:
+        copied = {(r.tip_state, r.tip_attention, r.tip_received_at) for r in routings}
+        if DerivedState(*(getattr(tip, name) for name in DERIVED_FIELDS)) != derived or copied - {
+            (tip.state, tip.attention, tip.received_at)
+        }:
             wrong.append(tip.reference)
     return wrong

@@ -363,6 +363,11 @@ class Routing(models.Model):
     # only writer of ``Tip.state``) so that the queue's tabs count one agency's tips by
     # state from this table's index alone, without visiting the tips.
     tip_state = models.CharField(max_length=10, choices=TipState.choices, default=TipState.NEW, editable=False)
+    # The tip's place in the queue's default order (``Tip.attention`` and ``received_at``),
+    # copied by ``case_state`` wherever a column that ``attention`` is computed from changes,
+    # so that an agency's queue is read in order from this table's index alone.
+    tip_attention = models.PositiveSmallIntegerField(default=1, editable=False)
+    tip_received_at = models.DateTimeField(default=this_hour, editable=False)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_routings"
     )
@@ -417,6 +422,10 @@ class Routing(models.Model):
             ),
             # The queue's tab counts: one agency's tips in one state, read from the index.
             models.Index(fields=["agency", "tip_state", "tip"], name="reports_routing_agency_state"),
+            # One agency's queue in its default order ("needs attention first").
+            models.Index(
+                fields=["agency", "-tip_attention", "-tip_received_at", "-tip"], name="reports_routing_queue_order"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from casework import tip_panel
 from casework.access import can_mark_for_state_report, can_open_case
 from casework.forms import HandOffForm, StateReportMarkForm
 from casework.models import HandOff, Notice, SafetyAction, ThreatCase
-from partners.models import Membership
+from partners.models import Membership, memberships_of
 from reports.models import Tip
 from reports.triage import stats
 from safeschools import form_cache, page_cache
@@ -57,15 +57,13 @@ def casework_attention(context) -> dict:
     overdue = SafetyAction.objects.filter(
         owner=user, done_at=None, due_on__lt=today, case__status=ThreatCase.Status.OPEN
     ).select_related("case")
-    designee_of = (
-        Membership.objects.filter(user=user, is_safe_schools_designee=True)
-        .exclude(role=Membership.Role.VIEWER)
-        .values("agency_id")
-    )
+    designee_of = [
+        m.agency_id for m in memberships_of(user) if m.is_safe_schools_designee and m.role != Membership.Role.VIEWER
+    ]
     waiting = Notice.objects.filter(recipient_agency__in=designee_of, acknowledged_at=None)
     return {
         "overdue_actions": list(overdue.only("due_on", "kind", "case__reference")),
-        "notices_waiting": waiting.count(),
+        "notices_waiting": waiting.count() if designee_of else 0,
     }
 
 

@@ -176,7 +176,8 @@ def _create_routings(tip: Tip) -> list[Routing]:
     )
     # The alert ladder sets each responsible routing's escalation clock (alerts.alert_routed).
     return Routing.objects.bulk_create(
-        Routing(tip=tip, agency_id=r.agency_id, role=r.role, reason=r.reason, tip_state=tip.state) for r in routes
+        Routing(tip=tip, agency_id=r.agency_id, role=r.role, reason=r.reason, **case_state.copies_of(tip))
+        for r in routes
     )
 
 
@@ -225,6 +226,7 @@ def add_tipster_message(
     if after_closing:
         changes["new_info_after_closing"] = True
     Tip.objects.filter(pk=tip.pk).update(**changes)
+    case_state.copy_attention(tip)
     alerts.alert_tipster_message(tip, at=message.created_at)
     action = AuditEvent.Action.CLOSE_REQUESTED if close_request else AuditEvent.Action.MESSAGE_FROM_TIPSTER
     audit.record(

@@ -117,6 +117,7 @@ def after_acknowledgement(tip: Tip, done: list[Routing], *, clear_new_info: bool
     if clear_new_info:
         Tip.objects.filter(pk=tip.pk).update(new_info_after_closing=False)
         tip.new_info_after_closing = False
+        case_state.copy_attention(tip)
     case_state.refresh_tip_state(tip)
     if done and tip.is_life_safety:
         # Their clocks stopped (Routing.acknowledge).
@@ -192,7 +193,7 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
         routing, created = Routing.objects.get_or_create(
             tip=tip,
             agency=agency,
-            defaults={"role": role, "reason": f"re-routed by {actor.get_username()}", "tip_state": tip.state},
+            defaults={"role": role, "reason": f"re-routed by {actor.get_username()}", **case_state.copies_of(tip)},
         )
         changed = not created and routing.role != role
         if changed:
@@ -204,6 +205,8 @@ def reroute(*, tip: Tip, actor, add: list[tuple[Agency, str]], remove: list[Agen
         if created or (changed and role == RoutingRole.RESPONSIBLE and routing.acknowledged_at is None):
             fresh.append(routing)
         audit.record(AuditEvent.Action.TIP_ROUTED, actor=actor, tip=tip, added=agency.name, role=role, new=created)
+    if fresh:  # made from the tip as read before the lock: its place in the queue as it is now
+        case_state.copy_attention(tip)
     case_state.refresh_tip_state(tip)
     if fresh and tip.state != Tip.State.DONE:
         alerts.alert_routed(tip=tip, routings=fresh, kind=Notification.Kind.REROUTED)
@@ -226,7 +229,8 @@ def message_tipster(*, tip: Tip, author, agency: Agency | None, body: str) -> Me
     message = Message.objects.create(
         tip=tip, direction=Message.Direction.TO_TIPSTER, body=body, author=author, agency=agency
     )
-    Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=0)
+    if Tip.objects.filter(pk=tip.pk, unread_tipster_messages__gt=0).update(unread_tipster_messages=0):
+        case_state.copy_attention(tip)
     tip.unread_tipster_messages = 0
     if texting:
         audit.record(AuditEvent.Action.MESSAGE_TO_TIPSTER, actor=author, tip=tip, message_id=message.pk, by="text")
@@ -243,6 +247,7 @@ def mark_tipster_messages_read(*, tip: Tip, actor) -> int:
     unread = Tip.objects.filter(pk=tip.pk).values_list("unread_tipster_messages", flat=True).first() or 0
     if unread:
         Tip.objects.filter(pk=tip.pk).update(unread_tipster_messages=0)
+        case_state.copy_attention(tip)
         _changed(tip, actor, field="tipster_messages_read", value=unread)
     tip.unread_tipster_messages = 0
     return unread

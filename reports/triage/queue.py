@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.translation import gettext
 
-from partners.models import Membership, memberships_of
+from partners.models import Membership, School, memberships_of
 from reports import search, selectors
-from reports.models import Disposition, Routing, RoutingRole, RoutingState, Tip
+from reports.models import Category, Disposition, Routing, RoutingRole, RoutingState, Tip
 from reports.selectors import with_overdue
 from reports.triage import urgency
+from safeschools import page_cache
+from safeschools.cache import cached
 from safeschools.rows import RowComparison
 
 # name → [(field, descending)]
@@ -119,9 +125,9 @@ def for_rows(tips: QuerySet[Tip], *, agency_ids: list[int] | None) -> QuerySet[T
     tips = with_overdue(tips, agency_ids=agency_ids)
     if agency_ids is None:  # coordinators: which tips nobody can take
         tips = selectors.with_unowned(tips)
-    # The queue shows no tip text: it stays encrypted in the database.
-    rows = tips.defer("description", "location", "people_involved", "contact_details")
-    return rows.select_related("category", "school")
+    # The queue shows no tip text: it stays encrypted in the database. Category and school
+    # names come from ``rows`` (``_names``), not from a join.
+    return tips.defer("description", "location", "people_involved", "contact_details")
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,8 @@ class Row:
     """One tip in the queue, with its urgency in words."""
 
     tip: Tip
+    category: str
+    school: str  # "No school given" when none was
     age: str
     received: str  # "Nov 29, 4 PM": the hour it arrived in, local time
     state: str  # the tip's state and priority in words
@@ -180,11 +188,13 @@ def parts_of(tip_ids: list[int]) -> dict[int, list[Part]]:
 def rows(tips: list[Tip], now: datetime) -> list[Row]:
     """Rows of tips read through ``for_rows``, with their agencies' parts (one query)."""
     parts = parts_of([tip.pk for tip in tips])
+    categories, schools = _names()
     states = {value: str(label) for value, label in Tip.State.choices}
     priorities = {value: str(label) for value, label in Tip._meta.get_field("priority").flatchoices}
+    hour_of = _hour_labels()
     result = []
     for tip in tips:
-        received = dateformat.format(timezone.localtime(tip.received_at), "M j, g A")
+        received = hour_of(timezone.localtime(tip.received_at))
         clock = urgency.escalation_clock(tip.next_escalation, tip.escalation_level or 0, now)
         if clock is None and tip.awaiting_mine and not tip.is_life_safety:
             clock = urgency.acknowledge_clock(tip.received_at, now)
@@ -193,8 +203,33 @@ def rows(tips: list[Tip], now: datetime) -> list[Row]:
             highlight = "danger" if tip.is_life_safety else "warning"
         age = urgency.age(tip.received_at, now)
         state, priority = states[tip.state], priorities[tip.priority]
-        result.append(Row(tip, age, received, state, priority, clock, highlight, parts[tip.pk]))
+        school = schools[tip.school_id] if tip.school_id else "No school given"
+        category = categories[tip.category_id]
+        result.append(Row(tip, category, school, age, received, state, priority, clock, highlight, parts[tip.pk]))
     return result
+
+
+def _hour_labels() -> Callable[[datetime], str]:
+    """``dateformat.format(moment, "M j, g A")`` ("Nov 29, 4 PM"), with the month names
+    and AM/PM translated once per page instead of once per row."""
+    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    am, pm = gettext("AM"), gettext("PM")
+
+    def label(moment: datetime) -> str:
+        return f"{months[moment.month]} {moment.day}, {moment.hour % 12 or 12} {pm if moment.hour > 11 else am}"
+
+    return label
+
+
+def _names() -> tuple[dict[int, str], dict[int, str]]:
+    """Every category's and school's name by id, inactive ones included (old tips keep
+    them), from the shared cache for the content generation that any edit of either moves
+    on (``safeschools.page_cache``)."""
+
+    def read() -> tuple[dict[int, str], dict[int, str]]:
+        return dict(Category.objects.values_list("pk", "name")), dict(School.objects.values_list("pk", "name"))
+
+    return cached(f"queue:names:{page_cache.local_generation()}", read)
 
 
 # Tab counts are exact up to this many, then "1,000+": counting is bounded, so a
@@ -219,6 +254,20 @@ def _bounded(rows: QuerySet[Any, Any]) -> BoundedCount:
     return BoundedCount(rows[: COUNT_CAP + 1].count())
 
 
+def _bounded_together(querysets: list[QuerySet[Any, Any]]) -> list[BoundedCount]:
+    """``_bounded`` of each queryset, in one statement: the tabs' five counts are each a
+    fraction of a millisecond for the database, and five round trips for the page."""
+    counts: list[str] = []
+    params: list[Any] = []
+    for rows in querysets:
+        sql, more = rows[: COUNT_CAP + 1].query.sql_with_params()
+        counts.append(f"(SELECT COUNT(*) FROM ({sql}) bounded)")  # noqa: S608 — the ORM's own SQL
+        params.extend(more)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(counts)}", params)
+        return [BoundedCount(value) for value in cursor.fetchone()]
+
+
 @dataclass(frozen=True)
 class Tab:
     param: str  # the query string that selects it: "", "unacknowledged=on", "state=open"…
@@ -234,7 +283,11 @@ def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
     unacknowledged = "Not acknowledged by every responsible agency" if coordinator else "Not acknowledged by my agency"
     choices = [("", "All", base), ("unacknowledged=on", unacknowledged, replace(base, unacknowledged=True))]
     choices += [(f"state={value}", str(label), replace(base, state=value)) for value, label in Tip.State.choices]
-    return [Tab(param, label, _bounded(_counted(user, tab)), active=tab == filters) for param, label, tab in choices]
+    counts = _bounded_together([_counted(user, tab) for _, _, tab in choices])
+    return [
+        Tab(param, label, count, active=tab == filters)
+        for (param, label, tab), count in zip(choices, counts, strict=True)
+    ]
 
 
 def count(user: Any, filters: Filters) -> int:
@@ -243,28 +296,43 @@ def count(user: Any, filters: Filters) -> int:
 
 
 def _counted(user: Any, filters: Filters) -> QuerySet[Any, Any]:
-    """One row per visible tip that ``filters`` select, to count. Someone in one agency
-    with no filter but a tab's (state, not acknowledged) sees exactly the tips routed to
-    that agency, one routing each (``reports_routing_unique``): their count is read from
-    the routing table's indexes alone (the tip's state is copied onto its routings,
-    ``Routing.tip_state``), without visiting a tip. Anyone else, or any other filter,
-    counts the tips themselves."""
+    """One row per visible tip that ``filters`` select, to count: from the routing table's
+    indexes alone when ``own_routings`` can answer, without visiting a tip; else the tips
+    themselves."""
+    routings = own_routings(user, filters)
+    if routings is None:
+        return filtered(user, filters).order_by().values("pk")
+    # ``tip_id``, not the key: the index holds it, so the count never reads the table.
+    return routings.order_by().values("tip_id")
+
+
+def own_routings(user: Any, filters: Filters) -> QuerySet[Routing] | None:
+    """The routings that stand for exactly the tips ``filtered(user, filters)`` selects,
+    one each, or None. Someone in one agency with no filter but a tab's (state, not
+    acknowledged) sees exactly the tips routed to that agency, one routing each
+    (``reports_routing_unique``), and each routing carries what the tabs and the default
+    order need of its tip (``tip_state``, ``tip_attention``, ``tip_received_at``, kept by
+    ``reports.case_state``). Anyone else, or any other filter, reads the tips."""
     agencies = _my_agencies(user)
     coordinator = any(m.role == Membership.Role.COORDINATOR for m in memberships_of(user))
     if coordinator or len(agencies) != 1 or replace(filters, state="", unacknowledged=False) != Filters():
-        return filtered(user, filters).order_by().values("pk")
-    parts = Routing.objects.filter(agency_id=agencies[0])
+        return None
+    routings = Routing.objects.filter(agency_id=agencies[0])
     if filters.state:
-        parts = parts.filter(tip_state=filters.state)
+        routings = routings.filter(tip_state=filters.state)
     if filters.unacknowledged:
-        parts = parts.filter(acknowledged_at=None)
-    # ``tip_id``, not the key: the index holds it, so the count never reads the table.
-    return parts.order_by().values("tip_id")
+        routings = routings.filter(acknowledged_at=None)
+    return routings
 
 
-def unread_count(tips: QuerySet[Tip]) -> BoundedCount:
-    # Unread tips rank 2 or 3 in ``attention``: saying so lets the index of the queue's
-    # order find the few of them instead of reading every visible tip.
+def unread_count(tips: QuerySet[Tip], routings: QuerySet[Routing] | None = None) -> BoundedCount:
+    """How many of ``tips`` have messages from the tipster nobody has read (``routings``:
+    ``own_routings`` for them, when it answers). Unread tips rank 2 or 3 in ``attention``:
+    saying so lets the index of the queue's order find the few of them instead of reading
+    every visible tip."""
+    if routings is not None:
+        unread = routings.filter(tip_attention__gte=2, tip__unread_tipster_messages__gt=0)
+        return _bounded(unread.order_by().values("tip_id"))
     return bounded_count(tips.filter(unread_tipster_messages__gt=0, attention__gte=2))
 
 
@@ -333,12 +401,26 @@ def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:
     return [f"-{field}" if descending else field for field, descending in ordering]
 
 
-def page(tips: QuerySet[Tip], *, sort: str, cursor: str = "", size: int = 50) -> Page:
+# The default order as each routing carries it of its tip (``own_routings``).
+ON_ROUTINGS = {"attention": "tip_attention", "received_at": "tip_received_at", "id": "tip_id"}
+
+
+def page(
+    tips: QuerySet[Tip], *, sort: str, cursor: str = "", size: int = 50, routings: QuerySet[Routing] | None = None
+) -> Page:
+    """A page of ``tips`` in the order ``sort`` names, after or before ``cursor``.
+    ``routings``: ``own_routings`` for these tips, when it answers; in the default order,
+    the page's tips are then found in order from the routing index
+    (``reports_routing_queue_order``) and read by key, instead of walking the county's
+    tips in the queue's order and keeping those routed to the agency (at a million tips,
+    16 read for each one shown)."""
     ordering = ORDERINGS.get(sort, ORDERINGS["attention"])
+    if ordering is not ORDERINGS["attention"]:
+        routings = None
     decoded = _decode(cursor, ordering) if cursor else None
     if decoded and decoded[0] == "before":
         flipped = [(field, not descending) for field, descending in ordering]
-        rows = list(tips.filter(_after(flipped, decoded[1])).order_by(*_order_by(flipped))[: size + 1])
+        rows = _seek(tips, routings, flipped, decoded[1], size + 1)
         has_more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
         return Page(
@@ -346,9 +428,7 @@ def page(tips: QuerySet[Tip], *, sort: str, cursor: str = "", size: int = 50) ->
             next_cursor=_encode(_key(rows[-1], ordering), "after") if rows else None,
             previous_cursor=_encode(_key(rows[0], ordering), "before") if rows and has_more_before else None,
         )
-    if decoded:
-        tips = tips.filter(_after(ordering, decoded[1]))
-    rows = list(tips.order_by(*_order_by(ordering))[: size + 1])
+    rows = _seek(tips, routings, ordering, decoded[1] if decoded else None, size + 1)
     has_more = len(rows) > size
     rows = rows[:size]
     return Page(
@@ -358,6 +438,26 @@ def page(tips: QuerySet[Tip], *, sort: str, cursor: str = "", size: int = 50) ->
     )
 
 
+def _seek(
+    tips: QuerySet[Tip],
+    routings: QuerySet[Routing] | None,
+    ordering: list[tuple[str, bool]],
+    after: list[Any] | None,
+    limit: int,
+) -> list[Tip]:
+    """The first ``limit`` of ``tips`` in ``ordering`` (after the sort values ``after``)."""
+    if routings is None:
+        if after is not None:
+            tips = tips.filter(_after(ordering, after))
+        return list(tips.order_by(*_order_by(ordering))[:limit])
+    on_routings = [(ON_ROUTINGS[field], descending) for field, descending in ordering]
+    if after is not None:
+        routings = routings.filter(_after(on_routings, after))
+    ids = list(routings.order_by(*_order_by(on_routings)).values_list("tip_id", flat=True)[:limit])
+    found = {tip.pk: tip for tip in tips.filter(pk__in=ids).order_by()}
+    return [found[tip_id] for tip_id in ids if tip_id in found]
+
+
 def _key(tip: Tip, ordering: list[tuple[str, bool]]) -> list:
     return [getattr(tip, field) for field, _ in ordering]
 
@@ -365,7 +465,8 @@ def _key(tip: Tip, ordering: list[tuple[str, bool]]) -> list:
 def new_info_after_closing(user, *, limit: int = 20) -> list[Tip]:
     """Closed tips the tipster has written on since, pinned above the queue until someone
     acknowledges the new information (a partial index keeps this cheap)."""
-    return list(Tip.objects.visible_to(user).filter(new_info_after_closing=True).order_by("-id")[:limit])
+    reopened = Tip.objects.visible_to(user).filter(new_info_after_closing=True).order_by("-id")
+    return list(reopened.only("reference", "is_life_safety")[:limit])
 
 
 RED_TARGETS_TTL = 30
@@ -375,6 +476,5 @@ def cached_red_targets() -> list[str]:
     """Names of the agencies nobody can be reached at that are responsible for an open tip
     (the coordinators' banner), from the shared cache for ``RED_TARGETS_TTL`` seconds."""
     from reports.notifications.coverage import red_targets_of_open_tips
-    from safeschools.cache import cached
 
     return cached("queue-red-targets", lambda: [a.name for a in red_targets_of_open_tips()], RED_TARGETS_TTL)

@@ -55,11 +55,13 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     agency_ids = None if coordinator else [m.agency_id for m in memberships_of(request.user)]
     tips = queue.filtered(request.user, filters)
+    routings = queue.own_routings(request.user, filters)
     page = queue.page(
         queue.for_rows(tips, agency_ids=agency_ids),
         sort=form.sort_order,
         cursor=request.GET.get("cursor", ""),
         size=form.page_size,
+        routings=routings,
     )
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -70,7 +72,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "rows": queue.rows(page.items, timezone.now()),
         "tabs": tabs,
         "matching": next((tab.count for tab in tabs if tab.active), None) or queue.bounded_count(tips),
-        "unread": queue.unread_count(tips),
+        "unread": queue.unread_count(tips, routings),
         "query": query.urlencode(),
         "filters": filters,
         "coordinator": coordinator,

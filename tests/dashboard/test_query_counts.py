@@ -40,12 +40,13 @@ class Pin:
 
 
 PINS: dict[str, Pin] = {
-    # + the tips and each agency's part, the tabs' live bounded counts (all, not acknowledged,
-    # one per state: no cached count that contradicts the rows), the matching and unread
-    # counts, the tips with new information after closing (the unfiltered queue's filter
-    # form, with its category and school choices, comes from the cache)
-    # + casework: my overdue safety-plan actions, notices awaiting me
-    "queue": Pin(PER_REQUEST + 11),
+    # + the page's tips in order from the agency's routings, the tips by key, each agency's
+    # part, the tabs' live bounded counts (all, not acknowledged, one per state, in one
+    # statement: no cached count that contradicts the rows; the matching count is the
+    # active tab's), the unread count, the tips with new information after closing (the
+    # unfiltered queue's filter form, and category and school names, come from the cache)
+    # + casework: my overdue safety-plan actions (notices awaiting me: only for a designee)
+    "queue": Pin(PER_REQUEST + 7),
     # + agencies, members, rota, mobiles, coordinators, their mobiles, open tips' routings
     "coverage": Pin(PER_REQUEST + 8, who="coordinator_cole"),
     # + count, audit row, the tips, their routings with agencies
@@ -80,7 +81,8 @@ PINS: dict[str, Pin] = {
     # Actions: + tip, routed agencies, then the change in a transaction (savepoint, version
     # claim, the change, audit row, release) and the redirect; acknowledging a life-safety tip
     # also settles its waiting escalation alerts at the tip's hour (SECURITY.md 37).
-    "tip-acknowledge": Pin(PER_REQUEST + 12, who="principal_park", method="post", data=lambda tip: {}),
+    # + the tip's place in the queue copied onto its routings (``case_state.copy_attention``).
+    "tip-acknowledge": Pin(PER_REQUEST + 13, who="principal_park", method="post", data=lambda tip: {}),
     # One agency's part: + tip, the part, then (locked tip, part, version claim, change,
     # derived state, audit rows) and the redirect.
     "part-step": Pin(
@@ -117,9 +119,9 @@ PINS: dict[str, Pin] = {
         },
     ),
     # + tip, routings, the change in a transaction (version claim, routing, audit, timeline),
-    # the waiting escalation alerts settled
+    # the waiting escalation alerts settled, the tip's place in the queue copied
     "tip-acknowledge-for": Pin(
-        PER_REQUEST + 14,
+        PER_REQUEST + 15,
         who="coordinator_cole",
         method="post",
         data=lambda tip: {
@@ -129,9 +131,10 @@ PINS: dict[str, Pin] = {
     ),
     # + the new routing's alerts and ladder (who can be reached there now: the agency, then
     # its members and the coordinators with their shifts and mobiles in one query; an
-    # agency added for information only has no ladder to save)
+    # agency added for information only has no ladder to save; the tip's place in the
+    # queue copied onto the new routing as it is under the lock)
     "tip-reroute": Pin(
-        PER_REQUEST + 17,
+        PER_REQUEST + 18,
         who="coordinator_cole",
         method="post",
         data=lambda tip: {

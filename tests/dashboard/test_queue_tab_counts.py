@@ -8,10 +8,9 @@ import random
 
 import pytest
 
-from reports.models import Routing, RoutingRole
-from reports.triage import actions, case_actions, queue
-from reports.triage.access import PartAccess
+from reports.triage import queue
 from reports.triage.forms import QueueFilterForm, blank_queue_filters
+from tests.case_moves import random_move
 
 QUEUE = "/staff/"
 
@@ -31,33 +30,8 @@ def test_an_agencys_tab_counts_equal_counting_its_tips(
     rng = random.Random(seed)
     tips = [make_tip(school=rng.choice([clayton_high, kirkwood_high])).tip for _ in range(6)]
     for _ in range(10):
-        tip = rng.choice(tips)
-        tip.refresh_from_db()
-        routing = rng.choice(list(Routing.objects.filter(tip=tip)))
-        move = rng.choice(["ack", "finish", "reopen", "reroute"])
-        try:
-            if move == "ack":
-                case_actions.acknowledge_part(tip=tip, actor=coordinator_cole, part=PartAccess(routing, True))
-            elif move == "finish":
-                case_actions.finish(
-                    tip=tip,
-                    actor=coordinator_cole,
-                    part=PartAccess(routing, True),
-                    version=routing.version,
-                    disposition="resolved",
-                    note="done",
-                )
-            elif move == "reopen":
-                case_actions.reopen(
-                    tip=tip, actor=coordinator_cole, part=PartAccess(routing, True), version=routing.version
-                )
-            elif Routing.objects.filter(tip=tip, agency=kirkwood_pd).exists():
-                actions.reroute(tip=tip, actor=coordinator_cole, add=[], remove=[kirkwood_pd], version=tip.version)
-            else:
-                add = [(kirkwood_pd, RoutingRole.RESPONSIBLE)]
-                actions.reroute(tip=tip, actor=coordinator_cole, add=add, remove=[], version=tip.version)
-        except actions.TriageError:
-            pass
+        moves = ("ack", "finish", "reopen", "reroute", "writes", "reply")
+        move = random_move(rng, tips, cole=coordinator_cole, staff=officer_olsen, other_agency=kirkwood_pd, moves=moves)
         fast = [tab.count.value for tab in queue.tabs(officer_olsen, queue.Filters(), coordinator=False)]
         assert fast == counted_on_tips(officer_olsen, queue.Filters()), move
 

@@ -117,7 +117,8 @@ def test_counts_above_the_cap_say_so(staff_client, officer_olsen, make_tip, clay
     assert "2+ matching" in body and 'All <span class="badge text-bg-light">2+</span>' in body
 
 
-QUEUE_QUERIES = {"officer_olsen": 15, "coordinator_cole": 15}
+# Olsen's page is found in order on his agency's routings, then read by key: one more.
+QUEUE_QUERIES = {"officer_olsen": 11, "coordinator_cole": 10}
 
 
 @pytest.mark.django_db
