@@ -278,12 +278,30 @@ class Tab:
 
 def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
     """The queue's tabs under the other filters, each with its count, counted with the
-    rows (one bounded count per tab, no cache)."""
+    rows (bounded counts, in one statement, no cache)."""
+    choices = _tab_choices(filters, coordinator=coordinator)
+    counts = _bounded_together([_counted(user, tab) for _, _, tab in choices])
+    return _tabs(choices, counts, filters)
+
+
+def tabs_and_unread(
+    user, filters: Filters, tips: QuerySet[Tip], routings: QuerySet[Routing] | None, *, coordinator: bool
+) -> tuple[list[Tab], BoundedCount]:
+    """``tabs``, and ``unread_count`` of ``tips``, in one statement."""
+    choices = _tab_choices(filters, coordinator=coordinator)
+    *counts, unread = _bounded_together([*(_counted(user, tab) for _, _, tab in choices), unread_rows(tips, routings)])
+    return _tabs(choices, counts, filters), unread
+
+
+def _tab_choices(filters: Filters, *, coordinator: bool) -> list[tuple[str, str, Filters]]:
+    """(query string, label, filters) of each tab: all, not acknowledged, one per state."""
     base = replace(filters, state="", unacknowledged=False)
     unacknowledged = "Not acknowledged by every responsible agency" if coordinator else "Not acknowledged by my agency"
     choices = [("", "All", base), ("unacknowledged=on", unacknowledged, replace(base, unacknowledged=True))]
-    choices += [(f"state={value}", str(label), replace(base, state=value)) for value, label in Tip.State.choices]
-    counts = _bounded_together([_counted(user, tab) for _, _, tab in choices])
+    return choices + [(f"state={value}", str(label), replace(base, state=value)) for value, label in Tip.State.choices]
+
+
+def _tabs(choices: list[tuple[str, str, Filters]], counts: list[BoundedCount], filters: Filters) -> list[Tab]:
     return [
         Tab(param, label, count, active=tab == filters)
         for (param, label, tab), count in zip(choices, counts, strict=True)
@@ -327,13 +345,17 @@ def own_routings(user: Any, filters: Filters) -> QuerySet[Routing] | None:
 
 def unread_count(tips: QuerySet[Tip], routings: QuerySet[Routing] | None = None) -> BoundedCount:
     """How many of ``tips`` have messages from the tipster nobody has read (``routings``:
-    ``own_routings`` for them, when it answers). Unread tips rank 2 or 3 in ``attention``:
-    saying so lets the index of the queue's order find the few of them instead of reading
-    every visible tip."""
+    ``own_routings`` for them, when it answers)."""
+    return _bounded(unread_rows(tips, routings))
+
+
+def unread_rows(tips: QuerySet[Tip], routings: QuerySet[Routing] | None = None) -> QuerySet[Any, Any]:
+    """One row per tip of ``tips`` with unread messages from the tipster, to count. Unread
+    tips rank 2 or 3 in ``attention``: saying so lets the index of the queue's order (the
+    tips' or the agency's routings') find the few of them instead of reading every one."""
     if routings is not None:
-        unread = routings.filter(tip_attention__gte=2, tip__unread_tipster_messages__gt=0)
-        return _bounded(unread.order_by().values("tip_id"))
-    return bounded_count(tips.filter(unread_tipster_messages__gt=0, attention__gte=2))
+        return routings.filter(tip_attention__gte=2, tip__unread_tipster_messages__gt=0).order_by().values("tip_id")
+    return tips.filter(unread_tipster_messages__gt=0, attention__gte=2).order_by().values("pk")
 
 
 @dataclass

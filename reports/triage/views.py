@@ -65,14 +65,14 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("cursor", None)
-    tabs = queue.tabs(request.user, filters, coordinator=coordinator)
+    tabs, unread = queue.tabs_and_unread(request.user, filters, tips, routings, coordinator=coordinator)
     context = {
         "form": form,
         "page": page,
         "rows": queue.rows(page.items, timezone.now()),
         "tabs": tabs,
         "matching": next((tab.count for tab in tabs if tab.active), None) or queue.bounded_count(tips),
-        "unread": queue.unread_count(tips, routings),
+        "unread": unread,
         "query": query.urlencode(),
         "filters": filters,
         "coordinator": coordinator,

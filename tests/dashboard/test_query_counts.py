@@ -41,12 +41,12 @@ class Pin:
 
 PINS: dict[str, Pin] = {
     # + the page's tips in order from the agency's routings, the tips by key, each agency's
-    # part, the tabs' live bounded counts (all, not acknowledged, one per state, in one
-    # statement: no cached count that contradicts the rows; the matching count is the
-    # active tab's), the unread count, the tips with new information after closing (the
+    # part, the tabs' live bounded counts (all, not acknowledged, one per state: no cached
+    # count that contradicts the rows; the matching count is the active tab's) and the
+    # unread count in one statement, the tips with new information after closing (the
     # unfiltered queue's filter form, and category and school names, come from the cache)
     # + casework: my overdue safety-plan actions (notices awaiting me: only for a designee)
-    "queue": Pin(PER_REQUEST + 7),
+    "queue": Pin(PER_REQUEST + 6),
     # + agencies, members, rota, mobiles, coordinators, their mobiles, open tips' routings
     "coverage": Pin(PER_REQUEST + 8, who="coordinator_cole"),
     # + count, audit row, the tips, their routings with agencies
