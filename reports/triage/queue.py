@@ -285,7 +285,7 @@ def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
 
 
 def tabs_and_unread(
-    user, filters: Filters, tips: QuerySet[Tip], routings: QuerySet[Routing] | None, *, coordinator: bool
+    user: Any, filters: Filters, tips: QuerySet[Tip], routings: QuerySet[Routing] | None, *, coordinator: bool
 ) -> tuple[list[Tab], BoundedCount]:
     """``tabs``, and ``unread_count`` of ``tips``, in one statement."""
     choices = _tab_choices(filters, coordinator=coordinator)
