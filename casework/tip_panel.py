@@ -1,9 +1,10 @@
-"""What casework's panel on the tip page shows, read with the tip itself: the tip's
-hand-offs, the cases from it the reader is on, the district's state-report mark and the
-mental-health partners a hand-off may name. ``annotations`` gives them as annotations of
-the tip's query (registered with ``reports.triage.detail.PAGE_ANNOTATIONS`` in
-``casework.apps``), so the panel makes no query of its own; ``panel_rows`` reads them from
-the tip, or asks for them in one query when the tip was read without them."""
+"""What casework's panel on the tip page shows: the tip's hand-offs, the cases from it the
+reader is on, the district's state-report mark and the mental-health partners a hand-off
+may name. ``annotations`` gives the tip page one flag to read with the tip (registered
+with ``reports.triage.detail.PAGE_ANNOTATIONS`` in ``casework.apps``): whether the tip has
+any casework at all. Most tips have none, and their panel then makes no query (the
+partners come from the cache); a tip with some has its rows read in one query
+(``panel_rows``)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 
 from casework.models import HandOff, StateReportEntry, ThreatCase
 from partners.models import Agency
 from reports.models import Tip
+from safeschools import page_cache
+from safeschools.cache import cached
 from safeschools.json_rows import json_datetime, json_rows, rows_of
 
 STATE_KIND = "casework_state_kind"
 HAND_OFFS = "casework_hand_offs"
 CASES = "casework_cases"
-PARTNERS = "casework_partners"
-NAMES = (STATE_KIND, HAND_OFFS, CASES, PARTNERS)  # those of ``annotations``
+NAMES = (STATE_KIND, HAND_OFFS, CASES)  # those of ``_rows``
+HAS_CASEWORK = "casework_any"
 
 
 def annotations(user) -> dict[str, Any]:
+    """Read with the tip on its page: whether any hand-off, case or state-report mark
+    names it (one flag: the rows themselves cost more to ask for than most tips have)."""
+    return {
+        HAS_CASEWORK: Exists(HandOff.objects.filter(tip=OuterRef("pk")))
+        | Exists(ThreatCase.tips.through.objects.filter(tip_id=OuterRef("pk")))
+        | Exists(StateReportEntry.objects.filter(tip=OuterRef("pk")))
+    }
+
+
+def _rows(user) -> dict[str, Any]:
     """The panel's rows, as annotations of a query on tips (for ``user``'s cases)."""
     hand_offs = HandOff.objects.filter(tip=OuterRef("pk"))
     cases = ThreatCase.objects.visible_to(user).filter(tips=OuterRef("pk"))
@@ -58,13 +71,18 @@ def annotations(user) -> dict[str, Any]:
             classification=F("classification"),
             opened_at=F("opened_at"),
         ),
-        PARTNERS: json_rows(
-            Agency.objects.filter(kind=Agency.Kind.MENTAL_HEALTH),
-            id=F("id"),
-            name=F("name"),
-            display_order=F("display_order"),
-        ),
     }
+
+
+def mental_health_partners() -> list[tuple[int, str]]:
+    """(id, name) of the mental-health partners, in their display order, from the shared
+    cache for the content generation that any edit of an agency moves on."""
+
+    def read() -> list[tuple[int, str]]:
+        partners = Agency.objects.filter(kind=Agency.Kind.MENTAL_HEALTH).order_by("display_order", "name")
+        return list(partners.values_list("id", "name"))
+
+    return cached(f"casework:partners:{page_cache.local_generation()}", read)
 
 
 @dataclass
@@ -77,20 +95,17 @@ class Panel:
 
 
 def panel_rows(tip: Tip, user) -> Panel:
-    """The panel's rows for ``tip`` as ``user`` may see them: from the tip's annotations,
-    or (a tip read without them) one query."""
-    if all(hasattr(tip, name) for name in NAMES):
-        values = {name: getattr(tip, name) for name in NAMES}
-    else:
-        values = Tip.objects.filter(pk=tip.pk).annotate(**annotations(user)).values(*NAMES).get()
+    """The panel's rows for ``tip`` as ``user`` may see them: none without a query when
+    the tip was read with ``annotations`` and has no casework, else one query."""
+    partners = mental_health_partners()
+    if getattr(tip, HAS_CASEWORK, True) is False:
+        return Panel(state_kind="", partners=partners)
+    values = Tip.objects.filter(pk=tip.pk).annotate(**_rows(user)).values(*NAMES).get()
     return Panel(
         state_kind=values[STATE_KIND] or "",
         hand_offs=_hand_offs(rows_of(values[HAND_OFFS])),
         cases=_cases(rows_of(values[CASES])),
-        partners=[
-            (row["id"], row["name"])
-            for row in sorted(rows_of(values[PARTNERS]), key=lambda row: (row["display_order"], row["name"]))
-        ],
+        partners=partners,
     )
 
 

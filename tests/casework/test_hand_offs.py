@@ -82,9 +82,9 @@ def test_hand_offs_are_counted_in_the_stats(staff_client, officer_olsen, officer
 def test_the_panel_read_with_the_tip_shows_what_the_models_hold(
     staff_client, principal_park, clayton_tip, behavioral_health, clayton_district
 ):
-    """The panel's rows come as annotations of the tip's query (``casework.tip_panel``):
-    each hand-off with its time, partner, decrypted note and recorder in order, and the
-    partners a new hand-off may name; the same as read without the annotations."""
+    """The panel's rows (``casework.tip_panel``): each hand-off with its time, partner,
+    decrypted note and recorder in order, and the partners a new hand-off may name; the
+    same whether the tip was read with the page's flag or without it."""
     from casework import tip_panel
 
     later = timezone.now() - timedelta(hours=1)
@@ -121,5 +121,33 @@ def test_the_panel_read_with_the_tip_shows_what_the_models_hold(
     ]
     assert [h.pk for h in plain.hand_offs] == [h.pk for h in annotated.hand_offs]
     assert annotated.partners == [(behavioral_health.pk, "County Behavioral Health")]
-    # The panel knows its annotations by name, without building them again.
-    assert set(tip_panel.NAMES) == set(tip_panel.annotations(principal_park))
+
+
+@pytest.mark.django_db
+def test_a_tip_without_casework_has_an_empty_panel_without_a_query(
+    make_tip, clayton_high, principal_park, behavioral_health, django_assert_num_queries
+):
+    """The tip page reads one flag with the tip; a tip nothing was handed off from, on no
+    case and with no state-report mark, shows the panel (with the partners a hand-off may
+    name) without asking for its rows; once it has a mark, the rows are read."""
+    from casework import tip_panel
+    from casework.models import StateReportEntry, StateReportKind
+    from partners.models import memberships_of
+
+    tip = make_tip(school=clayton_high).tip
+    flagged = type(tip).objects.annotate(**tip_panel.annotations(principal_park))
+    tip_panel.mental_health_partners()  # in the cache, as for any page after the first
+    memberships_of(principal_park)  # read once per request, as the page has by then
+    read = flagged.get(pk=tip.pk)
+    with django_assert_num_queries(0):
+        panel = tip_panel.panel_rows(read, principal_park)
+    assert (panel.hand_offs, panel.cases, panel.state_kind) == ([], [], "")
+    assert panel.partners == [(behavioral_health.pk, "County Behavioral Health")]
+    kind = StateReportKind.values[0]
+    StateReportEntry.objects.create(
+        district=clayton_high.district, school=clayton_high, tip=tip, kind=kind, occurred_on=tip.received_at.date()
+    )
+    read = flagged.get(pk=tip.pk)
+    with django_assert_num_queries(1):
+        panel = tip_panel.panel_rows(read, principal_park)
+    assert panel.state_kind == kind
