@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from html import escape
-from typing import Any
 
 from django import template
 from django.urls import reverse
@@ -68,19 +67,19 @@ def _row(row: Row, coordinator: bool, tip_url: str) -> str:
 
 
 def _badges(row: Row, coordinator: bool) -> Iterator[str]:
-    tip: Any = row.tip  # with the annotations of ``queue.for_rows``
+    tip = row.tip
     if tip.is_life_safety:
         yield _BADGE.format("text-bg-danger", "Life safety")
     if tip.danger_now:
         yield _BADGE.format("text-bg-danger", "Danger right now")
-    if tip.awaiting_mine:
+    if row.awaiting:
         silent = f": {', '.join(row.silent_agencies)}" if coordinator else ""
         yield _BADGE.format("text-bg-warning", escape(f"Not acknowledged{silent}"))
     if row.clock:
         yield _BADGE.format("text-bg-dark" if row.clock.overdue else "text-bg-light border", escape(row.clock.label))
-    elif tip.is_overdue:
+    elif row.overdue:
         yield _BADGE.format("text-bg-dark", "Overdue")
-    if getattr(tip, "is_unowned", False):  # annotated for coordinators only
+    if row.unowned:
         yield _BADGE.format("text-bg-danger", "Unowned")
     if tip.new_info_after_closing:
         yield _BADGE.format("text-bg-primary", "New information after closing")

@@ -57,7 +57,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     tips = queue.filtered(request.user, filters)
     routings = queue.own_routings(request.user, filters)
     page = queue.page(
-        queue.for_rows(tips, agency_ids=agency_ids),
+        queue.for_rows(tips),
         sort=form.sort_order,
         cursor=request.GET.get("cursor", ""),
         size=form.page_size,
@@ -69,7 +69,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": queue.rows(page.items, timezone.now()),
+        "rows": queue.rows(page.items, timezone.now(), agency_ids=agency_ids),
         "tabs": tabs,
         "matching": next((tab.count for tab in tabs if tab.active), None) or queue.bounded_count(tips),
         "unread": unread,

@@ -10,10 +10,11 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from reports import case_state
 from reports.models import Routing, Tip
-from reports.triage import queue
+from reports.triage import queue, urgency
 from tests.case_moves import PART_MOVES, TIPSTER_MOVES, random_move
 
 QUEUE = "/staff/"
@@ -24,7 +25,7 @@ def every_page(user, filters: queue.Filters, *, on_routings: bool, size: int = 2
     routings = queue.own_routings(user, filters) if on_routings else None
     if on_routings:
         assert routings is not None
-    tips = queue.for_rows(queue.filtered(user, filters), agency_ids=[m.agency_id for m in user.memberships.all()])
+    tips = queue.for_rows(queue.filtered(user, filters))
     pages, cursor = [], ""
     while True:
         page = queue.page(tips, sort="attention", cursor=cursor, size=size, routings=routings)
@@ -123,9 +124,6 @@ def test_a_queue_row_escapes_what_it_shows_and_draws_every_badge():
         reference="T-<b>",
         is_life_safety=True,
         danger_now=True,
-        awaiting_mine=True,
-        is_overdue=True,
-        is_unowned=True,
         new_info_after_closing=True,
         unread_tipster_messages=2,
         close_requested=True,
@@ -133,7 +131,19 @@ def test_a_queue_row_escapes_what_it_shows_and_draws_every_badge():
     )
     part = queue.Part(agency="Clay & <Co>", status="not acknowledged", detail=" · Ann <Lee>", silent=True)
     row = queue.Row(
-        tip, "Weapons <x>", "No school given", "2 h", "Nov 29, 4 PM", "New", "Urgent", None, "danger", [part]
+        tip,
+        "Weapons <x>",
+        "No school given",
+        "2 h",
+        "Nov 29, 4 PM",
+        "New",
+        "Urgent",
+        None,
+        "danger",
+        [part],
+        awaiting=True,
+        overdue=True,
+        unowned=True,
     )
     html = str(queue_rows([row], coordinator=True))
     assert "<b>" not in html and "<Co>" not in html and "<Lee>" not in html and "<x>" not in html
@@ -150,9 +160,8 @@ def test_a_queue_row_escapes_what_it_shows_and_draws_every_badge():
     ):
         assert badge in html, badge
     assert 'class="table-danger"' in html and 'href="/staff/tips/7/"' in html
-    clocked = queue.Row(
-        tip, "Weapons", "Kirkwood High", "2 h", "", "", "", Clock("Escalation due 5 min ago", True), "", []
-    )
+    clock = Clock("Escalation due 5 min ago", True)
+    clocked = queue.Row(tip, "Weapons", "Kirkwood High", "2 h", "", "", "", clock, "", [], awaiting=True, overdue=True)
     html = str(queue_rows([clocked], coordinator=False))
     assert "Escalation due 5 min ago" in html and "Overdue<" not in html and "Not acknowledged<" in html
     assert 'class="table-warning"' in html  # new information after closing
@@ -170,3 +179,84 @@ def test_the_hour_a_row_shows_is_djangos_date_format():
                 for hour in range(24):
                     moment = datetime(2026, month, 1 + hour, hour)
                     assert label(moment) == dateformat.format(moment, "M j, g A"), (language, moment)
+
+
+def flags_in_sql(tips, agency_ids, now):
+    """The row flags as the database works them out (the queue's page query did, until
+    ``queue.rows`` took them from the parts), by tip id: (not acknowledged, the first
+    escalation clock and its level, overdue, unowned)."""
+    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+
+    from reports import selectors
+    from reports.models import RoutingRole
+
+    mine = Routing.objects.filter(tip=OuterRef("pk"))
+    if agency_ids is not None:
+        mine = mine.filter(agency_id__in=agency_ids)
+    first_clock = mine.filter(role=RoutingRole.RESPONSIBLE, escalation_due_at__isnull=False).order_by(
+        "escalation_due_at", "pk"
+    )
+    awaiting = Q(awaiting_acknowledgement=True) if agency_ids is None else Exists(mine.filter(acknowledged_at=None))
+    read = tips.annotate(
+        awaiting_mine=ExpressionWrapper(awaiting, output_field=BooleanField()),
+        next_escalation=Subquery(first_clock.values("escalation_due_at")[:1]),
+        escalation_level=Subquery(first_clock.values("escalation_level")[:1]),
+    )
+    read = selectors.with_unowned(selectors.with_overdue(read, now, agency_ids=agency_ids))
+    return {
+        tip.pk: (
+            tip.awaiting_mine,
+            tip.next_escalation,
+            tip.escalation_level if tip.next_escalation else 0,
+            tip.is_overdue,
+            tip.is_unowned and agency_ids is None,
+        )
+        for tip in read
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(5))
+def test_a_rows_flags_are_what_the_database_says_of_its_tip(
+    seed, make_tip, clayton_high, kirkwood_high, officer_olsen, coordinator_cole, kirkwood_pd
+):
+    """``queue.rows`` works out not acknowledged, the escalation clock, overdue and unowned
+    from the parts it reads; they must be what the SQL definitions (``reports.selectors``)
+    say, for an officer and for a coordinator, whatever happened to the tips and whenever."""
+    rng = random.Random(seed)
+    schools = [clayton_high, kirkwood_high, None]
+    tips = [make_tip(school=rng.choice(schools), category=rng.choice(["bullying", "weapons"])).tip for _ in range(6)]
+    for tip in tips[:3]:  # older tips: some overdue by now
+        earlier = tip.received_at - timedelta(days=rng.choice([1, 3, 9]))
+        Tip.objects.filter(pk=tip.pk).update(received_at=earlier)
+        Routing.objects.filter(tip=tip).update(tip_received_at=earlier)
+    olsen_agencies = [m.agency_id for m in officer_olsen.memberships.all()]
+    seen = set()
+    for _ in range(10):
+        random_move(rng, tips, cole=coordinator_cole, staff=officer_olsen, other_agency=kirkwood_pd)
+        responsible = list(Routing.objects.filter(role="responsible"))
+        if rng.random() < 0.4 and responsible:  # an agency's clock running, escalated or not
+            due = timezone.now() + timedelta(minutes=rng.choice([-20, 5, 40]))
+            Routing.objects.filter(pk=rng.choice(responsible).pk).update(
+                escalation_due_at=due, escalation_level=rng.randint(0, 2)
+            )
+        now = timezone.now() + timedelta(days=rng.choice([0, 1, 4]))
+        for user, agency_ids in ((officer_olsen, olsen_agencies), (coordinator_cole, None)):
+            expected = flags_in_sql(queue.filtered(user, queue.Filters()), agency_ids, now)
+            read = list(queue.for_rows(queue.filtered(user, queue.Filters())))
+            for row in queue.rows(read, now, agency_ids=agency_ids):
+                mine = [p for p in row.parts if agency_ids is None or p.agency_id in agency_ids]
+                clocks = [p for p in mine if p.responsible and p.escalation_due_at is not None]
+                first = min(clocks, key=lambda p: p.escalation_due_at) if clocks else None
+                clock = (first.escalation_due_at, first.escalation_level) if first else (None, 0)
+                assert (row.awaiting, *clock, row.overdue, row.unowned) == expected[row.tip.pk], (user, move_note(row))
+                seen |= {name for name in ("awaiting", "overdue", "unowned") if getattr(row, name)}
+                seen |= {"clock"} if first is not None else set()
+                if first is not None:
+                    assert row.clock == urgency.escalation_clock(first.escalation_due_at, first.escalation_level, now)
+
+    assert seen == {"awaiting", "overdue", "unowned", "clock"}  # each flag met, set and not
+
+
+def move_note(row) -> str:
+    return f"{row.tip.reference} {[(p.agency, p.status, p.detail) for p in row.parts]}"
