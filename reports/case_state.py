@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 
 from reports.models import Routing, RoutingRole, RoutingState, Tip, TipState
 
@@ -96,6 +96,28 @@ def copy_attention(tip: Tip, **also: object) -> None:
     ``tip.attention`` is left as it was: read the tip again for the new value."""
     attention = Subquery(Tip.objects.filter(pk=OuterRef("tip_id")).values("attention")[:1])
     Routing.objects.filter(tip_id=tip.pk).update(tip_attention=attention, **also)
+
+
+def repair_copies(*, batch: int = 20_000) -> int:
+    """Set every routing's copies of its tip (state, place in the queue) to the tip's, in
+    batches of ``batch`` tips; how many routings were wrong. For after a release that adds
+    a copied column while the previous code still runs (a routing it makes, or a change it
+    makes to a tip, is not copied): run once every node runs the new code. Safe to repeat."""
+    tip = Tip.objects.filter(pk=OuterRef("tip_id"))
+    copies = {
+        "tip_state": Subquery(tip.values("state")[:1]),
+        "tip_attention": Subquery(tip.values("attention")[:1]),
+        "tip_received_at": Subquery(tip.values("received_at")[:1]),
+    }
+    last = Tip.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    repaired = 0
+    for start in range(0, last + 1, batch):
+        routings = Routing.objects.filter(tip_id__gte=start, tip_id__lt=start + batch)
+        same = routings.filter(
+            tip_state=F("tip__state"), tip_attention=F("tip__attention"), tip_received_at=F("tip__received_at")
+        )
+        repaired += routings.exclude(pk__in=same.values("pk")).update(**copies)
+    return repaired
 
 
 def lock_tip(tip: Tip) -> None:

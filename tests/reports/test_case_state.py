@@ -102,3 +102,25 @@ def test_the_migration_copies_every_tips_state_onto_its_routings(make_tip, clayt
     copy(apps, None)
     assert case_state.disagreements() == []
     assert set(Routing.objects.filter(tip=waiting).values_list("tip_state", flat=True)) == {"new"}
+
+
+@pytest.mark.django_db
+def test_repairing_the_copies_sets_only_the_wrong_ones(make_tip, clayton_high, officer_olsen):
+    """After a release, routings made or changed by the previous code are set right by
+    ``manage.py repair_routing_copies``; the others are left as they are."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.conftest import finish_every_part
+
+    closed, waiting, fine = (make_tip(school=clayton_high).tip for _ in range(3))
+    finish_every_part(closed, by=officer_olsen)
+    Routing.objects.filter(tip=closed).update(tip_state="new", tip_attention=1)  # as the old code left them
+    Tip.objects.filter(pk=waiting.pk).update(unread_tipster_messages=2)  # written by the old code
+    assert set(case_state.disagreements()) == {closed.reference, waiting.reference}
+    out = StringIO()
+    call_command("repair_routing_copies", stdout=out)
+    assert case_state.disagreements() == []
+    assert out.getvalue().strip() == f"{Routing.objects.filter(tip__in=[closed, waiting]).count()} routings repaired"
+    assert case_state.repair_copies(batch=1) == 0
