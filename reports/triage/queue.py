@@ -304,18 +304,12 @@ class Tab:
     active: bool
 
 
-def tabs(user, filters: Filters, *, coordinator: bool) -> list[Tab]:
-    """The queue's tabs under the other filters, each with its count, counted with the
-    rows (bounded counts, in one statement, no cache)."""
-    choices = _tab_choices(filters, coordinator=coordinator)
-    counts = _bounded_together([_counted(user, tab) for _, _, tab in choices])
-    return _tabs(choices, counts, filters)
-
-
 def tabs_and_unread(
     user: Any, filters: Filters, tips: QuerySet[Tip], routings: QuerySet[Routing] | None, *, coordinator: bool
 ) -> tuple[list[Tab], BoundedCount]:
-    """``tabs``, and ``unread_count`` of ``tips``, in one statement."""
+    """The queue's tabs under the other filters, each with its count, and how many of
+    ``tips`` have unread messages from the tipster (``routings``: ``own_routings`` for them,
+    when it answers): bounded counts, counted with the rows in one statement, no cache."""
     choices = _tab_choices(filters, coordinator=coordinator)
     *counts, unread = _bounded_together([*(_counted(user, tab) for _, _, tab in choices), unread_rows(tips, routings)])
     return _tabs(choices, counts, filters), unread
@@ -369,12 +363,6 @@ def own_routings(user: Any, filters: Filters) -> QuerySet[Routing] | None:
     if filters.unacknowledged:
         routings = routings.filter(acknowledged_at=None)
     return routings
-
-
-def unread_count(tips: QuerySet[Tip], routings: QuerySet[Routing] | None = None) -> BoundedCount:
-    """How many of ``tips`` have messages from the tipster nobody has read (``routings``:
-    ``own_routings`` for them, when it answers)."""
-    return _bounded(unread_rows(tips, routings))
 
 
 def unread_rows(tips: QuerySet[Tip], routings: QuerySet[Routing] | None = None) -> QuerySet[Any, Any]:
