@@ -113,6 +113,8 @@ def repair_copies(*, batch: int = 20_000) -> int:
     repaired = 0
     for start in range(0, last + 1, batch):
         routings = Routing.objects.filter(tip_id__gte=start, tip_id__lt=start + batch)
+        # Excluding the matching keys: as ``exclude(tip_state=F(…), …)`` PostgreSQL took 19 s
+        # instead of 13 at a million tips.
         same = routings.filter(
             tip_state=F("tip__state"), tip_attention=F("tip__attention"), tip_received_at=F("tip__received_at")
         )
