@@ -34,6 +34,9 @@ LONG_REPORT = (
 
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
+    # A screenshot taken while a tap's navigation is still committing fails in Chromium
+    # ("Unable to capture screenshot"); wait until the new document has loaded.
+    page.wait_for_load_state("load")
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=full_page)
 
 
@@ -68,6 +71,7 @@ def test_tip_page_fits_a_small_phone_and_puts_the_work_first(
     screenshot(page, "queue-360")
     assert horizontal_overflow(page) <= 0  # the table scrolls in its own box, not the page
     page.get_by_role("link", name=urgent_tip.reference).tap()
+    expect(page.get_by_role("heading", name="Summary")).to_be_visible()
     screenshot(page, "tip-page-360-first-screen")
     screenshot(page, "tip-page-360-whole", full_page=True)
 
