@@ -261,8 +261,14 @@ def make_tip(db, categories):
     from reports.intake.services import TipReport, submit_tip
 
     def make(*, school=None, category="bullying", description="Someone keeps pushing a kid at lunch.", **fields):
+        from reports.intake.told import who_was_told
+
         report = TipReport(category=categories[category], school=school, description=description, **fields)
-        return submit_tip(report=report, receipt=receipts.generate(), form_token=secrets.token_hex(16))
+        submitted = submit_tip(report=report, receipt=receipts.generate(), form_token=secrets.token_hex(16))
+        # What the receipt says is worked out from what the submission wrote; every tip a
+        # test makes holds it to what the database says afterwards.
+        assert submitted.told == who_was_told(submitted.tip)
+        return submitted
 
     return make
 

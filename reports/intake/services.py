@@ -14,6 +14,7 @@ from django.db.models import F
 from partners.models import School
 from reports import case_state, search
 from reports.intake import receipts, reference, routing
+from reports.intake.told import Told, told_after_submit
 from reports.models import (
     Attachment,
     Category,
@@ -66,6 +67,9 @@ class SubmittedTip:
     tip: Tip
     receipt: str
     created: bool
+    # Who was told, worked out from what this submission wrote (None for a replay: ask
+    # ``told.who_was_told``).
+    told: Told | None = None
 
 
 def _token_hash(token: str) -> str:
@@ -127,7 +131,7 @@ def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: 
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
         _attach(tip, image)
-    alerts.alert_routed(tip=tip, routings=routings, by_tipster=True, only_routings=True)
+    written = alerts.alert_routed(tip=tip, routings=routings, by_tipster=True, only_routings=True)
     audit.record(
         AuditEvent.Action.TIP_SUBMITTED,
         tip=tip,
@@ -137,7 +141,7 @@ def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: 
         images=len(report.images),
         **({"via": report.channel} if report.channel != "web" else {}),
     )
-    return SubmittedTip(tip=tip, receipt=receipt, created=True)
+    return SubmittedTip(tip=tip, receipt=receipt, created=True, told=told_after_submit(tip, routings, written))
 
 
 def _claim(token_hash: str) -> int | None:

@@ -230,9 +230,8 @@ def _submit(request: HttpRequest) -> HttpResponse:
         form_token=token.value,
     )
     tip = submitted.tip
-    return _receipt_page(
-        request, submitted.receipt, danger_now=tip.danger_now, check_soon=tip.is_life_safety, told=who_was_told(tip)
-    )
+    told = submitted.told or who_was_told(tip)
+    return _receipt_page(request, submitted.receipt, danger_now=tip.danger_now, check_soon=tip.is_life_safety, told=told)
 
 
 def _showing_errors(data: QueryDict, files: Any = None, *, too_big: bool = False) -> TipForm:
@@ -280,7 +279,12 @@ def _receipt_page(
 ) -> HttpResponse:
     """The receipt, and (right after the submission only) who was told: the confirmation
     step looks nothing up, so it cannot say it again (SECURITY.md 11). ``check_soon``:
-    after a life-safety report, "check again in an hour" rather than "in a day or two"."""
+    after a life-safety report, "check again in an hour" rather than "in a day or two".
+
+    The page right after a submission (no ``extra``, no pending message) comes from the
+    shared cache, rendered once per language, address, content generation and what it
+    says (who was told, danger, check soon), with the receipt, the CSRF token and the
+    school-network notice as slots filled for each request."""
     context = {
         "receipt": receipt,
         "receipt_groups": receipt.split("-"),
@@ -289,7 +293,44 @@ def _receipt_page(
         "told": told,
     }
     context |= extra
-    return render(request, "reports/receipt.html", context)
+    if extra or len(messages.get_messages(request)):
+        return render(request, "reports/receipt.html", context)
+    groups = context["receipt_groups"]
+    slots = [RECEIPT_GROUP_SLOT + chr(ord("a") + i) for i in range(len(groups))]
+
+    def render_page() -> str:
+        blank = context | {
+            "receipt": RECEIPT_SLOT,
+            "receipt_groups": slots,
+            "csrf_token": page_cache.CSRF_SLOT,
+            NOTICE_SLOT_CONTEXT: NOTICE_SLOT,
+        }
+        return render_to_string("reports/receipt.html", blank, request=request)
+
+    where = f"{request.scheme}://{request.get_host()}{request.path}"
+    says = f"{int(danger_now)}{int(check_soon)}{len(groups)}:{_told_key(told)}"
+    page = cached(f"receipt-page:{get_language()}:{where}:{page_cache.local_generation()}:{says}", render_page)
+    values = dict(zip(slots, groups, strict=True)) | {
+        RECEIPT_SLOT: receipt,
+        page_cache.CSRF_SLOT: get_token(request),
+        NOTICE_SLOT: school_network_notice_for(request),
+    }
+    return HttpResponse(page_cache.fill(page, values))
+
+
+# The receipt page's slots (letters only: ``page_cache.fill``). A receipt is our own
+# Crockford base32 and hyphens: nothing in it needs escaping.
+RECEIPT_SLOT = "tipreceiptwholeslot"
+RECEIPT_GROUP_SLOT = "tipreceiptgroupslot"
+
+
+def _told_key(told: Told | None) -> str:
+    """What a receipt page says about who was told, as part of its cache key (the help
+    lines' names and numbers are public content: a change starts a new generation)."""
+    if told is None:
+        return "-"
+    flags = "".join(str(int(getattr(told, name))) for name in Told.FLAGS)
+    return f"{flags}:{','.join(str(agency.pk) for agency in told.help_lines)}"
 
 
 def _resend(request: HttpRequest, form: TipForm, problem: tokens.TokenProblem) -> HttpResponse:

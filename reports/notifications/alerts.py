@@ -189,6 +189,7 @@ class AlertBatch:
         self.addresses: set[Address] = set()
         self.count = 0  # people and addresses alerted
         self.pending: list[Notification] = []  # written together by done(): one INSERT
+        self.written: list[Notification] = []
 
     def send(self, recipients: ladder.Recipients, *, agency_id: int, reason: str, kind: str | None = None) -> int:
         people = [p for p in recipients.people if p.pk not in self.people]
@@ -214,6 +215,7 @@ class AlertBatch:
         """Write every row the batch queued, in one INSERT, and ask the worker for
         delivery once (unless the tick is to send it)."""
         created = Notification.objects.bulk_create(self.pending)
+        self.written += created
         self.pending = []
         if created and self.deliver:
             request_delivery()
@@ -231,7 +233,7 @@ def alert_routed(
     now: datetime | None = None,
     by_tipster: bool = False,
     only_routings: bool = False,
-) -> None:
+) -> list[Notification]:
     """Alert about ``routings``, just made (at intake, or by a coordinator's re-route), start
     the ladder of each responsible one when the tip is life-safety, and tell the
     coordinators (and the fallback) about agencies nobody can be reached at.
@@ -239,7 +241,10 @@ def alert_routed(
     ``by_tipster``: the routing follows the tipster's submission, so the alerts and audit
     events carry the tip's hour and wait for the worker's tick (SECURITY.md 37); only the
     ladder's deadlines keep an exact time. ``only_routings``: ``routings`` are all the tip
-    has (a tip just submitted), so they are not read again."""
+    has (a tip just submitted), so they are not read again; each is given its agency as
+    just read, so that saying who was told (``told.told_after_submit``) reads nothing.
+
+    Returns the alert rows written."""
     now = now or timezone.now()
     at = tip.received_at if by_tipster else hour_of(now)
     everything = list(routings) if only_routings else list(Routing.objects.filter(tip=tip).select_related("agency"))
@@ -249,6 +254,8 @@ def alert_routed(
     batch = AlertBatch(tip, kind, at=at, deliver=not by_tipster, texts=reach.texts)
     for routing in routings:
         agency = reach.agency(routing.agency_id)
+        if not Routing.agency.is_cached(routing):
+            routing.agency = agency.agency
         if tip.is_life_safety and routing.role == RoutingRole.RESPONSIBLE:
             _start_ladder(batch, reach, routing, tip, now)
         elif tip.is_life_safety:
@@ -264,13 +271,16 @@ def alert_routed(
                 reason="immediate",
             )
             routing.unreachable = routing.role == RoutingRole.RESPONSIBLE and not agency.reachable_for_routine
-    # One UPDATE for those that changed (a CASE per column), not one per routing; none for a
-    # routine tip whose agencies can all be reached.
-    changed = [
-        r for r, saved in zip(routings, as_saved, strict=True) if saved != tuple(getattr(r, n) for n in ladder_fields)
-    ]
-    if changed:
-        Routing.objects.bulk_update(changed, ladder_fields)
+    # One UPDATE per set of values among those that changed (the routings of a tip mostly
+    # change alike): cheaper to build than a bulk_update's CASE per column and routing. None
+    # for a routine tip whose agencies can all be reached.
+    changed: dict[tuple, list[int]] = {}
+    for r, saved in zip(routings, as_saved, strict=True):
+        now_set = tuple(getattr(r, name) for name in ladder_fields)
+        if now_set != saved:
+            changed.setdefault(now_set, []).append(r.pk)
+    for values, pks in changed.items():
+        Routing.objects.filter(pk__in=pks).update(**dict(zip(ladder_fields, values, strict=True)))
 
     current = {r.pk: r for r in everything} | {r.pk: r for r in routings}
     responsible = [r for r in current.values() if r.role == RoutingRole.RESPONSIBLE]
@@ -278,6 +288,7 @@ def alert_routed(
     if unreachable and all(r.unreachable and not r.acknowledged_at for r in responsible):
         _nobody_can_take_it(batch, reach, tip, unreachable, now)
     batch.done()
+    return batch.written
 
 
 def _start_ladder(batch: AlertBatch, reach: ladder.Reach, routing: Routing, tip: Tip, now: datetime) -> None:

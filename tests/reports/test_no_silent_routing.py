@@ -301,3 +301,45 @@ def test_the_demo_suicide_rule_reaches_the_district_and_the_coordinators_and_sho
     alerted = set(Notification.objects.filter(tip=tip).values_list("agency__name", flat=True))
     assert {"Clayton School District", "Safe Schools Partnership Office"} <= alerted
     assert '<a href="tel:988">988</a>' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("category", ["bullying", "weapons", "self_harm"])
+@pytest.mark.parametrize("enrolled", ["nobody", "police", "district by digest", "both", "coordinator only"])
+def test_what_the_receipt_says_is_worked_out_from_what_the_submission_wrote(
+    category, enrolled, clayton_high, categories, lifeline, settings, django_user_model, partnership_office
+):
+    """The receipt's "who was told" comes from the submission's own routings and alert
+    rows (no query); it must say what the database says afterwards, in every case."""
+    import secrets
+
+    from reports.intake import receipts
+    from reports.intake.services import TipReport, submit_tip
+    from reports.intake.told import who_was_told
+
+    settings.ALERT_FALLBACK_EMAIL = DISPATCH
+    RoutingRule.objects.create(category=categories["self_harm"], agency=lifeline, role="info_only")
+    RoutingRule.objects.create(category=categories["weapons"], agency=partnership_office, role="info_only")
+
+    def member(name, agency, **fields):
+        user = django_user_model.objects.create_user(name, f"{name}@example.org", "x" * 20)
+        Membership.objects.create(user=user, agency=agency, **fields)
+
+    if enrolled in ("police", "both"):
+        member("olsen", clayton_high.police_agency, role=Membership.Role.OFFICER)
+    if enrolled in ("district by digest", "both"):
+        member(
+            "park",
+            clayton_high.district,
+            role=Membership.Role.SCHOOL_ADMIN,
+            new_tip_alerts=Membership.NewTipAlerts.DAILY_DIGEST,
+        )
+    if enrolled != "nobody":
+        member("cole", partnership_office, role=Membership.Role.COORDINATOR)
+
+    report = TipReport(category=categories[category], school=clayton_high, description="Something happened.")
+    submitted = submit_tip(report=report, receipt=receipts.generate(), form_token=secrets.token_hex(16))
+
+    assert submitted.told is not None
+    assert submitted.told == who_was_told(submitted.tip)
+    assert submitted.told.help_lines == ([lifeline] if category == "self_harm" else [])
