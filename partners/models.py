@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from partners.reach_changes import ReachQuerySet
 from safeschools.cache import cached, forget
 from safeschools.crypto import EncryptedTextField
 
@@ -54,6 +55,8 @@ class Agency(models.Model):
         ),
     )
     display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
+
+    objects = ReachQuerySet["Agency"].as_manager()  # bulk writes change who can be reached
 
     class Meta:
         ordering = ["display_order", "name"]
@@ -217,6 +220,8 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ReachQuerySet["Membership"].as_manager()  # bulk writes change who can be reached
+
     class Meta:
         ordering = ["agency__name", "user__username"]
         verbose_name = _("membership")
@@ -260,7 +265,7 @@ class Membership(models.Model):
             )
 
 
-class StaffMobileQuerySet(models.QuerySet):
+class StaffMobileQuerySet(ReachQuerySet["StaffMobile"]):
     def textable(self) -> StaffMobileQuerySet:
         """Numbers alerts may be texted to: their owner is active and has not replied STOP."""
         return self.filter(stopped_at=None, user__is_active=True)
@@ -323,7 +328,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-class OnCallShiftQuerySet(models.QuerySet):
+class OnCallShiftQuerySet(ReachQuerySet["OnCallShift"]):
     def covering(self, moment: datetime) -> OnCallShiftQuerySet:
         """Shifts that cover ``moment`` in the site's time zone (America/Chicago)."""
         local = timezone.localtime(moment)

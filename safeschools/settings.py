@@ -178,6 +178,10 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300, minimum=0)
 # Each process keeps what it read from the cache (public pages, site settings, the blank
 # tip form) for this long: an edit shows at once where it was made, within this elsewhere.
 CACHE_LOCAL_SECONDS = env_int("CACHE_LOCAL_SECONDS", 5, minimum=0)
+# Who an alert can reach (an agency's members, their channels, who is on call) is kept in
+# the shared cache while nothing it is read from changes (partners.reach_changes), and at
+# most this long. 0 reads it for every alert.
+REACH_CACHE_SECONDS = env_int("REACH_CACHE_SECONDS", 60, minimum=0, maximum=600)
 # The stats page's figures are counted again at most this often (reports.triage.stats).
 STATS_FRESH_SECONDS = env_int("STATS_FRESH_SECONDS", 300, minimum=0, maximum=3600)
 # A cache that cannot count does not block anyone (see safeschools.ratelimit).

@@ -5,6 +5,8 @@ could be reached."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -55,7 +57,7 @@ def told_after_submit(tip: Tip, routings: list[Routing], written: Iterable[Notif
     return _told(tip, routings, alerted)
 
 
-def _told(tip: Tip, routings: list[Routing], alerted: set[tuple[int | None, str]]) -> Told:
+def _told(tip: Tip, routings: list[Routing], alerted: AbstractSet[tuple[int | None, str]]) -> Told:
     alerted_agencies = {agency_id for agency_id, kind in alerted if kind == Notification.Kind.NEW_TIP}
     school = tip.school
 

@@ -231,7 +231,9 @@ def _submit(request: HttpRequest) -> HttpResponse:
     )
     tip = submitted.tip
     told = submitted.told or who_was_told(tip)
-    return _receipt_page(request, submitted.receipt, danger_now=tip.danger_now, check_soon=tip.is_life_safety, told=told)
+    return _receipt_page(
+        request, submitted.receipt, danger_now=tip.danger_now, check_soon=tip.is_life_safety, told=told
+    )
 
 
 def _showing_errors(data: QueryDict, files: Any = None, *, too_big: bool = False) -> TipForm:
@@ -285,9 +287,10 @@ def _receipt_page(
     shared cache, rendered once per language, address, content generation and what it
     says (who was told, danger, check soon), with the receipt, the CSRF token and the
     school-network notice as slots filled for each request."""
+    groups = receipt.split("-")
     context = {
         "receipt": receipt,
-        "receipt_groups": receipt.split("-"),
+        "receipt_groups": groups,
         "danger_now": danger_now,
         "check_soon": check_soon,
         "told": told,
@@ -295,7 +298,6 @@ def _receipt_page(
     context |= extra
     if extra or len(messages.get_messages(request)):
         return render(request, "reports/receipt.html", context)
-    groups = context["receipt_groups"]
     slots = [RECEIPT_GROUP_SLOT + chr(ord("a") + i) for i in range(len(groups))]
 
     def render_page() -> str:

@@ -274,7 +274,7 @@ def alert_routed(
     # One UPDATE per set of values among those that changed (the routings of a tip mostly
     # change alike): cheaper to build than a bulk_update's CASE per column and routing. None
     # for a routine tip whose agencies can all be reached.
-    changed: dict[tuple, list[int]] = {}
+    changed: dict[tuple[Any, ...], list[int]] = {}
     for r, saved in zip(routings, as_saved, strict=True):
         now_set = tuple(getattr(r, name) for name in ladder_fields)
         if now_set != saved:

@@ -27,16 +27,23 @@ alerts, ``escalation`` runs the clock.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
+from partners import reach_changes
 from partners.models import Agency, Membership
 from reports.models import Category, LadderRung, Routing
 from reports.notifications import coverage
 from reports.notifications.channels import Address, Fallback, fallback
+from safeschools import sms
+
+logger = logging.getLogger(__name__)
 
 Rung = LadderRung
 AGENCY_RUNGS = (Rung.ON_CALL, Rung.MEMBERS, Rung.CONTACTS)
@@ -70,8 +77,7 @@ class Reach:
     @classmethod
     def load(cls, agency_ids, *, now: datetime | None = None) -> Reach:
         now = now or timezone.now()
-        agencies = Agency.objects.filter(pk__in=list(agency_ids))
-        reach, coordinating = coverage.reach_with_coordinators(agencies, now=now)
+        reach, coordinating = _read_reach(sorted(set(agency_ids)), now)
         return cls(agencies=reach, coordinators=coordinating, fallback=fallback(), now=now)
 
     @property
@@ -104,6 +110,44 @@ class Reach:
             # Nobody here can act: alerting a read-only viewer is not a step of its own.
             rungs = [r for r in rungs if r not in AGENCY_RUNGS]
         return rungs
+
+
+ReachRows = tuple[dict[int, coverage.AgencyReach], list[coverage.Person]]
+
+
+def _read_reach(agency_ids: list[int], now: datetime) -> ReachRows:
+    """``coverage.reach_with_coordinators`` of the agencies at ``now``: from the shared cache
+    when it was stored under the current reach generation (``partners.reach_changes``: any
+    change to an agency, a membership, a person, a shift or a mobile starts a new one), at
+    the same local hour (the rota is by the hour) and with texting in the same state; else
+    read (two queries) and stored. One round trip to the cache for both the entry and the
+    generation. When the cache is down, read: an alert never waits on it (SECURITY.md 29)."""
+    seconds = settings.REACH_CACHE_SECONDS
+    if not seconds:
+        return _reach_from_database(agency_ids, now)
+    local = timezone.localtime(now)
+    key = f"reach:{local.date()}:{local.hour}:{int(sms.enabled())}:{','.join(map(str, agency_ids))}"
+    try:
+        found = cache.get_many([key, reach_changes.GENERATION_KEY])
+    except Exception:
+        logger.warning("cache unavailable: who can be reached is read from the database", exc_info=True)
+        return _reach_from_database(agency_ids, now)
+    stored, current = found.get(key), found.get(reach_changes.GENERATION_KEY)
+    if stored is not None and current is not None and stored[0] == current:
+        return cast(ReachRows, stored[1])
+    read = _reach_from_database(agency_ids, now)
+    try:
+        if current is None:  # no generation yet (a new or flushed cache): start one
+            cache.add(reach_changes.GENERATION_KEY, reach_changes.generation_now(), None)
+        else:
+            cache.set(key, (current, read), seconds)
+    except Exception:
+        logger.warning("cache unavailable: who can be reached is not kept", exc_info=True)
+    return read
+
+
+def _reach_from_database(agency_ids: list[int], now: datetime) -> ReachRows:
+    return coverage.reach_with_coordinators(Agency.objects.filter(pk__in=agency_ids), now=now)
 
 
 def first_steps(reach: Reach, agency_id: int, category: Category) -> list[Rung]:

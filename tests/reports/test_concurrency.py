@@ -85,7 +85,6 @@ def test_double_submit_creates_one_tip_with_one_receipt(tip_post, categories, cl
     assert SubmissionToken.objects.count() == 1
     tip = Tip.objects.get()
     from reports.intake.services import find_tip_by_receipt
-
     from tests.reports.test_report_form import receipt_in
 
     assert receipt_in(first) == receipt_in(second)
