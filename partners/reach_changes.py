@@ -1,5 +1,6 @@
-"""The generation of "who can be reached": a value in the shared cache that changes, after
-the transaction commits, whenever anything an alert's reach is read from changes.
+"""The generation of "who can be reached": a value in the shared cache that changes
+whenever anything an alert's reach is read from changes (when the change is made, and
+again when it commits).
 
 ``reports.notifications.ladder.Reach.load`` keeps who can be reached in the shared cache,
 stored with the generation it was read under, and uses it only while that is still the
@@ -16,8 +17,7 @@ Every way our code changes them bumps the generation:
 seen: the cached reach lives ``REACH_CACHE_SECONDS`` at most, so such a change shows
 within that time.
 
-The generation changes when the change is made and again when it commits (see
-``reach_changed``).
+Anything new that writes these models outside the ORM must call ``reach_changed()``.
 """
 
 from __future__ import annotations
