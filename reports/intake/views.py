@@ -114,25 +114,29 @@ def _blank_page(request: HttpRequest) -> HttpResponse:
         form = _fresh_form()
         return render(request, "reports/form.html", {"form": form, "blank_fields": _blank_fields(request, form)})
 
-    def render_page() -> str:
+    def context() -> dict[str, Any]:
         form = TipForm()
         form.initial["form_token"] = FORM_TOKEN_SLOT
-        context = {
-            "form": form,
-            "blank_fields": _blank_fields(request, form),
-            "csrf_token": page_cache.CSRF_SLOT,
-            NOTICE_SLOT_CONTEXT: NOTICE_SLOT,
-        }
-        return render_to_string("reports/form.html", context, request=request)
+        return {"form": form, "blank_fields": _blank_fields(request, form)}
+
+    return _slotted_page(request, "tip-form-page", "reports/form.html", context, {FORM_TOKEN_SLOT: tokens.issue()})
+
+
+def _slotted_page(
+    request: HttpRequest, name: str, template: str, context: Callable[[], dict[str, Any]], values: dict[str, str]
+) -> HttpResponse:
+    """``template`` from the shared cache, rendered once per ``name``, language, address and
+    content generation with slots where each request's values go: ``values`` (slot: value),
+    the CSRF token and the school-network notice (it depends on the client's address)."""
+
+    def render_page() -> str:
+        blank = context() | {"csrf_token": page_cache.CSRF_SLOT, NOTICE_SLOT_CONTEXT: NOTICE_SLOT}
+        return render_to_string(template, blank, request=request)
 
     where = f"{request.scheme}://{request.get_host()}{request.path}"
-    page = cached(f"tip-form-page:{get_language()}:{where}:{page_cache.local_generation()}", render_page)
-    slots = {
-        page_cache.CSRF_SLOT: get_token(request),
-        FORM_TOKEN_SLOT: tokens.issue(),
-        NOTICE_SLOT: school_network_notice_for(request),
-    }
-    return HttpResponse(page_cache.fill(page, slots))
+    page = cached(f"{name}:{get_language()}:{where}:{page_cache.local_generation()}", render_page)
+    values = values | {page_cache.CSRF_SLOT: get_token(request), NOTICE_SLOT: school_network_notice_for(request)}
+    return HttpResponse(page_cache.fill(page, values))
 
 
 @tip_page
@@ -299,25 +303,14 @@ def _receipt_page(
     if extra or len(messages.get_messages(request)):
         return render(request, "reports/receipt.html", context)
     slots = [RECEIPT_GROUP_SLOT + chr(ord("a") + i) for i in range(len(groups))]
-
-    def render_page() -> str:
-        blank = context | {
-            "receipt": RECEIPT_SLOT,
-            "receipt_groups": slots,
-            "csrf_token": page_cache.CSRF_SLOT,
-            NOTICE_SLOT_CONTEXT: NOTICE_SLOT,
-        }
-        return render_to_string("reports/receipt.html", blank, request=request)
-
-    where = f"{request.scheme}://{request.get_host()}{request.path}"
     says = f"{int(danger_now)}{int(check_soon)}{len(groups)}:{_told_key(told)}"
-    page = cached(f"receipt-page:{get_language()}:{where}:{page_cache.local_generation()}:{says}", render_page)
-    values = dict(zip(slots, groups, strict=True)) | {
-        RECEIPT_SLOT: receipt,
-        page_cache.CSRF_SLOT: get_token(request),
-        NOTICE_SLOT: school_network_notice_for(request),
-    }
-    return HttpResponse(page_cache.fill(page, values))
+    return _slotted_page(
+        request,
+        f"receipt-page:{says}",
+        "reports/receipt.html",
+        lambda: context | {"receipt": RECEIPT_SLOT, "receipt_groups": slots},
+        dict(zip(slots, groups, strict=True)) | {RECEIPT_SLOT: receipt},
+    )
 
 
 # The receipt page's slots (letters only: ``page_cache.fill``). A receipt is our own
