@@ -107,6 +107,8 @@ def inner(args: dict) -> None:
             profile = cProfile.Profile()
             profile.runcall(lambda url=url: [get(url) for _ in range(args["requests"])])
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            if os.environ.get("BENCH_PROFILE_FILE"):
+                profile.dump_stats(os.environ["BENCH_PROFILE_FILE"])
 
 
 if __name__ == "__main__":

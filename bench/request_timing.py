@@ -104,20 +104,42 @@ def inner() -> None:
             call()
             times.append((time.perf_counter() - started) * 1000)
         commands["n"], commands["names"] = 0, []
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as capture:
             call()
+        captured = list(capture.captured_queries)  # before the log of later requests moves past it
+        statement_ms: list[list[tuple[float, str]]] = []
+        if os.environ.get("BENCH_TIMING_VERBOSE"):
+            for _ in range(count):
+                timed: list[tuple[float, str]] = []
+
+                def timing(execute, sql, params, many, context, timed=timed):
+                    started = time.perf_counter()
+                    try:
+                        return execute(sql, params, many, context)
+                    finally:
+                        timed.append(((time.perf_counter() - started) * 1000, sql))
+
+                with connection.execute_wrapper(timing):
+                    call()
+                statement_ms.append(timed)
         times.sort()
         results[name] = {
             "requests": count,
             "p50_ms": round(statistics.median(times), 2),
             "p95_ms": round(times[int(0.95 * (count - 1))], 2),
-            "sql_statements": len(queries),
-            "savepoints": sum("SAVEPOINT" in q["sql"].upper() for q in queries.captured_queries),
+            "sql_statements": len(captured),
+            "savepoints": sum("SAVEPOINT" in q["sql"].upper() for q in captured),
             "redis_commands": commands["n"],
         }
         if os.environ.get("BENCH_TIMING_VERBOSE"):
-            results[name]["statements"] = [q["sql"][:90] for q in queries.captured_queries]
-            results[name]["redis"] = commands["names"]
+            # Each statement's median time over ``count`` more requests (BEGIN and COMMIT are
+            # not cursor statements: not timed).
+            results[name]["statements"] = [q["sql"][:90] for q in captured]
+            results[name]["statement_ms"] = [
+                f"{statistics.median([run[i][0] for run in statement_ms if len(run) > i]):6.2f} ms  {sql[:80]}"
+                for i, (_, sql) in enumerate(statement_ms[0] if statement_ms else [])
+            ]
+            results[name]["redis"] = commands["names"][:20]
     print(json.dumps(results, indent=1))
     if os.environ.get("BENCH_TIMING_PROFILE"):
         import cProfile
@@ -126,6 +148,8 @@ def inner() -> None:
         profile = cProfile.Profile()
         profile.runcall(lambda: [post() for _ in range(50)])
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        if os.environ.get("BENCH_PROFILE_FILE"):
+            profile.dump_stats(os.environ["BENCH_PROFILE_FILE"])
 
 
 if __name__ == "__main__":

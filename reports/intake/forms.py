@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.template import Context
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -392,10 +393,14 @@ class TipForm(forms.Form):
         self.fields["extra_notes"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.fields["contact_details"].widget.attrs.update({"autocomplete": "off"})
 
-        # The <form> tag, its tokens and the error summary are in reports/form.html: the
-        # blank first screen rendered here is cached (reports.intake.views._blank_fields).
-        self.helper = _helper()
-        self.helper.layout = Layout(*[part for step in steps for part in self._screen(step)], Carried())
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The layout of the form's screens, built when the form is drawn (a submission that
+        is stored never is). The <form> tag, its tokens and the error summary are in
+        reports/form.html: the blank first screen is cached (reports.intake.views)."""
+        helper = _helper()
+        helper.layout = Layout(*[part for step in self.steps for part in self._screen(step)], Carried())
+        return helper
 
     def _screen(self, step: str) -> list[str | LayoutObject]:
         number = STEPS.index(step) + 1

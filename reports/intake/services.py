@@ -87,24 +87,28 @@ def submit_tip(*, report: TipReport, receipt: str, form_token: str) -> Submitted
     20,000 submissions at a million tips), the whole transaction is tried again with a new
     one, rather than paying a savepoint on every submission for the rare case.
     """
+    token_hash = _token_hash(form_token)
     for _ in range(5):
         reference = Tip.new_reference()
         try:
-            return _submit_tip(report=report, receipt=receipt, form_token=form_token, reference=reference)
-        except IntegrityError:
-            if not Tip.objects.filter(reference=reference).exists():
+            return _submit_tip(report=report, receipt=receipt, token_hash=token_hash, reference=reference)
+        except (_Replayed, IntegrityError) as error:
+            # A replay: another submission holds the token (committed: the claim, or the
+            # tip's receipt, which a replay of the form repeats, waited for it).
+            winner = SubmissionToken.objects.select_related("tip").filter(token_hash=token_hash).first()
+            if winner is not None:
+                return SubmittedTip(tip=winner.tip, receipt=receipt, created=False)
+            if isinstance(error, _Replayed) or not Tip.objects.filter(reference=reference).exists():
                 raise
     raise IntegrityError("could not find a free tip reference")
 
 
-@transaction.atomic
-def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: str) -> SubmittedTip:
-    token_hash = _token_hash(form_token)
-    claim_id = _claim(token_hash)
-    if claim_id is None:
-        winner = SubmissionToken.objects.select_related("tip").get(token_hash=token_hash)
-        return SubmittedTip(tip=winner.tip, receipt=receipt, created=False)
+class _Replayed(Exception):
+    """The form token was already used: undo this transaction's tip (``_submit_tip``)."""
 
+
+@transaction.atomic
+def _submit_tip(*, report: TipReport, receipt: str, token_hash: str, reference: str) -> SubmittedTip:
     category = report.category
     is_life_safety = report.danger_now or category.is_life_safety or report.life_safety
     tip = Tip(
@@ -124,14 +128,20 @@ def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: 
         priority=Priority.URGENT if is_life_safety else category.default_priority,
     )
     tip.save(force_insert=True)
-    SubmissionToken.objects.filter(pk=claim_id).update(tip=tip)
-    routings = _create_routings(tip)
+    # The token is claimed with the tip's id in one statement; a replay (rare: a double tap,
+    # a resent POST) has inserted a tip for nothing, which the rollback undoes.
+    if not _claim(token_hash, tip.pk):
+        raise _Replayed
+    routings = _routings(tip)
+    # The alerts are decided before the routings are written, so that each routing's INSERT
+    # carries the alert ladder's fields (no UPDATE after it).
+    written = alerts.alert_routed(tip=tip, routings=routings, by_tipster=True, only_routings=True)
+    Routing.objects.bulk_create(routings)
     case_state.refresh_tip_state(tip, routings)
     # A new tip has no index rows yet: add its words without reading or deleting any.
     search.add_words(tip, "\n".join([report.description, report.location, report.people_involved]))
     for image in report.images:
         _attach(tip, image)
-    written = alerts.alert_routed(tip=tip, routings=routings, by_tipster=True, only_routings=True)
     audit.record(
         AuditEvent.Action.TIP_SUBMITTED,
         tip=tip,
@@ -144,25 +154,25 @@ def _submit_tip(*, report: TipReport, receipt: str, form_token: str, reference: 
     return SubmittedTip(tip=tip, receipt=receipt, created=True, told=told_after_submit(tip, routings, written))
 
 
-def _claim(token_hash: str) -> int | None:
-    """Claim a form token: the claim's id, or None when another submission holds it.
+def _claim(token_hash: str, tip_id: int) -> bool:
+    """Claim a form token for ``tip_id``: False when another submission holds it.
 
     One ``INSERT … ON CONFLICT DO NOTHING``: a concurrent request with the same token waits
-    on the unique index until the first commits, then inserts nothing and reads the
-    winner's tip; no savepoint, and no aborted transaction, on a replay."""
+    on the unique index until the first commits, then inserts nothing (and its caller reads
+    the winner's tip); no savepoint, and no aborted statement, on a replay."""
     table = SubmissionToken._meta.db_table
     created_at = SubmissionToken._meta.get_field("created_at")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (token_hash, created_at) VALUES (%s, %s) "  # noqa: S608 — the model's table
+            f"INSERT INTO {table} (token_hash, tip_id, created_at) VALUES (%s, %s, %s) "  # noqa: S608 — the model's table
             "ON CONFLICT (token_hash) DO NOTHING RETURNING id",
-            [token_hash, created_at.get_db_prep_save(this_hour(), connection)],
+            [token_hash, tip_id, created_at.get_db_prep_save(this_hour(), connection)],
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        return cursor.fetchone() is not None
 
 
-def _create_routings(tip: Tip) -> list[Routing]:
+def _routings(tip: Tip) -> list[Routing]:
+    """The tip's routings, not saved yet."""
     school = tip.school
     rules = [
         # An agency that cannot act is routed for information only, whatever an old rule says.
@@ -179,10 +189,10 @@ def _create_routings(tip: Tip) -> list[Routing]:
         coordinating_agency_id=reference.coordinating_agency_id(),
     )
     # The alert ladder sets each responsible routing's escalation clock (alerts.alert_routed).
-    return Routing.objects.bulk_create(
+    return [
         Routing(tip=tip, agency_id=r.agency_id, role=r.role, reason=r.reason, **case_state.copies_of(tip))
         for r in routes
-    )
+    ]
 
 
 def _attach(tip: Tip, image: CleanImage, message: Message | None = None) -> Attachment:

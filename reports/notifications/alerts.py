@@ -59,6 +59,23 @@ Rung = ladder.Rung
 # --- The one writer of alert rows ----------------------------------------------------------
 
 
+def _window_key(tip: Tip, key: str) -> str:
+    return f"alert-window:{tip.pk}:{key}"
+
+
+def _open_windows(tip: Tip, keys: Iterable[str]) -> None:
+    """Start the coalescing window of each of ``keys`` about ``tip``, a tip no one has been
+    alerted about yet (one round trip to the cache, nothing read: every key is new)."""
+    minutes = settings.ALERT_COALESCE_MINUTES
+    if not minutes:
+        return
+    now = timezone.now().timestamp()
+    try:
+        cache.set_many({_window_key(tip, key): now for key in keys}, minutes * 60)
+    except Exception:
+        logger.warning("cache unavailable: alerts for tip %s not coalesced", tip.reference, exc_info=True)
+
+
 def _first_in_window(tip: Tip | None, key: str, *, always: bool) -> bool:
     """Whether this is the first alert to ``key`` about ``tip`` in the coalescing window;
     ``always`` alerts anyway (a ladder step) and starts a window.
@@ -69,7 +86,7 @@ def _first_in_window(tip: Tip | None, key: str, *, always: bool) -> bool:
     minutes = settings.ALERT_COALESCE_MINUTES
     if tip is None or not minutes:
         return True
-    cache_key = f"alert-window:{tip.pk}:{key}"
+    cache_key = _window_key(tip, key)
     now = timezone.now().timestamp()
     try:
         if always or cache.add(cache_key, now, minutes * 60):
@@ -126,14 +143,25 @@ def _alert_rows(
     reason: str,
     at: datetime | None,
     texts: Mapping[int, bool | None] | None = None,
+    windows: set[str] | None = None,
 ) -> list[Notification]:
     """The rows ``alert`` writes, not yet saved (the coalescing window is counted now).
-    ``texts``: what the people's mobiles take, when just read (``ladder.Reach.texts``)."""
+    ``texts``: what the people's mobiles take, when just read (``ladder.Reach.texts``).
+    ``windows``: for a tip no one has been alerted about yet (just submitted), where to
+    collect the windows to open (``_open_windows``) instead of asking the cache for each."""
     ladder_step = kind == Kind.ESCALATION
     at = at or this_hour()
     dated = {"created_at": at, "next_attempt_at": at}
     rows = []
-    people = [person for person in people if _first_in_window(tip, f"user:{person.pk}", always=ladder_step)]
+    if windows is not None:  # nobody has been alerted about a new tip: every window is new
+        people, addresses = list(people), list(addresses)
+        windows.update(f"user:{person.pk}" for person in people)
+        windows.update(f"{target.channel}:{target.address}" for target in addresses)
+
+    def first(key: str) -> bool:
+        return windows is not None or _first_in_window(tip, key, always=ladder_step)
+
+    people = [person for person in people if first(f"user:{person.pk}")]
     channels = channels_by_user(people, urgent=urgent, texts=texts)
     for person in people:
         rows += [
@@ -150,7 +178,7 @@ def _alert_rows(
             for channel in channels[person.pk]
         ]
     for target in addresses:
-        if not _first_in_window(tip, f"{target.channel}:{target.address}", always=ladder_step):
+        if not first(f"{target.channel}:{target.address}"):
             continue
         rows.append(
             Notification(
@@ -181,8 +209,12 @@ class AlertBatch:
         at: datetime | None = None,
         deliver: bool = True,
         texts: Mapping[int, bool | None] | None = None,
+        new_tip: bool = False,
     ) -> None:
         self.tip, self.kind = tip, kind
+        # A tip just submitted: no one has been alerted about it, so no coalescing window
+        # is asked about; done() opens them all at once.
+        self.windows: set[str] | None = set() if new_tip else None
         self.at, self.deliver = at, deliver
         self.texts = texts  # what the people's mobiles take, if the caller just read it
         self.people: set[int] = set()
@@ -206,6 +238,7 @@ class AlertBatch:
             reason=reason,
             at=self.at,
             texts=self.texts,
+            windows=self.windows,
         )
         self.count += len({(n.recipient_id, n.address) for n in rows})
         self.pending += rows
@@ -217,6 +250,9 @@ class AlertBatch:
         created = Notification.objects.bulk_create(self.pending)
         self.written += created
         self.pending = []
+        if self.windows and self.tip is not None:
+            _open_windows(self.tip, self.windows)
+            self.windows = set()
         if created and self.deliver:
             request_delivery()
         return self.count
@@ -241,8 +277,10 @@ def alert_routed(
     ``by_tipster``: the routing follows the tipster's submission, so the alerts and audit
     events carry the tip's hour and wait for the worker's tick (SECURITY.md 37); only the
     ladder's deadlines keep an exact time. ``only_routings``: ``routings`` are all the tip
-    has (a tip just submitted), so they are not read again; each is given its agency as
+    has (a tip being submitted), so they are not read again; each is given its agency as
     just read, so that saying who was told (``told.told_after_submit``) reads nothing.
+    Routings not saved yet (no id) are left for the caller to insert with the ladder's
+    fields set here, instead of an UPDATE after their INSERT.
 
     Returns the alert rows written."""
     now = now or timezone.now()
@@ -251,7 +289,7 @@ def alert_routed(
     ladder_fields = ["unreachable", "ladder_rung", "escalation_due_at"]
     as_saved = [tuple(getattr(r, name) for name in ladder_fields) for r in routings]
     reach = ladder.Reach.load({r.agency_id for r in everything}, now=now)
-    batch = AlertBatch(tip, kind, at=at, deliver=not by_tipster, texts=reach.texts)
+    batch = AlertBatch(tip, kind, at=at, deliver=not by_tipster, texts=reach.texts, new_tip=only_routings)
     for routing in routings:
         agency = reach.agency(routing.agency_id)
         if not Routing.agency.is_cached(routing):
@@ -277,13 +315,15 @@ def alert_routed(
     changed: dict[tuple[Any, ...], list[int]] = {}
     for r, saved in zip(routings, as_saved, strict=True):
         now_set = tuple(getattr(r, name) for name in ladder_fields)
-        if now_set != saved:
+        if now_set != saved and r.pk is not None:
             changed.setdefault(now_set, []).append(r.pk)
     for values, pks in changed.items():
         Routing.objects.filter(pk__in=pks).update(**dict(zip(ladder_fields, values, strict=True)))
 
-    current = {r.pk: r for r in everything} | {r.pk: r for r in routings}
-    responsible = [r for r in current.values() if r.role == RoutingRole.RESPONSIBLE]
+    current = (
+        routings if only_routings else list(({r.pk: r for r in everything} | {r.pk: r for r in routings}).values())
+    )
+    responsible = [r for r in current if r.role == RoutingRole.RESPONSIBLE]
     unreachable = [r for r in routings if r.role == RoutingRole.RESPONSIBLE and r.unreachable]
     if unreachable and all(r.unreachable and not r.acknowledged_at for r in responsible):
         _nobody_can_take_it(batch, reach, tip, unreachable, now)
@@ -335,7 +375,8 @@ def _nobody_can_take_it(
                 routing.escalation_due_at = now + ladder.wait_after(
                     Rung.FALLBACK, reach, routing.agency_id, tip.category
                 )
-                routing.save(update_fields=["ladder_rung", "escalation_due_at"])
+                if routing.pk is not None:  # else its INSERT carries them (alert_routed)
+                    routing.save(update_fields=["ladder_rung", "escalation_due_at"])
             _record_step(
                 tip,
                 first,

@@ -163,3 +163,32 @@ def test_coalescing_fails_open_when_the_cache_is_down(quiet_tip, clayton_high, o
 
     assert _message_alerts(tip) == [("olsen", "immediate"), ("olsen", "immediate")]
     assert "not coalesced" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_message_right_after_the_tip_is_coalesced_with_its_alert(make_tip, clayton_high, officer_olsen):
+    """A new tip opens its recipients' windows without asking the cache (nobody has been
+    alerted about it yet), in one write: a message a minute later alerts no one again."""
+    tip = make_tip(school=clayton_high).tip
+    assert Notification.objects.filter(tip=tip, kind="new_tip", recipient=officer_olsen).exists()
+
+    add_tipster_message(tip=tip, body="He said it again at lunch.")
+
+    assert _message_alerts(tip) == []
+
+
+@pytest.mark.django_db
+def test_a_new_tip_alerts_everyone_when_the_cache_is_down(make_tip, clayton_high, officer_olsen, monkeypatch, caplog):
+    from reports.notifications import alerts
+
+    class Down:
+        def set_many(self, *args, **kwargs):
+            raise ConnectionError("redis is down")
+
+        add = set = get = set_many
+
+    monkeypatch.setattr(alerts, "cache", Down())
+    tip = make_tip(school=clayton_high).tip
+
+    assert Notification.objects.filter(tip=tip, kind="new_tip", recipient=officer_olsen).exists()
+    assert "not coalesced" in caplog.text

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from partners.models import Membership
 from reports.intake import receipts
 from reports.intake.services import CleanImage, TipReport, find_tip_by_receipt, submit_tip
-from reports.models import Notification, Priority, Routing, RoutingRule, SubmissionToken, Tip
+from reports.models import Notification, Priority, Routing, RoutingRule, SubmissionToken, Tip, TipWord
 from safeschools.models import AuditEvent
 
 
@@ -105,6 +105,36 @@ def test_a_submission_takes_no_savepoint(categories, clayton_high):
     statements = [q["sql"] for q in queries.captured_queries]
     assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
     assert Tip.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replay_with_another_receipt_writes_nothing(categories, clayton_high, officer_olsen):
+    """A replay whose receipt differs (a text-a-tip resend) passes the tip's INSERT and is
+    stopped by the claim: its tip, routings, alerts, words and audit event are undone."""
+    report = TipReport(category=categories["weapons"], school=clayton_high, description="Gun in a locker")
+    first = submit_tip(report=report, receipt=receipts.generate(), form_token="token-2")
+    tables = [Tip, Routing, Notification, AuditEvent, SubmissionToken, TipWord]
+    before = {model: model.objects.count() for model in tables}
+
+    again = submit_tip(report=report, receipt=receipts.generate(), form_token="token-2")
+
+    assert not again.created and again.tip.pk == first.tip.pk
+    assert {model: model.objects.count() for model in tables} == before
+
+
+@pytest.mark.django_db
+def test_a_submission_writes_each_row_once(categories, clayton_high, officer_olsen, principal_park):
+    """The routings' INSERT carries the alert ladder's fields and the token's claim carries
+    the tip: a life-safety submission updates no row it has just written."""
+    report = TipReport(category=categories["weapons"], school=clayton_high, description="Gun in a locker")
+    with CaptureQueriesContext(connection) as queries:
+        tip = submit_tip(report=report, receipt=receipts.generate(), form_token="token-3").tip
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert updates == []
+    responsible = tip.routings.filter(role="responsible")
+    assert responsible.exists()
+    assert all(r.escalation_due_at is not None and r.ladder_rung > 0 for r in responsible)
+    assert SubmissionToken.objects.get().tip_id == tip.pk
 
 
 @pytest.mark.django_db
