@@ -73,8 +73,25 @@ def inner(args: dict) -> None:
         assert response.status_code == 200, (url, response.status_code)
         return len(b"".join(response.streaming_content) if response.streaming else response.content)
 
+    template_ms: dict[str, float] = {}
+    if os.environ.get("BENCH_TEMPLATE_TIMES"):
+        # Each template's rendering time, its includes' included (the slowest listed).
+        from django.template.base import Template
+
+        original = Template._render
+
+        def timed_render(self, context):
+            started = time.perf_counter()
+            try:
+                return original(self, context)
+            finally:
+                template_ms[self.name] = template_ms.get(self.name, 0) + (time.perf_counter() - started) * 1000
+
+        Template._render = timed_render
+
     for name in args["pages"].split(","):
         url = urls[name]
+        template_ms.clear()
         get(url)  # warm: caches, the connection
         statements: list[tuple[float, str]] = []
 
@@ -97,6 +114,9 @@ def inner(args: dict) -> None:
             f"{name:7} p50 {statistics.median(times):7.1f} ms  min {min(times):7.1f} ms  "
             f"statements {len(statements):3}  SQL {sql_ms:6.1f} ms  {size / 1024:,.0f} KB"
         )
+        runs = 4 if name == "export" else args["requests"] + 1
+        for template, ms in sorted(template_ms.items(), key=lambda item: -item[1])[:15]:
+            print(f"    {ms / runs:6.2f} ms  {template}")
         if args["sql"] == name:
             for seconds, sql in sorted(statements, reverse=True)[:15]:
                 print(f"    {seconds * 1000:6.1f} ms  {sql[:160]}")
