@@ -242,6 +242,14 @@ class Server:
                 sizes.append(int(rss.group(1)) / 1024)
         return (max(sizes, default=0.0), sum(sizes))
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) its workers and master have used so far."""
+        return sum(
+            seconds
+            for pid, seconds in _cpu_by_process().items()
+            if pid == self.process.pid or _ppid(pid) == self.process.pid
+        )
+
     def drain(self, limit: float = 60) -> None:
         """Wait until requests that wrk gave up on have finished (a slow page keeps every
         worker busy for seconds after wrk stops), so they do not land on the next scenario:
@@ -265,6 +273,47 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_process() -> dict[int, float]:
+    """Every process's CPU time so far (user and system, seconds), from /proc."""
+    times = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        times[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return times
+
+
+def _ppid(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(text[text.rindex(")") + 2 :].split()[1])
+
+
+def _database_cpu_seconds() -> dict[str, float]:
+    """CPU time so far of PostgreSQL's processes and of Redis (both shared by the two apps;
+    a scenario's share is the difference over its run, when only it is loading them)."""
+    totals = {"postgres": 0.0, "redis": 0.0}
+    times = _cpu_by_process()
+    for pid, seconds in times.items():
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+        if name.startswith("postgres"):
+            totals["postgres"] += seconds
+        elif name.startswith("redis-server"):
+            totals["redis"] += seconds
+    return totals
 
 
 def start_server(
@@ -392,6 +441,13 @@ def merge(rounds: list[dict]) -> dict:
     }
     data.update(server_figures(sum((r["server_ms"] for r in rounds), Counter())))
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    # CPU per request (ms): the app's gunicorn, PostgreSQL and Redis, over the scenario's runs
+    # (the app's own; PostgreSQL's and Redis's include whatever else ran on them meanwhile).
+    if data["requests"] and all("cpu_s" in r for r in rounds):
+        data["cpu_ms_per_request"] = {
+            name: round(sum(r["cpu_s"][name] for r in rounds) * 1000 / data["requests"], 3)
+            for name in ("app", "postgres", "redis")
+        }
     data["5xx"] = sum(n for code, n in data["statuses"].items() if code.startswith("5"))
     data["socket_errors"] = sum(v for k, v in data["errors"].items() if k != "status")
     return data
@@ -651,6 +707,20 @@ def write_report(scenarios: list[Scenario], alone: list[Alone], meta: dict, stem
             f"{r['rss_max']:.0f} / {r['rss_all']:.0f} | {base.label if base else ''} | "
             f"{f'{ratio:.2f}×' if ratio else ''} | {verdict(s, ratio)} |"
         )
+    lines += [
+        "",
+        "CPU per request (ms, from /proc over each scenario's runs): the app's gunicorn (master and "
+        "workers), PostgreSQL's processes, Redis. PostgreSQL's and Redis's include what else ran on "
+        "them meanwhile (the machine's background).",
+        "",
+        "| scenario | app | PostgreSQL | Redis | total |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for s in scenarios:
+        if cpu := s.result.get("cpu_ms_per_request"):
+            lines.append(
+                f"| {s.label} | {cpu['app']:.2f} | {cpu['postgres']:.2f} | {cpu['redis']:.2f} | {sum(cpu.values()):.2f} |"
+            )
     lines += ["", "Status codes per scenario: " + "; ".join(f"{s.key} {s.result['statuses']}" for s in scenarios)]
     if meta.get("tips_created") is not None:
         lines += [
@@ -819,8 +889,14 @@ def main() -> None:
                     time.sleep(3)  # requests wrk gave up on earlier still finish
                     before = int(psql(PRODUCT_DB, "SELECT count(*) FROM reports_tip"))
                 mark = server.mark()
+                cpu_before, shared_before = server.cpu_seconds(), _database_cpu_seconds()
                 result = wrk(scenario, server.port, chunk, args.connections, args.threads, lines)
                 server.drain()
+                shared_after = _database_cpu_seconds()
+                result["cpu_s"] = {
+                    "app": server.cpu_seconds() - cpu_before,
+                    **{name: shared_after[name] - shared_before[name] for name in shared_after},
+                }
                 result["server_ms"] = server.durations_since(mark)
                 if scenario.key == "tip_submit":
                     time.sleep(3)
