@@ -243,12 +243,8 @@ class Server:
         return (max(sizes, default=0.0), sum(sizes))
 
     def cpu_seconds(self) -> float:
-        """CPU time (user and system) its workers and master have used so far."""
-        return sum(
-            seconds
-            for pid, seconds in _cpu_by_process().items()
-            if pid == self.process.pid or _ppid(pid) == self.process.pid
-        )
+        """CPU time its master and workers have used so far, recycled workers included."""
+        return _tree_cpu_seconds(self.process.pid, _processes())
 
     def drain(self, limit: float = 60) -> None:
         """Wait until requests that wrk gave up on have finished (a slow page keeps every
@@ -278,42 +274,57 @@ class Server:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_by_process() -> dict[int, float]:
-    """Every process's CPU time so far (user and system, seconds), from /proc."""
-    times = {}
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (field 3 on), or [] if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every process: its parent and its command name."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:
             continue
-        fields = text[text.rindex(")") + 2 :].split()
-        times[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return times
+        found[int(stat.parent.name)] = (
+            int(text[text.rindex(")") + 2 :].split()[1]),
+            text[text.index("(") + 1 : text.rindex(")")],
+        )
+    return found
 
 
-def _ppid(pid: int) -> int:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0
-    return int(text[text.rindex(")") + 2 :].split()[1])
+def _tree_cpu_seconds(root: int, processes: dict[int, tuple[int, str]]) -> float:
+    """CPU time so far of ``root`` and every process under it, those that have ended
+    included: each process's own user and system time plus its ended children's (cutime,
+    cstime), which is where a recycled gunicorn worker's or a finished PostgreSQL
+    backend's time goes."""
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        if fields := _stat(pid):
+            total += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+        stack += [child for child, (parent, _) in processes.items() if parent == pid]
+    return total
 
 
 def _database_cpu_seconds() -> dict[str, float]:
-    """CPU time so far of PostgreSQL's processes and of Redis (both shared by the two apps;
-    a scenario's share is the difference over its run, when only it is loading them)."""
-    totals = {"postgres": 0.0, "redis": 0.0}
-    times = _cpu_by_process()
-    for pid, seconds in times.items():
-        try:
-            name = Path(f"/proc/{pid}/comm").read_text().strip()
-        except OSError:
-            continue
-        if name.startswith("postgres"):
-            totals["postgres"] += seconds
+    """CPU time so far of PostgreSQL (its postmaster and every backend, ended ones
+    included) and of Redis: both shared by the two apps, so a scenario's share is the
+    difference over its run, while only it loads them."""
+    processes = _processes()
+    roots = {"postgres": [], "redis": []}
+    for pid, (parent, name) in processes.items():
+        parent_name = processes.get(parent, (0, ""))[1]
+        if name.startswith("postgres") and not parent_name.startswith("postgres"):
+            roots["postgres"].append(pid)
         elif name.startswith("redis-server"):
-            totals["redis"] += seconds
-    return totals
+            roots["redis"].append(pid)
+    return {kind: sum(_tree_cpu_seconds(pid, processes) for pid in pids) for kind, pids in roots.items()}
 
 
 def start_server(
