@@ -53,6 +53,7 @@ def inner(args: dict) -> None:
     from django.db import connection
     from django.test import Client
     from prepare import deep_cursor, staff_session
+    from statement_timing import timed_statements
 
     from reports.models import Tip
 
@@ -93,16 +94,7 @@ def inner(args: dict) -> None:
         url = urls[name]
         template_ms.clear()
         get(url)  # warm: caches, the connection
-        statements: list[tuple[float, str]] = []
-
-        def timed(execute, sql, params, many, context, statements=statements):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                statements.append((time.perf_counter() - started, sql))
-
-        with connection.execute_wrapper(timed):
+        with timed_statements(connection) as statements:
             size = get(url)
         times = []
         for _ in range(3 if name == "export" else args["requests"]):

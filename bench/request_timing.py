@@ -47,6 +47,7 @@ def outer() -> None:
 
 def inner() -> None:
     sys.path.insert(0, os.getcwd())
+    sys.path.insert(0, str(BENCH))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeschools.settings")
     import django
 
@@ -55,6 +56,7 @@ def inner() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from statement_timing import timed_statements
 
     from partners.models import School
     from reports.intake import tokens
@@ -111,18 +113,9 @@ def inner() -> None:
         statement_ms: list[list[tuple[float, str]]] = []
         if os.environ.get("BENCH_TIMING_VERBOSE"):
             for _ in range(count):
-                timed: list[tuple[float, str]] = []
-
-                def timing(execute, sql, params, many, context, timed=timed):
-                    started = time.perf_counter()
-                    try:
-                        return execute(sql, params, many, context)
-                    finally:
-                        timed.append(((time.perf_counter() - started) * 1000, sql))
-
-                with connection.execute_wrapper(timing):
+                with timed_statements(connection) as timed:
                     call()
-                statement_ms.append(timed)
+                statement_ms.append([(seconds * 1000, sql) for seconds, sql in timed])
         times.sort()
         results[name] = {
             "requests": count,

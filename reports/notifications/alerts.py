@@ -65,7 +65,11 @@ def _window_key(tip: Tip, key: str) -> str:
 
 def _open_windows(tip: Tip, keys: Iterable[str]) -> None:
     """Start the coalescing window of each of ``keys`` about ``tip``, a tip no one has been
-    alerted about yet (one round trip to the cache, nothing read: every key is new)."""
+    alerted about yet (one round trip to the cache, nothing read: every key is new).
+
+    The value is the window's opening to the second, as ``_first_in_window`` keeps it: the
+    one time finer than the hour that follows a tipster's act, in the cache only, and gone
+    with its key once the window (``ALERT_COALESCE_MINUTES``) has passed."""
     minutes = settings.ALERT_COALESCE_MINUTES
     if not minutes:
         return
@@ -250,7 +254,7 @@ class AlertBatch:
         created = Notification.objects.bulk_create(self.pending)
         self.written += created
         self.pending = []
-        if self.windows and self.tip is not None:
+        if self.windows:
             _open_windows(self.tip, self.windows)
             self.windows = set()
         if created and self.deliver:
@@ -320,9 +324,10 @@ def alert_routed(
     for values, pks in changed.items():
         Routing.objects.filter(pk__in=pks).update(**dict(zip(ladder_fields, values, strict=True)))
 
-    current = (
-        routings if only_routings else list(({r.pk: r for r in everything} | {r.pk: r for r in routings}).values())
-    )
+    if only_routings:  # maybe not saved yet: no ids to merge by
+        current = routings
+    else:
+        current = list(({r.pk: r for r in everything} | {r.pk: r for r in routings}).values())
     responsible = [r for r in current if r.role == RoutingRole.RESPONSIBLE]
     unreachable = [r for r in routings if r.role == RoutingRole.RESPONSIBLE and r.unreachable]
     if unreachable and all(r.unreachable and not r.acknowledged_at for r in responsible):
