@@ -251,7 +251,8 @@ class Tip(models.Model):
     )
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
 
-    received_at = models.DateTimeField(_("received (hour)"), default=this_hour, db_index=True)
+    # Indexed by ``reports_tip_recent`` (received_at, id), which a range of hours reads too.
+    received_at = models.DateTimeField(_("received (hour)"), default=this_hour)
     updated_at = HourStampField(_("last saved (hour)"), default=this_hour)
     # Optimistic locking of what the agencies share (priority, links, routing): every such
     # change names the version it saw (SECURITY.md 33). Each routing has its own version.
@@ -354,8 +355,10 @@ class Routing(models.Model):
 
     Rung = LadderRung
 
-    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="routings")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings")
+    # No index of their own: the unique (tip, agency) leads with the tip, and each index
+    # of ``Meta.indexes`` leads with the agency (migration 0017).
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="routings", db_index=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="routings", db_index=False)
     role = models.CharField(_("role"), max_length=20, choices=RoutingRole.choices)
     reason = models.CharField(_("reason"), max_length=200)
     state = models.CharField(_("state"), max_length=20, choices=RoutingState.choices, default=RoutingState.NEW)
@@ -708,9 +711,10 @@ class Notification(models.Model):
     # Why this person or address: a step of the ladder, "assignee", "re-routed", …
     reason = models.CharField(max_length=60, blank=True)
     urgent = models.BooleanField(default=False)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # Both indexed by ``reports_notification_due`` (status, next_attempt_at) alone.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=this_hour, db_index=True)
+    next_attempt_at = models.DateTimeField(default=this_hour)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=this_hour)
     sent_at = models.DateTimeField(_("sent (for an alert about a tip: its hour)"), null=True, blank=True)

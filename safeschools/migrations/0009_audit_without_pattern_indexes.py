@@ -1,0 +1,34 @@
+"""The audit log drops the ``varchar_pattern_ops`` copies Django adds beside the indexes of
+``action`` and ``tip_reference`` on PostgreSQL, for ``LIKE 'abc%'``: both are only ever
+compared whole (or case-blind, which neither index answers), and every audited act,
+each submission and each tip opened, wrote both. Not atomic, so that PostgreSQL drops them
+without locking out writers."""
+
+from django.db import migrations
+
+# Django's names for them (``schema_editor._create_index_name(table, [column], "_like")``)
+# and what they index.
+PATTERN_COPIES = {
+    "safeschools_auditevent_action_3addd752_like": "safeschools_auditevent (action varchar_pattern_ops)",
+    "safeschools_auditevent_tip_reference_9244bc8d_like": "safeschools_auditevent (tip_reference varchar_pattern_ops)",
+}
+
+
+def forwards(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for name in PATTERN_COPIES:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+
+def backwards(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for name, target in PATTERN_COPIES.items():
+            schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target}")
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [("safeschools", "0008_casestate_audit_actions")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
