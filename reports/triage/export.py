@@ -68,6 +68,8 @@ def part(agency: str, role: str, state: str, disposition: str, assignee: str | N
     return f"{agency} ({role}): {state}{outcome}{assigned}"
 
 
+# Each of them in ``reports_tip_visible_cover``, so that the walk reads that index alone
+# (tests/dashboard/test_export_and_stats.py checks it on PostgreSQL).
 TIP_COLUMNS = (
     "id",
     "received_at",
@@ -92,11 +94,14 @@ def lines(user: Any, filters: queue.Filters, *, staff: permissions.Staff, with_c
     many tips there are and no cursor is held open while the file downloads.
 
     Each chunk starts below the last id of the one before (keyset, ``below``), which
-    PostgreSQL answers by walking the tip and routing indexes backwards together from that
-    id. (Keyed by received hour instead, each chunk probed every tip of the period for
-    visibility: 175 ms a chunk for an officer at a million tips, against 19. Reading each
-    chunk's ids from the agency's routings and the tips by key instead was no faster: 2,000
-    probes of the tips' index touch as many pages as the walk.) Notes are not exported."""
+    PostgreSQL answers by walking the tips' covering index (``reports_tip_visible_cover``,
+    which holds every tip column read here but the contact details) and the agency's
+    routings backwards together from that id, without visiting the tips themselves: 10 ms a
+    chunk for an officer at a million tips, against 25 through the tips (migration 0017).
+    (Keyed by received hour instead, each chunk probed every tip of the period for
+    visibility: 175 ms a chunk. Reading each chunk's ids from the agency's routings and the
+    tips by key instead was no faster: 2,000 probes of the tips' index touch as many pages
+    as the walk.) Notes are not exported."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS + ([CONTACT_COLUMN] if with_contact else []))

@@ -3,12 +3,14 @@ for roles that may see them."""
 
 import csv
 import io
+import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from reports.models import Tip
-from reports.triage import actions
+from reports.triage import actions, export
 from safeschools.models import AuditEvent
 
 
@@ -243,6 +245,20 @@ def test_ordinary_cells_are_left_alone():
         "2026-03-03T15:00:00+00:00",
         "a-b",
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_export_reads_only_columns_of_the_tips_covering_index():
+    """On PostgreSQL the export walks an officer's tips in ``reports_tip_visible_cover``
+    alone (migration 0017): a tip column exported but missing from that index would send
+    every chunk through the tips themselves again (bench/README.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('reports_tip_visible_cover'::regclass)")
+        definition = cursor.fetchone()[0]
+    indexed = set(re.findall(r"\w+", definition.split(" USING btree ", 1)[1]))
+    read = {Tip._meta.get_field(name.split("__")[0]).column for name in export.TIP_COLUMNS}
+    assert read <= indexed, f"not in the covering index: {read - indexed}"
 
 
 @pytest.mark.django_db
