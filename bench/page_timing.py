@@ -92,12 +92,13 @@ def inner(args: dict) -> None:
 
     for name in args["pages"].split(","):
         url = urls[name]
-        template_ms.clear()
         get(url)  # warm: caches, the connection
+        template_ms.clear()
         with timed_statements(connection) as statements:
             size = get(url)
         times = []
-        for _ in range(3 if name == "export" else args["requests"]):
+        repeats = 3 if name == "export" else args["requests"]
+        for _ in range(repeats):
             started = time.perf_counter()
             get(url)
             times.append((time.perf_counter() - started) * 1000)
@@ -106,9 +107,8 @@ def inner(args: dict) -> None:
             f"{name:7} p50 {statistics.median(times):7.1f} ms  min {min(times):7.1f} ms  "
             f"statements {len(statements):3}  SQL {sql_ms:6.1f} ms  {size / 1024:,.0f} KB"
         )
-        runs = 4 if name == "export" else args["requests"] + 1
         for template, ms in sorted(template_ms.items(), key=lambda item: -item[1])[:15]:
-            print(f"    {ms / runs:6.2f} ms  {template}")
+            print(f"    {ms / (repeats + 1):6.2f} ms  {template}")  # the timed requests and the one before
         if args["sql"] == name:
             for seconds, sql in sorted(statements, reverse=True)[:15]:
                 print(f"    {seconds * 1000:6.1f} ms  {sql[:160]}")

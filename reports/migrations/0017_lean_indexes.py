@@ -25,9 +25,8 @@ Not atomic, so that PostgreSQL builds and drops without locking out writers.
 from django.db import migrations, models
 
 import reports.models
+from safeschools.migration_operations import DropPatternCopiesConcurrently
 
-# The names Django gave them (``schema_editor._create_index_name(table, [column], "_like")``)
-# and what they index.
 PATTERN_COPIES = {
     "reports_tip_receipt_hash_91605aff_like": "reports_tip (receipt_hash varchar_pattern_ops)",
     "reports_tip_reference_46a5040f_like": "reports_tip (reference varchar_pattern_ops)",
@@ -51,19 +50,13 @@ def _cover(schema_editor, columns: str) -> None:
 
 
 def forwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in PATTERN_COPIES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-    _cover(schema_editor, f"{COVERED}, {EXPORTED}")
+    if schema_editor.connection.vendor == "postgresql":
+        _cover(schema_editor, f"{COVERED}, {EXPORTED}")
 
 
 def backwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    _cover(schema_editor, COVERED)
-    for name, target in PATTERN_COPIES.items():
-        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target}")
+    if schema_editor.connection.vendor == "postgresql":
+        _cover(schema_editor, COVERED)
 
 
 class Migration(migrations.Migration):
@@ -120,5 +113,6 @@ class Migration(migrations.Migration):
                 max_length=20,
             ),
         ),
+        DropPatternCopiesConcurrently(PATTERN_COPIES),
         migrations.RunPython(forwards, backwards),
     ]

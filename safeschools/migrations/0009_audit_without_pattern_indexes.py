@@ -6,24 +6,7 @@ without locking out writers."""
 
 from django.db import migrations
 
-# Django's names for them (``schema_editor._create_index_name(table, [column], "_like")``)
-# and what they index.
-PATTERN_COPIES = {
-    "safeschools_auditevent_action_3addd752_like": "safeschools_auditevent (action varchar_pattern_ops)",
-    "safeschools_auditevent_tip_reference_9244bc8d_like": "safeschools_auditevent (tip_reference varchar_pattern_ops)",
-}
-
-
-def forwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        for name in PATTERN_COPIES:
-            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-
-
-def backwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        for name, target in PATTERN_COPIES.items():
-            schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target}")
+from safeschools.migration_operations import DropPatternCopiesConcurrently
 
 
 class Migration(migrations.Migration):
@@ -31,4 +14,13 @@ class Migration(migrations.Migration):
 
     dependencies = [("safeschools", "0008_casestate_audit_actions")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        DropPatternCopiesConcurrently(
+            {
+                "safeschools_auditevent_action_3addd752_like": "safeschools_auditevent (action varchar_pattern_ops)",
+                "safeschools_auditevent_tip_reference_9244bc8d_like": (
+                    "safeschools_auditevent (tip_reference varchar_pattern_ops)"
+                ),
+            }
+        )
+    ]
