@@ -50,7 +50,9 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 # Import Django once in the master and fork the workers from it: a recycled worker starts
 # in milliseconds instead of seconds (under load, requests queued on a booting worker
-# waited seconds), and the workers share the imported code's memory. Nothing opens a
+# waited seconds), and the workers share the imported code's memory. The WSGI module also
+# loads there what Django would leave to each worker's first requests: the URLconf and its
+# views, the cache client, the catalogs, the templates (safeschools.warmup). Nothing opens a
 # database or Redis connection at import time. Code changes need a restart, not a HUP.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").strip().lower() not in {"0", "false", "no", "off"}
 # The heartbeat file on a memory filesystem: a slow disk must not look like a hung worker.
