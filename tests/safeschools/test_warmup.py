@@ -11,11 +11,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # A fresh interpreter, as gunicorn's master is: what the application alone loads, then what
 # the warm-up adds, and the sockets open at each point.
-PROBE = textwrap.dedent(
+PROBE_SCRIPT = textwrap.dedent(
     """
     import json, os, sys
 
@@ -57,17 +59,18 @@ PROBE = textwrap.dedent(
 )
 
 
-def _probe() -> dict:
+@pytest.fixture(scope="module")
+def probe() -> dict:
+    """The probe's findings, from one fresh interpreter for both tests (it takes seconds)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     done = subprocess.run(  # noqa: S603 — our interpreter and our script
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", PROBE_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_warm_up_loads_views_templates_and_catalogs_before_the_first_request():
-    found = _probe()
-    before, after = found["before"], found["after"]
+def test_warm_up_loads_views_templates_and_catalogs_before_the_first_request(probe):
+    before, after = probe["before"], probe["after"]
     # What the application alone leaves to the first requests, the warm-up has loaded.
     assert before["views"] == [] and before["templates"] == []
     assert after["views"] == ["partners.views", "reports.intake.views", "reports.triage.views"]
@@ -75,7 +78,6 @@ def test_warm_up_loads_views_templates_and_catalogs_before_the_first_request():
     assert {"en", "es"} <= set(after["languages"]) and "es" not in before["languages"]
 
 
-def test_warm_up_opens_no_connection_the_workers_would_share():
-    found = _probe()
-    assert found["after"]["database"] == []
-    assert found["after"]["sockets"] == found["before"]["sockets"]
+def test_warm_up_opens_no_connection_the_workers_would_share(probe):
+    assert probe["after"]["database"] == []
+    assert probe["after"]["sockets"] == probe["before"]["sockets"]
