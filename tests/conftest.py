@@ -33,26 +33,29 @@ def pytest_configure(config) -> None:
 
 
 def _lift_audit_triggers_around_flush() -> None:
-    """Transactional tests end with a flush, which on SQLite empties each table with DELETE;
-    the audit log's append-only triggers refuse that (as they should anywhere else). Lift
-    them for the flush alone. (PostgreSQL flushes with TRUNCATE, which row triggers ignore.)"""
+    """Transactional tests end with a flush, which empties each table with DELETE on SQLite
+    and with TRUNCATE on PostgreSQL; the audit log's append-only triggers refuse both (as
+    they should anywhere else). Lift them for the flush alone, in its transaction."""
     from importlib import import_module
 
-    from django.db import connection
+    from django.db import connection, transaction
 
-    if connection.vendor != "sqlite":
+    guards = {
+        "sqlite": "safeschools.migrations.0005_security_audit_append_only_sqlite",
+        "postgresql": "safeschools.migrations.0010_audit_no_truncate",
+    }
+    if connection.vendor not in guards:
         return
     DatabaseOperations = type(connection.ops)  # noqa: N806 -- the class being patched
-    guard = import_module("safeschools.migrations.0005_security_audit_append_only_sqlite")
+    guard = import_module(guards[connection.vendor])
     flush = DatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list) -> None:
-        with self.connection.cursor() as cursor:
-            for statement in guard.BACKWARD:
-                cursor.execute(statement)
-        try:
+        with transaction.atomic(using=self.connection.alias):
+            with self.connection.cursor() as cursor:
+                for statement in guard.BACKWARD:
+                    cursor.execute(statement)
             flush(self, sql_list)
-        finally:
             with self.connection.cursor() as cursor:
                 for statement in guard.FORWARD:
                     cursor.execute(statement)

@@ -1,7 +1,9 @@
 """SECURITY.md 27: the audit log is append-only in the database itself, on SQLite as on
-PostgreSQL: the ORM's bulk update and delete, and raw SQL, are all refused."""
+PostgreSQL: the ORM's bulk update and delete, raw SQL and (on PostgreSQL) TRUNCATE are all
+refused."""
 
 import pytest
+from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
 
 from safeschools import audit
@@ -51,6 +53,25 @@ def test_the_bulk_escape_hatches_of_the_orm_are_refused_by_the_database(event):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk)._raw_delete(connection.alias)
     assert AuditEvent.objects.get(pk=event.pk).actor_label == ""
+
+
+@pytest.mark.postgres
+def test_truncate_is_refused_by_the_database(event):
+    _refused("TRUNCATE safeschools_auditevent", [])
+    _refused("TRUNCATE reports_tipword, safeschools_auditevent RESTART IDENTITY", [])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_suites_flush_empties_the_log_and_leaves_the_rule_in_place(event):
+    """tests/conftest.py lifts the triggers around a flush (DELETE on SQLite, TRUNCATE on
+    PostgreSQL) and puts them back in the same transaction."""
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), [AuditEvent._meta.db_table]))
+    assert not AuditEvent.objects.exists()
+    kept = audit.record(AuditEvent.Action.EXPORT, rows=2)
+    _refused("DELETE FROM safeschools_auditevent WHERE id = %s", [kept.pk])
+    if connection.vendor == "postgresql":
+        _refused("TRUNCATE safeschools_auditevent", [])
+    assert AuditEvent.objects.filter(pk=kept.pk).exists()
 
 
 def test_appending_still_works(event):
