@@ -252,6 +252,21 @@ class LinkCaseForm(CaseworkForm):
         self.fields["case"].queryset = cases
 
 
+class AcknowledgeForForm(CaseworkForm):
+    """A coordinator acknowledges a notice for the receiving agency, after reaching it."""
+
+    note = forms.CharField(
+        label="Whom you reached, and how",
+        help_text="For example: phoned the superintendent's office at 9:10, Dr. Reyes has the notice. "
+        "Shown on the notice; not in the audit log.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, prefix="ackfor", **kwargs)
+
+
 # --- On a tip ---------------------------------------------------------------------------
 
 

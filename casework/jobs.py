@@ -23,12 +23,14 @@ def run_daily(*, now: datetime | None = None) -> dict[str, int]:
         reviews = alerts.queue_review_reminders(today=today)
         notices = alerts.queue_overdue_notice_alerts(now=now)
     purged = retention.purge_expired_cases(now=now)
+    notices_purged = retention.purge_expired_notices(now=now)
     quarters = figures.refresh(today=today)
     return {
         "action_reminders": reminders,
         "review_reminders": reviews,
         "overdue_notices": notices,
         "cases_purged": purged,
+        "notices_purged": notices_purged,
         "figure_quarters": len(quarters),
     }
 

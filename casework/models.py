@@ -297,6 +297,10 @@ class Notice(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A coordinator acknowledged for the receiving agency after reaching it another way
+    # (no designee enrolled, or none answering): who was reached and how, kept encrypted.
+    acknowledged_on_behalf = models.BooleanField(default=False)
+    acknowledgement_note = EncryptedTextField(_("whom the Partnership office reached, and how"), blank=True)
     overdue_alerted_at = models.DateTimeField(null=True, blank=True)
 
     objects = NoticeQuerySet.as_manager()
@@ -316,14 +320,23 @@ class Notice(models.Model):
     def is_overdue(self, now=None) -> bool:
         return self.acknowledged_at is None and (now or timezone.now()) > self.due_by
 
-    def acknowledge(self, *, by) -> bool:
-        """A designee records that the district (or court) has the notice; the first
-        acknowledgement stands."""
+    def acknowledge(self, *, by, on_behalf_note: str = "") -> bool:
+        """A designee records that the district (or court) has the notice, or a coordinator
+        does for it (``on_behalf_note``: whom they reached, and how); the first
+        acknowledgement stands, also against one made at the same moment (one conditional
+        UPDATE)."""
         if self.acknowledged_at is not None:
             return False
-        self.acknowledged_at = timezone.now()
-        self.acknowledged_by = by
-        self.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        values = {
+            "acknowledged_at": timezone.now(),
+            "acknowledged_by": by,
+            "acknowledged_on_behalf": bool(on_behalf_note),
+            "acknowledgement_note": on_behalf_note,
+        }
+        if not Notice.objects.filter(pk=self.pk, acknowledged_at=None).update(**values):
+            return False
+        for name, value in values.items():
+            setattr(self, name, value)
         return True
 
 

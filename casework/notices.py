@@ -15,7 +15,7 @@ from django.db import transaction
 from casework import alerts
 from casework.access import is_designee, record
 from casework.cases import CaseworkError
-from casework.models import Notice, Offence, ThreatCase, new_reference
+from casework.models import Notice, Offence, ThreatCase, is_coordinator, new_reference
 from partners.models import Agency, Membership, School
 from safeschools.models import AuditEvent
 
@@ -120,7 +120,24 @@ def send_notice(*, actor, sender: Membership, draft: NoticeDraft, victim_name: s
 def acknowledge(*, notice: Notice, actor) -> None:
     if not is_designee(actor, notice.recipient_agency_id):
         raise CaseworkError("Only a Safe Schools Act designee of the receiving agency can acknowledge this notice.")
-    if not notice.acknowledge(by=actor):
+    _acknowledge(notice, actor)
+
+
+@transaction.atomic
+def acknowledge_for(*, notice: Notice, actor, note: str) -> None:
+    """A coordinator acknowledges for the receiving agency after reaching it another way
+    (no designee enrolled, or none answering the alerts): "phoned the superintendent's
+    office at 9:10, Dr. Reyes has it". Ends the overdue alerts; the notice says who did it
+    for whom and how; the audit log says who, for whom, never the note."""
+    if not is_coordinator(actor):
+        raise CaseworkError("Only a coordinator can acknowledge for the receiving agency.")
+    if not note.strip():
+        raise CaseworkError("Write whom you reached at the receiving agency, and how.")
+    _acknowledge(notice, actor, on_behalf_note=note.strip())
+
+
+def _acknowledge(notice: Notice, actor, on_behalf_note: str = "") -> None:
+    if not notice.acknowledge(by=actor, on_behalf_note=on_behalf_note):
         raise CaseworkError("This notice was already acknowledged.")
     record(
         AuditEvent.Action.NOTICE_ACKNOWLEDGED,
@@ -128,6 +145,7 @@ def acknowledge(*, notice: Notice, actor) -> None:
         reference=notice.reference,
         agency=notice.recipient_agency.name,
         overdue=notice.acknowledged_at > notice.due_by,
+        on_behalf=bool(on_behalf_note),
     )
 
 

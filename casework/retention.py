@@ -1,8 +1,17 @@
-"""Retention of threat assessment cases: a closed case is deleted ``CASE_RETENTION_DAYS``
-after it closed (three years by default), with its team, decision steps, safety plan and
-alerts; notices linked to it stay, unlinked. An audit stub records that it existed: its
-reference, the district, the month it opened, the day it closed, its classification and
-outcome. Safe to run twice: the first run leaves only stubs."""
+"""Retention of threat assessment cases and Safe Schools Act notices.
+
+A closed case is deleted ``CASE_RETENTION_DAYS`` after it closed (three years by default),
+with its team, decision steps, safety plan and alerts; notices linked to it stay, unlinked.
+An audit stub records that it existed: its reference, the district, the month it opened,
+the day it closed, its classification and outcome.
+
+An acknowledged notice is deleted ``NOTICE_RETENTION_DAYS`` after its acknowledgement (three
+years by default), with its alerts, once no case links it: the tip line carried it, the
+receiving district or court keeps its own record. A notice nobody acknowledged stays (it is
+still work). Its audit stub: the reference, direction, sender and receiving agencies, the
+month it was sent and the day it was acknowledged, never the pupil or the conduct.
+
+Safe to run twice: the first run leaves only stubs."""
 
 from __future__ import annotations
 
@@ -13,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.access import record
-from casework.models import CaseworkAlert, ThreatCase
+from casework.models import CaseworkAlert, Notice, ThreatCase
 from reports.models import Notification
 from safeschools.models import AuditEvent
 
@@ -46,4 +55,44 @@ def purge_expired_cases(*, now: datetime | None = None) -> int:
     alerts = CaseworkAlert.objects.filter(case_id__in=ids).values("notification_id")
     Notification.objects.filter(pk__in=alerts).delete()
     ThreatCase.objects.filter(pk__in=ids).only("pk").delete()
+    return len(ids)
+
+
+def expired_notices(now: datetime):
+    cutoff = now - timedelta(days=settings.NOTICE_RETENTION_DAYS)
+    return Notice.objects.filter(acknowledged_at__lte=cutoff, case=None)
+
+
+@transaction.atomic
+def purge_expired_notices(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    notices = list(
+        expired_notices(now)
+        .select_for_update(of=("self",))
+        .select_related("sender_agency", "recipient_agency")
+        .only(
+            "reference",
+            "direction",
+            "sent_at",
+            "acknowledged_at",
+            "acknowledged_on_behalf",
+            "sender_agency__name",
+            "recipient_agency__name",
+        )
+    )
+    for notice in notices:
+        record(
+            AuditEvent.Action.NOTICE_PURGED,
+            reference=notice.reference,
+            direction=notice.direction,
+            sender=notice.sender_agency.name,
+            recipient=notice.recipient_agency.name,
+            sent_month=timezone.localtime(notice.sent_at).strftime("%Y-%m"),
+            acknowledged_on=timezone.localtime(notice.acknowledged_at).date().isoformat(),
+            on_behalf=notice.acknowledged_on_behalf,
+        )
+    ids = [notice.pk for notice in notices]
+    alerts = CaseworkAlert.objects.filter(notice_id__in=ids).values("notification_id")
+    Notification.objects.filter(pk__in=alerts).delete()
+    Notice.objects.filter(pk__in=ids).only("pk").delete()
     return len(ids)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("notices/new/", notices.notice_new, name="notice-new"),
     path("notices/<int:notice_id>/", notices.notice_detail, name="notice"),
     path("notices/<int:notice_id>/acknowledge/", notices.notice_acknowledge, name="notice-acknowledge"),
+    path("notices/<int:notice_id>/acknowledge-for/", notices.notice_acknowledge_for, name="notice-acknowledge-for"),
     path("notices/<int:notice_id>/case/", notices.notice_link_case, name="notice-link-case"),
     path("state-report/", state_reports.report_index, name="state-reports"),
     path("state-report/<int:district_id>/", state_reports.report_page, name="state-report"),

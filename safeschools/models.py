@@ -66,6 +66,7 @@ class AuditEvent(models.Model):
         NOTICE_SENT = "notice.sent", _("Notice sent")
         NOTICE_VIEWED = "notice.viewed", _("Notice viewed")
         NOTICE_ACKNOWLEDGED = "notice.acknowledged", _("Notice acknowledged")
+        NOTICE_PURGED = "notice.purged", _("Notice purged")
         HANDOFF_RECORDED = "handoff.recorded", _("Hand-off recorded")
         TIPSTER_OPENED = "tip.opened_by_tipster", _("The tipster opened the report with the receipt")
         DECOY_USED = "tip.decoy_used", _("Decoy code used: the tipster may be under pressure")

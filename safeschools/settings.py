@@ -232,6 +232,10 @@ ALERT_COALESCE_MINUTES = env_int("ALERT_COALESCE_MINUTES", 10, minimum=0, maximu
 TIP_RETENTION_DAYS = env_int("TIP_RETENTION_DAYS", 365, minimum=1)
 # Threat assessment cases are deleted this many days after closing (an audit stub stays).
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 3 * 365, minimum=1)
+# Safe Schools Act notices are deleted this many days after they were acknowledged (the
+# receiving district or court keeps its own record; an audit stub stays). A notice nobody
+# acknowledged, or one linked to a case that still exists, stays.
+NOTICE_RETENTION_DAYS = env_int("NOTICE_RETENTION_DAYS", 3 * 365, minimum=1)
 
 # --- Casework ---------------------------------------------------------------------------
 # A Safe Schools Act notice not acknowledged by a designee within this many days is overdue.

@@ -22,8 +22,8 @@ from casework.access import (
     sender_memberships,
 )
 from casework.cases import CaseworkError
-from casework.forms import LinkCaseForm, NoticeForm
-from casework.models import Notice, ThreatCase
+from casework.forms import AcknowledgeForForm, LinkCaseForm, NoticeForm
+from casework.models import Notice, ThreatCase, is_coordinator
 from casework.views.common import run_form, staff_page
 from partners.models import Membership, School
 from safeschools.models import AuditEvent
@@ -111,10 +111,14 @@ def notice_new(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, notice: Notice, **bound) -> dict:
     cases = ThreatCase.objects.visible_to(request.user).filter(status=ThreatCase.Status.OPEN).select_related("school")
     linkable = cases.exclude(pk=notice.case_id or 0).defer("student_name")
+    can_acknowledge = notice.acknowledged_at is None and is_designee(request.user, notice.recipient_agency_id)
     return {
         "notice": notice,
         "offences": list(notice.offences.all()),
-        "can_acknowledge": notice.acknowledged_at is None and is_designee(request.user, notice.recipient_agency_id),
+        "can_acknowledge": can_acknowledge,
+        # A coordinator who is also a designee there acknowledges as the designee.
+        "can_acknowledge_for": notice.acknowledged_at is None and not can_acknowledge and is_coordinator(request.user),
+        "acknowledge_for_form": bound.get("acknowledge_for") or AcknowledgeForForm(),
         "link_form": bound.get("link") or LinkCaseForm(cases=linkable),
         "can_link": linkable.exists(),
         "case_visible": bool(notice.case_id)
@@ -143,6 +147,27 @@ def notice_acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
     else:
         messages.success(request, "Acknowledged. The sender can see that you have the notice.")
     return redirect("casework:notice", notice_id=notice.pk)
+
+
+@staff_page
+@require_POST
+def notice_acknowledge_for(request: HttpRequest, notice_id: int) -> HttpResponse:
+    notice = get_visible_notice(request.user, notice_id, path=request.path)
+    if not is_coordinator(request.user):
+        raise PermissionDenied("only coordinators acknowledge for the receiving agency")
+
+    def failed(bound) -> HttpResponse:
+        context = _detail_context(request, notice, acknowledge_for=bound)
+        return render(request, "casework/notice_detail.html", context, status=400)
+
+    return run_form(
+        request,
+        AcknowledgeForForm(request.POST),
+        lambda data: services.acknowledge_for(notice=notice, actor=request.user, note=data["note"]),
+        done=f"Acknowledged for {notice.recipient_agency.name}. The overdue alerts stop.",
+        success_url=reverse("casework:notice", args=[notice.pk]),
+        failed=failed,
+    )
 
 
 @staff_page

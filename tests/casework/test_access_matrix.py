@@ -57,6 +57,7 @@ ROUTES = {
     "case-state-mark": ("post", "case", lambda w: {"statemark-kind": "credible_threat"}),
     "notice": ("get", "notice", None),
     "notice-acknowledge": ("post", "notice", lambda w: {}),
+    "notice-acknowledge-for": ("post", "notice", lambda w: {"ackfor-note": "Phoned the district office at 9:10."}),
     "notice-link-case": ("post", "notice", lambda w: {"linkcase-case": w["case"].pk}),
     "state-report": ("get", "district", None),
     "state-report-csv": ("get", "district", None),
@@ -83,6 +84,7 @@ CANNOT_DO = {
     "case-reopen": {"park", "olsen"},  # coordinators reopen
     "case-state-mark": {"olsen"},  # the district's administrators decide what it reports
     "notice-acknowledge": {"olsen", "cole", "vega"},  # only the receiving designees
+    "notice-acknowledge-for": {"park", "olsen", "vega"},  # only coordinators, for the designees
     "notice-link-case": {"vega"},  # only a case's team (or a coordinator) links to it
     "tip-hand-off": {"vega"},  # viewers read only
     "tip-state-mark": {"olsen", "vega"},

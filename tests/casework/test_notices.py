@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,6 +131,66 @@ def test_an_unacknowledged_notice_goes_overdue_and_alerts_again(
     assert {alert.notification.recipient.username for alert in overdue} == {"park", "cole"}
     deliver_due()
     assert any("has not been acknowledged" in m.body for m in mail.outbox)
+
+
+def test_a_coordinator_acknowledges_for_a_district_whose_designee_does_not_answer(
+    staff_client, notice, park_is_designee, coordinator_cole, officer_olsen, time_machine
+):
+    time_machine.move_to(timezone.now() + timedelta(days=3))
+    client = staff_client(coordinator_cole)
+    url = reverse("casework:notice", args=[notice.pk])
+    page = client.get(url).content.decode()
+    assert f"Acknowledge for {notice.recipient_agency.name} (coordinators)" in page
+    assert "Acknowledge receipt" not in page  # that button is the designees'
+    how = "Phoned the superintendent's office at 9:10; Dr. Reyes has the notice."
+    response = client.post(reverse("casework:notice-acknowledge-for", args=[notice.pk]), {"ackfor-note": how})
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.acknowledged_by == coordinator_cole and notice.acknowledged_on_behalf
+    assert notice.acknowledgement_note == how
+    stored = Notice.objects.filter(pk=notice.pk).values_list("acknowledgement_note", flat=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT acknowledgement_note FROM casework_notice WHERE id = %s", [notice.pk])
+        assert "Reyes" not in cursor.fetchone()[0] and list(stored) == [how]  # encrypted at rest
+    event = AuditEvent.objects.get(action=AuditEvent.Action.NOTICE_ACKNOWLEDGED)
+    assert event.actor_label == "cole" and event.detail["on_behalf"] is True and event.detail["overdue"] is True
+    assert "Reyes" not in str(event.detail)
+    # The overdue alerts stop, and the sender sees who acknowledged for whom, and how.
+    assert jobs.run_daily()["overdue_notices"] == 0
+    sender_view = staff_client(officer_olsen).get(url).content.decode()
+    assert f"Acknowledged by the Partnership office for {notice.recipient_agency.name}" in sender_view
+    assert "Dr. Reyes has the notice" in sender_view
+
+
+def test_acknowledging_for_an_agency_needs_whom_was_reached(staff_client, notice, coordinator_cole):
+    client = staff_client(coordinator_cole)
+    response = client.post(reverse("casework:notice-acknowledge-for", args=[notice.pk]), {"ackfor-note": "  "})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    assert Notice.objects.get(pk=notice.pk).acknowledged_at is None
+
+
+def test_the_designees_acknowledgement_stands(staff_client, notice, park_is_designee, coordinator_cole):
+    staff_client(park_is_designee).post(reverse("casework:notice-acknowledge", args=[notice.pk]))
+    client = staff_client(coordinator_cole)
+    page = client.get(reverse("casework:notice", args=[notice.pk])).content.decode()
+    assert "(coordinators)" not in page
+    response = client.post(reverse("casework:notice-acknowledge-for", args=[notice.pk]), {"ackfor-note": "Phoned."})
+    assert response.status_code == 400 and "already acknowledged" in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.acknowledged_by == park_is_designee and not notice.acknowledged_on_behalf
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.NOTICE_ACKNOWLEDGED).count() == 1
+
+
+def test_an_acknowledgement_made_meanwhile_stands(notice, park_is_designee, coordinator_cole):
+    """Two acknowledgements of the same notice, each read before the other wrote: the
+    first written stands (one conditional UPDATE), the second is refused."""
+    from casework import notices
+
+    stale = Notice.objects.get(pk=notice.pk)
+    notices.acknowledge(notice=notice, actor=park_is_designee)
+    with pytest.raises(notices.CaseworkError, match="already acknowledged"):
+        notices.acknowledge_for(notice=stale, actor=coordinator_cole, note="Phoned.")
+    assert Notice.objects.get(pk=notice.pk).acknowledged_by == park_is_designee
 
 
 def test_the_ack_days_are_configurable(notice, settings, time_machine):

@@ -63,3 +63,66 @@ def test_open_cases_are_never_purged(case):
 def test_the_period_is_configurable_and_the_daily_job_purges(closed_case, settings):
     settings.CASE_RETENTION_DAYS = 30
     assert jobs.run_daily(now=timezone.now() + timedelta(days=31))["cases_purged"] == 1
+
+
+# --- Safe Schools Act notices -------------------------------------------------------------
+
+
+def test_an_acknowledged_notice_stays_three_years_after_its_acknowledgement(notice, principal_park, settings):
+    from casework import notices
+    from casework.retention import purge_expired_notices
+
+    assert settings.NOTICE_RETENTION_DAYS == 3 * 365
+    notices.acknowledge(notice=notice, actor=principal_park)
+    acknowledged = Notice.objects.get(pk=notice.pk).acknowledged_at
+    assert purge_expired_notices(now=acknowledged + timedelta(days=3 * 365 - 1)) == 0
+    assert Notice.objects.exists()
+
+
+def test_then_it_goes_with_its_alerts_and_leaves_a_stub(notice, principal_park):
+    from casework import notices
+    from casework.retention import purge_expired_notices
+    from tests.casework.conftest import PUPIL
+
+    assert CaseworkAlert.objects.filter(notice=notice).exists()
+    notices.acknowledge(notice=notice, actor=principal_park)
+    later = timezone.now() + timedelta(days=3 * 365 + 1)
+    assert purge_expired_notices(now=later) == 1
+    assert not Notice.objects.exists()
+    assert not CaseworkAlert.objects.exists()
+    assert not Notification.objects.exists()
+    stub = AuditEvent.objects.get(action=AuditEvent.Action.NOTICE_PURGED)
+    assert stub.tip_reference == notice.reference
+    assert stub.detail["recipient"] == "Clayton School District" and stub.detail["on_behalf"] is False
+    assert stub.detail["direction"] == Notice.Direction.TO_DISTRICT
+    assert PUPIL not in str(stub.detail) and "locker" not in str(stub.detail)
+    assert purge_expired_notices(now=later) == 0
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.NOTICE_PURGED).count() == 1
+
+
+def test_a_notice_nobody_acknowledged_is_never_purged(notice):
+    from casework.retention import purge_expired_notices
+
+    assert purge_expired_notices(now=timezone.now() + timedelta(days=10 * 365)) == 0
+    assert Notice.objects.filter(pk=notice.pk).exists()
+
+
+def test_a_notice_stays_while_a_case_links_it_and_goes_with_the_case_purge(closed_case, notice, principal_park):
+    """The case purge unlinks the notice; the same daily run can then delete it."""
+    from casework import notices
+    from casework.retention import purge_expired_notices
+
+    notices.acknowledge(notice=notice, actor=principal_park)
+    assert purge_expired_notices(now=timezone.now() + timedelta(days=3 * 365 + 1)) == 0  # the case links it
+    assert Notice.objects.filter(pk=notice.pk).exists()
+    result = jobs.run_daily(now=timezone.now() + timedelta(days=3 * 365 + 1))
+    assert result["cases_purged"] == 1 and result["notices_purged"] == 1
+    assert not Notice.objects.exists()
+
+
+def test_the_notice_period_is_configurable(notice, principal_park, settings):
+    from casework import notices
+
+    settings.NOTICE_RETENTION_DAYS = 30
+    notices.acknowledge(notice=notice, actor=principal_park)
+    assert jobs.run_daily(now=timezone.now() + timedelta(days=31))["notices_purged"] == 1

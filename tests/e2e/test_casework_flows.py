@@ -124,6 +124,45 @@ def test_a_police_notice_reaches_the_designee_who_acknowledges_it(
     expect(page.get_by_text(re.compile("Acknowledged by Pat Park"))).to_be_visible()
 
 
+def test_a_coordinator_acknowledges_an_overdue_notice_for_a_district_without_a_designee(
+    live_server, county, officer_olsen, coordinator_cole, new_context, sign_in, time_machine
+):
+    """Nobody at Clayton schools is a designee: the notice goes to the coordinators, who
+    phone the district and acknowledge for it, saying whom they reached."""
+    from casework.notices import NoticeDraft, send_notice
+
+    offences.load(Offence)  # emptied by the previous browser test's flush
+    sender = Membership.objects.select_related("agency").get(user=officer_olsen)
+    school = county["clayton_high"]
+    notice = send_notice(
+        actor=officer_olsen,
+        sender=sender,
+        draft=NoticeDraft(
+            direction=Notice.Direction.TO_DISTRICT,
+            school=school,
+            recipient=school.district,
+            pupil_name="Ignatius Brackwater",
+            conduct="Struck another pupil with a padlock in the locker room.",
+            conduct_on=date(2026, 10, 2),
+            filed_on=date(2026, 10, 9),
+            offences=(Offence.objects.get(name="First-degree assault"),),
+        ),
+        victim_name="Wilhelmina Frost",
+    )
+    time_machine.move_to(timezone.now() + timedelta(days=3), tick=True)
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, coordinator_cole)
+    page.goto(f"{live_server.url}/staff/casework/notices/{notice.pk}/")
+    expect(page.get_by_text("Overdue.")).to_be_visible()
+    page.get_by_text("Acknowledge for Clayton School District (coordinators)").click()
+    assert audit(page, "overdue notice, acknowledge-for form open (coordinator)") == []
+    page.get_by_label("Whom you reached, and how").fill("Phoned the superintendent's office; Dr. Reyes has it.")
+    page.get_by_role("button", name="Acknowledge for this agency").click()
+    expect(page.get_by_text("Acknowledged for Clayton School District. The overdue alerts stop.")).to_be_visible()
+    expect(page.get_by_text(re.compile("Acknowledged by the Partnership office for Clayton School District"))).to_be_visible()
+    assert jobs.run_daily()["overdue_notices"] == 0
+
+
 def test_public_figures_show_fewer_than_10_and_pass_axe(live_server, county, laptop):
     from casework import figures
 
