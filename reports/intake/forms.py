@@ -273,9 +273,11 @@ def include(template: str) -> HTML:
     return HTML(f'{{% include "{template}" %}}')
 
 
-def identify_check(fields: str) -> HTML:
-    """ "Could this identify you?" for the text fields with these ids (reports.intake.identifying)."""
-    return HTML(f'{{% load identify %}}{{% identify_check "{fields}" %}}')
+def identify_check(fields: str, prefix: str = "") -> HTML:
+    """ "Could this identify you?" for the text fields with these ids (reports.intake.identifying).
+    ``prefix``: a second check on the same page (its element ids, and where the view puts
+    what the server found: ``<prefix>_identify_findings``)."""
+    return HTML(f'{{% load identify %}}{{% identify_check "{fields}" "{prefix}" %}}')
 
 
 def _helper(*, form_tag: bool = False, **attrs: object) -> FormHelper:
@@ -559,6 +561,6 @@ class CloseRequestForm(forms.Form):
         self.helper.form_action = "reports:ask-to-close"
         self.helper.layout = Layout(
             "reason",
-            identify_check("id_reason"),
+            identify_check("id_reason", prefix="close"),
             StrictButton(_("Ask to close my report"), type="submit", css_class="btn btn-outline-secondary"),
         )

@@ -476,10 +476,16 @@ def _tipster_tip(request: HttpRequest) -> Tip | None:
 
 
 def _conversation_page(
-    request: HttpRequest, *, form: TipsterMessageForm, wait: int = 0, **context: Any
+    request: HttpRequest,
+    *,
+    form: TipsterMessageForm,
+    wait: int = 0,
+    close_form: CloseRequestForm | None = None,
+    **context: Any,
 ) -> HttpResponse:
     """The follow-up page, for a real report or a decoy alike (SECURITY.md 46)."""
-    page = render(request, "reports/conversation.html", {"form": form, **context})
+    context |= {"form": form, "close_form": close_form or CloseRequestForm()}
+    page = render(request, "reports/conversation.html", context)
     return _keep_alive(request, too_many(page, wait) if wait else page)
 
 
@@ -511,17 +517,30 @@ def conversation(request: HttpRequest) -> HttpResponse:
         sent, found = _reply(request, tip, form)
         if sent is not None:
             return _keep_alive(request, sent)
-    return _conversation_page(
-        request,
-        form=form,
-        wait=wait,
-        status=follow_up.status(tip),
-        entries=follow_up.entries(tip),
-        check_soon=tip.is_life_safety and tip.state != Tip.State.DONE,
-        identify_findings=found,
-        close_form=CloseRequestForm(),
-        close_requested=tip.close_requested,
-    )
+    return _conversation_page(request, form=form, wait=wait, identify_findings=found, **_shown_for_tip(tip))
+
+
+def _shown_for_tip(tip: Tip) -> dict[str, Any]:
+    """What the follow-up page shows of a real report."""
+    return {
+        "status": follow_up.status(tip),
+        "entries": follow_up.entries(tip),
+        "check_soon": tip.is_life_safety and tip.state != Tip.State.DONE,
+        "close_requested": tip.close_requested,
+    }
+
+
+def _shown_for_decoy(request: HttpRequest, decoy_id: int) -> dict[str, Any]:
+    """What the follow-up page shows for a decoy code: an ordinary report, with what was
+    written here (kept in this browser's session only)."""
+    written = [tuple(w) for w in request.session.get(SESSION_DECOY_WRITTEN, [])]
+    shown = decoy.conversation(decoy_id, written=written)
+    return {
+        "status": shown.status,
+        "entries": shown.entries,
+        "check_soon": False,
+        "close_requested": request.session.get(SESSION_DECOY_CLOSE_REQUESTED, False),
+    }
 
 
 def _decoy_conversation(request: HttpRequest) -> HttpResponse:
@@ -543,18 +562,8 @@ def _decoy_conversation(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_DECOY_WRITTEN] = [*written, (form.cleaned_data["body"], this_hour().isoformat())]
             messages.success(request, _("Sent. Staff will see your message."))
             return _keep_alive(request, redirect("reports:conversation"))
-    written = [tuple(w) for w in request.session.get(SESSION_DECOY_WRITTEN, [])]
-    shown = decoy.conversation(decoy_id, written=written)
     return _conversation_page(
-        request,
-        form=form,
-        wait=wait,
-        status=shown.status,
-        entries=shown.entries,
-        check_soon=False,
-        identify_findings=found,
-        close_form=CloseRequestForm(),
-        close_requested=request.session.get(SESSION_DECOY_CLOSE_REQUESTED, False),
+        request, form=form, wait=wait, identify_findings=found, **_shown_for_decoy(request, decoy_id)
     )
 
 
@@ -614,12 +623,21 @@ def ask_to_close(request: HttpRequest) -> HttpResponse:
             request, _("You have sent several messages in a short time. Wait a few minutes, then ask again.")
         )
         return _keep_alive(request, too_many(page, wait))
-    if form.is_valid():
-        if tip is None:
-            request.session[SESSION_DECOY_CLOSE_REQUESTED] = True
-        else:
-            add_tipster_message(tip=tip, body=form.cleaned_data["reason"], kind=Message.Kind.CLOSE_REQUEST)
-        messages.success(request, _("Thank you for telling us. Staff will see your request and decide."))
+    if not form.is_valid():
+        return _keep_alive(request, page)
+    # What could identify them, for a browser that did not check as they typed: the page
+    # again, their words kept, with what was found beside the request (real or decoy alike).
+    found = _identifying(request, form.cleaned_data["reason"])
+    if found:
+        shown = _shown_for_tip(tip) if tip is not None else _shown_for_decoy(request, request.session[SESSION_DECOY])
+        return _conversation_page(
+            request, form=TipsterMessageForm(), close_form=form, close_identify_findings=found, **shown
+        )
+    if tip is None:
+        request.session[SESSION_DECOY_CLOSE_REQUESTED] = True
+    else:
+        add_tipster_message(tip=tip, body=form.cleaned_data["reason"], kind=Message.Kind.CLOSE_REQUEST)
+    messages.success(request, _("Thank you for telling us. Staff will see your request and decide."))
     return _keep_alive(request, page)
 
 

@@ -15,11 +15,14 @@ register = template.Library()
 
 
 @register.inclusion_tag("reports/partials/identify_check.html", takes_context=True)
-def identify_check(context: template.Context, fields: str) -> dict[str, Any]:
+def identify_check(context: template.Context, fields: str, prefix: str = "") -> dict[str, Any]:
+    """``prefix``: a second check on the page (the follow-up page's close request beside its
+    message form) gets its own element ids and its own findings, ``<prefix>_identify_findings``."""
     data = identifying.browser_data()
-    findings = context.get("identify_findings") or []
+    findings = context.get(f"{prefix}_identify_findings" if prefix else "identify_findings") or []
     return {
         "fields": fields,
+        "id": f"{prefix}-identify" if prefix else "identify",
         "data": data,
         "found": [data["item"] % {"text": f.text, "label": f.label} for f in findings],
     }

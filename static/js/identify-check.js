@@ -3,20 +3,21 @@
 // street address...) and let them remove or keep each piece. It never blocks sending and
 // keeps nothing: no request is made, nothing is stored. The patterns and the words come
 // from the server (reports/intake/identifying.py), the one copy of them.
-const box = document.getElementById("identify-check");
-const dataNode = document.getElementById("identify-data");
-
-if (box && dataNode) {
+// A page may have two checks (the follow-up page: a message, and a request to close):
+// each box works on its own fields, with its own data and ids.
+const watch = (box) => {
+  const dataNode = box.querySelector("script[type='application/json']");
+  if (!dataNode) return;
   const data = JSON.parse(dataNode.textContent);
   const fields = box.dataset.fields.split(" ").map((id) => document.getElementById(id)).filter(Boolean);
-  const live = document.getElementById("identify-live");
+  const live = box.querySelector(".identify-live");
   const kept = new Set();
   const patterns = data.patterns.map((p) => ({ ...p, expression: new RegExp(p.source, "g" + p.flags) }));
 
   // The browser checks as the student types, so the server need not check again (and
   // what a server check found is shown again below, live).
-  document.getElementById("identify-checked").value = "1";
-  const serverFound = document.getElementById("identify-server");
+  box.querySelector(".identify-checked").value = "1";
+  const serverFound = box.querySelector(".identify-server");
   if (serverFound) serverFound.remove();
 
   const findings = () => {
@@ -68,10 +69,10 @@ if (box && dataNode) {
     }
     const section = document.createElement("section");
     section.className = "alert alert-warning identify-found";
-    section.setAttribute("aria-labelledby", "identify-live-title");
+    section.setAttribute("aria-labelledby", `${live.id}-title`);
     const title = document.createElement("h3");
     title.className = "h6 fw-bold";
-    title.id = "identify-live-title";
+    title.id = `${live.id}-title`;
     title.textContent = data.title;
     title.tabIndex = -1;
     const intro = document.createElement("p");
@@ -117,4 +118,6 @@ if (box && dataNode) {
     timer = setTimeout(() => render(false), 400);
   }));
   render(false);
-}
+};
+
+document.querySelectorAll(".identify-check").forEach(watch);

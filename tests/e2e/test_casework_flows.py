@@ -159,7 +159,9 @@ def test_a_coordinator_acknowledges_an_overdue_notice_for_a_district_without_a_d
     page.get_by_label("Whom you reached, and how").fill("Phoned the superintendent's office; Dr. Reyes has it.")
     page.get_by_role("button", name="Acknowledge for this agency").click()
     expect(page.get_by_text("Acknowledged for Clayton School District. The overdue alerts stop.")).to_be_visible()
-    expect(page.get_by_text(re.compile("Acknowledged by the Partnership office for Clayton School District"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("Acknowledged by the Partnership office for Clayton School District"))
+    ).to_be_visible()
     assert jobs.run_daily()["overdue_notices"] == 0
 
 

@@ -30,6 +30,12 @@ def audited(page, name: str) -> list[str]:
     return problems
 
 
+def open_follow_up(page, live_server, receipt: str) -> None:
+    page.goto(f"{live_server.url}/report/check/")
+    page.get_by_label("Your receipt").fill(receipt)
+    page.get_by_role("button", name="Open my report").tap()
+
+
 def to_step_3(page):
     to_what_is_happening(page)
 
@@ -84,9 +90,7 @@ def test_a_student_removes_one_piece_keeps_another_and_sends(live_server, county
 def test_the_follow_up_page_checks_as_the_student_types(live_server, county, make_tip, phone):
     sent = make_tip(school=county["clayton_high"])
     page = phone
-    page.goto(f"{live_server.url}/report/check/")
-    page.get_by_label("Your receipt").fill(sent.receipt)
-    page.get_by_role("button", name="Open my report").tap()
+    open_follow_up(page, live_server, sent.receipt)
     page.get_by_label("Your message or more information").fill("It's me again, my snap is jpark_2009")
 
     expect(page.locator("#identify-live li p")).to_have_text(
@@ -125,4 +129,23 @@ def test_without_javascript_the_server_points_it_out(live_server, county, new_co
     page.get_by_role("button", name="Send it as it is").click()
     expect(page.get_by_role("heading", name="Your report was sent")).to_be_visible()
     assert Tip.objects.get().description == "I'm @jordan_p on insta. They push a kid daily."
+    assert not problems, "\n".join(problems)
+
+
+def test_the_request_to_close_is_checked_on_its_own_as_the_student_types(live_server, county, make_tip, phone):
+    """The follow-up page has two checks: the request to close gets its own, beside it."""
+    sent = make_tip(school=county["clayton_high"])
+    page = phone
+    open_follow_up(page, live_server, sent.receipt)
+    page.get_by_label("Why should we close it? (optional)").fill("My name is Jordan Park, it was a joke.")
+
+    expect(page.locator("#close-identify-live li p")).to_have_text(
+        ["“My name is Jordan Park” looks like your name. If it is about you, it could show who sent this."]
+    )
+    expect(page.locator("#identify-live li")).to_have_count(0)  # the message box found nothing
+    problems = audited(page, "conversation, could this identify you (request to close)")
+    page.locator("#close-identify-live").get_by_role("button", name="Remove it").tap()
+    page.get_by_role("button", name="Ask to close my report").tap()  # never blocked
+    expect(page.get_by_text("Thank you for telling us.")).to_be_visible()
+    assert Message.objects.get().body == ", it was a joke."
     assert not problems, "\n".join(problems)

@@ -128,6 +128,51 @@ def test_the_follow_up_is_checked_too(client, make_tip, clayton_high):
     assert Message.objects.get().body == "It's me, call 314-555-0199"
 
 
+@pytest.mark.django_db
+def test_a_request_to_close_is_checked_too(client, make_tip, clayton_high):
+    sent = make_tip(school=clayton_high)
+    client.post("/report/check/", {"receipt": sent.receipt})
+    reason = "It was me, Jordan. My name is Jordan Park, it is sorted now."
+
+    shown = client.post("/report/conversation/close/", {"reason": reason})
+    page = shown.content.decode()
+    assert shown.status_code == 200 and 'id="close-identify-server"' in page
+    assert "looks like your name" in page and "it is sorted now" in page  # their words are kept
+    assert 'id="identify-server"' not in page  # the message form's own check found nothing
+    assert not Message.objects.exists() and not Tip.objects.get().close_requested
+
+    client.post("/report/conversation/close/", {"reason": reason, "identify_checked": "1"})
+    assert Message.objects.get().kind == Message.Kind.CLOSE_REQUEST
+
+
+@pytest.mark.django_db
+def test_a_decoy_conversation_checks_a_request_to_close_the_same_way(client, make_tip, clayton_high):
+    """SECURITY.md 46: what the decoy's page does, a real report's page does too."""
+    sent = make_tip(school=clayton_high)
+    taken = client.post("/report/receipt/decoy/", {"receipt": sent.receipt, "danger_now": "no", "check_soon": "no"})
+    code = re.sub(r"<[^>]+>", "", re.search(r'id="decoy-code"[^>]*>(.*?)</p>', taken.content.decode()).group(1))
+    client.post("/report/check/", {"receipt": code})
+
+    shown = client.post("/report/conversation/close/", {"reason": "My name is Jordan Park, never mind."})
+    assert shown.status_code == 200 and 'id="close-identify-server"' in shown.content.decode()
+    assert not client.session.get("tipster_decoy_close_requested")
+    client.post("/report/conversation/close/", {"reason": "My name is Jordan Park.", "identify_checked": "1"})
+    assert "You asked us to close this report." in client.get("/report/conversation/").content.decode()
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_follow_up_page_has_each_element_id_once(client, make_tip, clayton_high):
+    """Two checks on one page (a message, a request to close): each has its own ids, so the
+    browser module and the labels find the right one."""
+    sent = make_tip(school=clayton_high)
+    client.post("/report/check/", {"receipt": sent.receipt})
+    page = client.get("/report/conversation/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert "identify-check" in ids and "close-identify-check" in ids
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
 @pytest.mark.django_db(transaction=True)
 def test_nothing_about_the_check_is_stored(client, tip_post):
     client.post(FORM, tip_post(description="My name is Jordan Park. A kid has a vape pen."))
