@@ -15,6 +15,7 @@ from crispy_forms.layout import HTML, Div, Layout
 from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -317,7 +318,7 @@ class PartForm(VersionedForm):
             label = (
                 _("Acknowledge for my agency")
                 if own
-                else _("Acknowledge for %(agency)s") % {"agency": routing.agency.name}
+                else _button_text(_("Acknowledge for %(agency)s") % {"agency": routing.agency.name})
             )
             buttons.append(
                 StrictButton(
@@ -374,6 +375,13 @@ class PartForm(VersionedForm):
         if not (data.get("note") or "").strip():
             self.add_error("note", _("Write a short disposition note: what was done and why."))
         return data
+
+
+def _button_text(text: str) -> SafeString:
+    """A button label that holds data (an agency's name), as text. crispy-forms renders a
+    button's label as a template and outputs it unescaped: HTML is escaped here, and the
+    braces become character references, so no ``{{`` or ``{%`` reaches the template engine."""
+    return mark_safe(escape(text).replace("{", "&#123;").replace("}", "&#125;"))  # noqa: S308 — escaped above
 
 
 def _small_helper(action: str, layout: Layout) -> FormHelper:

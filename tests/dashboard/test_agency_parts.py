@@ -5,6 +5,7 @@ coordinators may act for any agency, recorded as acting on its behalf."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -152,6 +153,20 @@ def test_coordinator_acts_for_an_agency_and_it_says_so(staff_client, coordinator
     page = client.get(reverse("dashboard:tip-detail", args=[clayton_tip.pk])).content.decode()
     assert "Coordinator Casey Cole acknowledged on behalf of Clayton School District" in page
     assert "Acknowledged by the Partnership office for Clayton School District" in page
+
+
+@pytest.mark.django_db
+def test_an_agency_name_is_text_on_the_coordinators_button(staff_client, coordinator_cole, clayton_tip):
+    """crispy-forms renders a button's label as a template: a name with HTML or template
+    syntax must reach the page as the text it is (names are coordinators' own edits)."""
+    from partners.models import Agency
+
+    name = "Clayton <i>Schools</i> {{ request.path }} {% now 'Y' %}"
+    Agency.objects.filter(name=DISTRICT).update(name=name)
+    page = staff_client(coordinator_cole).get(reverse("dashboard:tip-detail", args=[clayton_tip.pk])).content.decode()
+    buttons = [html.unescape(b) for b in re.findall(r"<button[^>]*>(.*?)</button>", page, re.S)]
+    assert f"Acknowledge for {name}" in [b.strip() for b in buttons]
+    assert "<i>Schools</i>" not in page
 
 
 @pytest.mark.django_db
