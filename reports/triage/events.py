@@ -313,7 +313,12 @@ def _notice(e: AuditEvent, n: Names) -> str:
         return f"{n.actor(e)} sent Safe Schools Act notice {reference} to {recipient}"
     if e.action == A.NOTICE_ACKNOWLEDGED:
         late = " after it was due" if e.detail.get("overdue") else ""
+        if e.detail.get("on_behalf"):
+            agency = e.detail.get("agency", "the receiving agency")
+            return f"{n.actor(e)} acknowledged Safe Schools Act notice {reference} for {agency}{late}"
         return f"{n.actor_at(e)} acknowledged Safe Schools Act notice {reference}{late}"
+    if e.action == A.NOTICE_PURGED:
+        return f"Safe Schools Act notice {reference} was deleted under the retention policy"
     return f"{n.actor(e)} opened Safe Schools Act notice {reference}"
 
 
@@ -366,6 +371,7 @@ FORMATTERS: dict[str, Callable[[AuditEvent, Names], str]] = {
     A.NOTICE_SENT: _notice,
     A.NOTICE_VIEWED: _notice,
     A.NOTICE_ACKNOWLEDGED: _notice,
+    A.NOTICE_PURGED: _notice,
     A.HANDOFF_RECORDED: _hand_off,
     A.TIPSTER_OPENED: _tipster_opened,
     A.DECOY_USED: _decoy_used,

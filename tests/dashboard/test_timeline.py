@@ -60,6 +60,7 @@ SAMPLES = {
     "notice.sent": {"reference": "N-2026-0002", "recipient": "Clayton School District", "direction": "to_school"},
     "notice.viewed": {"reference": "N-2026-0002", "path": "/staff/notices/2/"},
     "notice.acknowledged": {"reference": "N-2026-0002", "agency": "Clayton School District", "overdue": False},
+    "notice.purged": {"reference": "N-2026-0002", "recipient": "Clayton School District", "on_behalf": False},
     "handoff.recorded": {"hand_off": "Referred to mental health", "reference": "none given", "happened_at": "x"},
     "tip.opened_by_tipster": {},
     "tip.decoy_used": {},
@@ -79,6 +80,7 @@ VARIANTS = [
     ("escalation", {"level": 1, "step": "On call now", "agency": "Clayton PD", "notified": 1, "silent": ["x"]}),
     ("escalation", {"level": 0, "step": "24/7 fallback", "agency": "Clayton PD", "notified": 1, "why": "no one"}),
     ("escalation", {"stopped": True, "agency": "Clayton PD", "disposition": "unfounded"}),
+    ("notice.acknowledged", {"reference": "N-2026-0002", "agency": "Clayton School District", "on_behalf": True}),
 ]
 
 
