@@ -13,6 +13,7 @@ from partners.models import Agency
 from reports.intake.services import find_tip_by_receipt
 from reports.models import Message, Routing, Tip
 from reports.triage.actions import message_tipster
+from tests.e2e.axe import audit
 from tests.e2e.tip_form import BULLYING, THREAT, describe, to_what_is_happening
 
 pytestmark = pytest.mark.e2e
@@ -113,6 +114,24 @@ def test_officer_sees_a_picture_in_a_sandboxed_page_and_downloads_the_file(
     saved = tmp_path / "download.jpg"
     download.value.save_as(saved)
     assert saved.read_bytes() == tip.attachments.get().content
+    # The sandbox runs no script, axe's included: the same page again, for axe only, with
+    # the sandbox taken out of its policy (the rest of the policy and the page unchanged).
+    problems = audit(_unsandboxed(viewer.context.new_page(), viewer.url), "picture page (sandbox lifted for axe)")
+    assert not problems, "\n".join(problems)
+
+
+def _unsandboxed(page: Page, url: str) -> Page:
+    def lift(route) -> None:
+        response = route.fetch()
+        policy = response.headers["content-security-policy"]
+        lifted = policy.removeprefix("sandbox allow-downloads; ")
+        assert lifted != policy, policy
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": lifted})
+
+    page.route(url, lift)
+    page.goto(url)
+    assert page.evaluate("() => window.origin") != "null"
+    return page
 
 
 def test_student_returns_with_the_receipt_reads_the_reply_and_answers(
