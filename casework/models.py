@@ -297,9 +297,8 @@ class Notice(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # A coordinator acknowledged for the receiving agency after reaching it another way
-    # (no designee enrolled, or none answering): who was reached and how, kept encrypted.
-    acknowledged_on_behalf = models.BooleanField(default=False)
+    # Set when a coordinator acknowledged for the receiving agency after reaching it another
+    # way (no designee enrolled, or none answering): who was reached and how, encrypted.
     acknowledgement_note = EncryptedTextField(_("whom the Partnership office reached, and how"), blank=True)
     overdue_alerted_at = models.DateTimeField(null=True, blank=True)
 
@@ -317,6 +316,11 @@ class Notice(models.Model):
     def due_by(self):
         return self.sent_at + timedelta(days=settings.NOTICE_ACK_DAYS)
 
+    @property
+    def acknowledged_on_behalf(self) -> bool:
+        """A coordinator acknowledged for the receiving agency (only they write a note)."""
+        return bool(self.acknowledgement_note)
+
     def is_overdue(self, now=None) -> bool:
         return self.acknowledged_at is None and (now or timezone.now()) > self.due_by
 
@@ -330,7 +334,6 @@ class Notice(models.Model):
         values = {
             "acknowledged_at": timezone.now(),
             "acknowledged_by": by,
-            "acknowledged_on_behalf": bool(on_behalf_note),
             "acknowledgement_note": on_behalf_note,
         }
         if not Notice.objects.filter(pk=self.pk, acknowledged_at=None).update(**values):

@@ -51,11 +51,7 @@ def purge_expired_cases(*, now: datetime | None = None) -> int:
             classification=case.classification,
             outcome=case.outcome,
         )
-    ids = [case.pk for case in cases]
-    alerts = CaseworkAlert.objects.filter(case_id__in=ids).values("notification_id")
-    Notification.objects.filter(pk__in=alerts).delete()
-    ThreatCase.objects.filter(pk__in=ids).only("pk").delete()
-    return len(ids)
+    return _delete_with_alerts(ThreatCase, "case", cases)
 
 
 def expired_notices(now: datetime):
@@ -75,7 +71,7 @@ def purge_expired_notices(*, now: datetime | None = None) -> int:
             "direction",
             "sent_at",
             "acknowledged_at",
-            "acknowledged_on_behalf",
+            "acknowledgement_note",
             "sender_agency__name",
             "recipient_agency__name",
         )
@@ -91,8 +87,13 @@ def purge_expired_notices(*, now: datetime | None = None) -> int:
             acknowledged_on=timezone.localtime(notice.acknowledged_at).date().isoformat(),
             on_behalf=notice.acknowledged_on_behalf,
         )
-    ids = [notice.pk for notice in notices]
-    alerts = CaseworkAlert.objects.filter(notice_id__in=ids).values("notification_id")
+    return _delete_with_alerts(Notice, "notice", notices)
+
+
+def _delete_with_alerts(model: type[ThreatCase | Notice], alert_field: str, rows: list) -> int:
+    """Delete ``rows`` and their alerts in the outbox (``CaseworkAlert.<alert_field>``)."""
+    ids = [row.pk for row in rows]
+    alerts = CaseworkAlert.objects.filter(**{f"{alert_field}_id__in": ids}).values("notification_id")
     Notification.objects.filter(pk__in=alerts).delete()
-    Notice.objects.filter(pk__in=ids).only("pk").delete()
+    model.objects.filter(pk__in=ids).only("pk").delete()
     return len(ids)
