@@ -192,6 +192,11 @@ CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "")
 # Limits on the public tip pages (django-ratelimit rates: N/s, N/m, N/h).
 TIP_SUBMIT_RATE = env_str("TIP_SUBMIT_RATE", "20/10m")
 TIP_SUBMIT_RATE_OVERALL = env_str("TIP_SUBMIT_RATE_OVERALL", "600/m")
+# The form's screens (Next, Back, the school search, with or without JavaScript) write
+# nothing but each renders a page or reads the schools: per client only, generous enough
+# for a school's whole network behind one address, and never shared with the submission's
+# own limit (a student who walked the screens can still send).
+TIP_FORM_SCREEN_RATE = env_str("TIP_FORM_SCREEN_RATE", "120/m")
 RECEIPT_CHECK_RATE = env_str("RECEIPT_CHECK_RATE", "10/m")
 RECEIPT_CHECK_RATE_OVERALL = env_str("RECEIPT_CHECK_RATE_OVERALL", "300/m")
 # Tipster follow-up messages: per client, per tip (whoever sends them) and site-wide.

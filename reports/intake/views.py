@@ -146,6 +146,9 @@ def report(request: HttpRequest) -> HttpResponse:
         return _blank_page(request)
     step = request.POST.get("step")
     if step in STEPS and not (step == STEPS[-1] and request.POST.get("go") != "back"):
+        wait = _screen_throttle(request)
+        if wait:
+            return too_many(_crisis_page(request, status=429, text=request.POST.get("description", "")), wait)
         return _walk(request, step)
     wait = limited(
         request, group="tip-submit", per_client=settings.TIP_SUBMIT_RATE, overall=settings.TIP_SUBMIT_RATE_OVERALL
@@ -180,6 +183,12 @@ def _walk(request: HttpRequest, step: str) -> HttpResponse:
     if form.quiet(keep=STEP_FIELDS[step]).errors_in(step):
         return _screen(request, form)
     return _screen(request, TipForm(data, steps=(STEPS[index + 1],)).quiet())
+
+
+def _screen_throttle(request: HttpRequest) -> int:
+    """The form's screens and its school search, counted together per client: the seconds
+    to wait, or 0. Sending has its own limit (``report``)."""
+    return limited(request, group="tip-form-screen", per_client=settings.TIP_FORM_SCREEN_RATE)
 
 
 def _with_category(posted: QueryDict) -> QueryDict:
@@ -259,6 +268,9 @@ def _showing_errors(data: QueryDict, files: Any = None, *, too_big: bool = False
 def schools(request: HttpRequest) -> HttpResponse:
     """The schools matching what is typed in the form's school search, as the same buttons
     the server draws without JavaScript (report.js puts them in the form)."""
+    wait = _screen_throttle(request)
+    if wait:
+        return too_many(HttpResponse(status=429), wait)  # report.js keeps the list it shows
     query = request.GET.get("q", "")[:100]
     context = {"query": query.strip(), "schools": matching(query), "chosen": ""}
     return render(request, "reports/partials/tip_form/school_results.html", context)

@@ -1,6 +1,7 @@
 """The tip form one screen at a time, as a browser without JavaScript walks it: each answer
 is a POST that draws the next screen, carrying the earlier answers in hidden inputs; only
-sending stores anything or counts against the submission limit."""
+sending stores anything or counts against the submission limit (the screens have a limit
+of their own, per client)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,36 @@ def test_walking_the_screens_is_not_counted_as_sending(client, categories, clayt
     body = client.get(URL).content.decode()
     for _ in range(3):
         assert "What is this about?" in tap(client, body, danger_now="no")
+
+
+@pytest.mark.django_db
+def test_the_screens_have_a_limit_of_their_own_that_keeps_what_was_typed(client, tip_post, settings):
+    settings.TIP_FORM_SCREEN_RATE = "3/m"
+    settings.TIP_SUBMIT_RATE = "5/m"
+    body = client.get(URL).content.decode()
+    for _ in range(2):
+        assert "What is this about?" in tap(client, body, danger_now="no")
+    assert client.get("/report/schools/", {"q": "clayton"}).status_code == 200  # the same count
+
+    refused = client.post(URL, {**carried(body), "step": "what", "description": "Words typed before the limit"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    text = refused.content.decode()
+    assert "Your report was not sent" in text and "Words typed before the limit" in text
+    assert 'href="tel:911"' in text and "(314) 889-SAFE (7233)" in text
+    search = client.get("/report/schools/", {"q": "clayton"})
+    assert search.status_code == 429 and int(search["Retry-After"]) > 0 and b"Clayton" not in search.content
+
+    # Sending keeps its own limit: the student who walked the screens can still send.
+    assert 'id="receipt-code"' in client.post(URL, tip_post()).content.decode()
+    assert Tip.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_screen_limit_is_counted_per_client_address(client, categories, settings):
+    settings.TIP_FORM_SCREEN_RATE = "1/m"
+    assert client.get("/report/schools/", {"q": "a"}, REMOTE_ADDR="192.0.2.10").status_code == 200
+    assert client.get("/report/schools/", {"q": "a"}, REMOTE_ADDR="192.0.2.10").status_code == 429
+    assert client.get("/report/schools/", {"q": "a"}, REMOTE_ADDR="192.0.2.11").status_code == 200
 
 
 @pytest.mark.django_db
