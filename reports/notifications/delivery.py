@@ -339,6 +339,7 @@ def retry_failed(notifications: QuerySet[Notification], *, by) -> int:
                 outcome="retry requested",
                 kind=notification.kind,
                 recipient=notification.recipient_label,
+                channel=notification.channel,
             )
     if rows:
         request_delivery()

@@ -245,13 +245,19 @@ def _denied(e: AuditEvent, n: Names) -> str:
     return f"{n.actor(e)} was refused access to {target}"
 
 
+# How an alert went, in the timeline: a person alerted by e-mail and by text reads as two
+# lines, and they should not look like the same alert sent twice.
+ALERT_CHANNELS = {"email": " by e-mail", "sms": " by text message"}
+
+
 def _notification(e: AuditEvent, n: Names) -> str:
     kind = str(e.detail.get("kind", "alert")).replace("_", " ")
     recipient = e.detail.get("recipient") or "a staff member"
+    by = ALERT_CHANNELS.get(e.detail.get("channel", ""), "")
     outcome = e.detail.get("outcome", "")
     if outcome == "retry requested":
-        return f"{n.actor(e)} asked to send the {kind} alert to {recipient} again"
-    return f"{kind.capitalize()} alert to {recipient}: {outcome or 'recorded'}"
+        return f"{n.actor(e)} asked to send the {kind} alert to {recipient}{by} again"
+    return f"{kind.capitalize()} alert to {recipient}{by}: {outcome or 'recorded'}"
 
 
 def _escalation(e: AuditEvent, n: Names) -> str:

@@ -81,7 +81,18 @@ VARIANTS = [
     ("escalation", {"level": 0, "step": "24/7 fallback", "agency": "Clayton PD", "notified": 1, "why": "no one"}),
     ("escalation", {"stopped": True, "agency": "Clayton PD", "disposition": "unfounded"}),
     ("notice.acknowledged", {"reference": "N-2026-0002", "agency": "Clayton School District", "on_behalf": True}),
+    ("notification", {"outcome": "sent", "kind": "new_tip", "recipient": "olsen", "channel": "sms"}),
+    ("notification", {"outcome": "retry requested", "kind": "escalation", "recipient": "olsen", "channel": "email"}),
 ]
+
+
+def test_an_alert_by_e_mail_and_by_text_read_as_two_different_lines():
+    def sentence(channel: str) -> str:
+        detail = {"outcome": "sent", "kind": "new_tip", "recipient": "olsen", "channel": channel}
+        return events.describe(AuditEvent(action="notification", detail=detail, at=MORNING), events.Names())
+
+    assert sentence("email") == "New tip alert to olsen by e-mail: sent"
+    assert sentence("sms") == "New tip alert to olsen by text message: sent"
 
 
 @pytest.mark.parametrize("action", AuditEvent.Action.values)

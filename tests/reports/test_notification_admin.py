@@ -68,7 +68,7 @@ def test_retry_action_requeues_failed_alerts_only(
     failed_alert.refresh_from_db()
     assert (failed_alert.status, failed_alert.attempts) == ("pending", 0)
     retry = AuditEvent.objects.get(detail__outcome="retry requested")
-    assert (retry.actor_label, retry.tip_id) == ("cole", failed_alert.tip_id)
+    assert (retry.actor_label, retry.tip_id, retry.detail["channel"]) == ("cole", failed_alert.tip_id, "email")
 
     deliver_due()
     failed_alert.refresh_from_db()
