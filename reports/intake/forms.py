@@ -505,7 +505,7 @@ class TipForm(forms.Form):
 class ReceiptForm(forms.Form):
     receipt = forms.CharField(
         label=_("Your receipt"),
-        help_text=_("16 letters and numbers, like 7KQ2-M9XD-4HWB-T3NE. Capitals and dashes do not matter."),
+        help_text=_("16 letters and numbers, like 7KQ2‑M9XD‑4HWB‑T3NE. Capitals and dashes do not matter."),
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
         error_messages={"required": _("Type your receipt.")},

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 from django.conf import settings
 
@@ -28,7 +29,10 @@ BITS = SYMBOLS * 5
 LEGACY_SYMBOLS = 25
 LEGACY_GROUP = 5
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
-_SEPARATORS = str.maketrans("", "", " -_.\t\n\r")
+# What may stand between the groups once a receipt has been written down, copied or pasted:
+# any space (a no-break space from a notes app too), dots, underscores and every dash a
+# phone's keyboard or autocorrect may put for ours ("Capitals and dashes do not matter").
+_SEPARATORS = str.maketrans("", "", "_.-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 
 
 def generate() -> str:
@@ -44,7 +48,9 @@ def format_receipt(symbols: str) -> str:
 def normalize(text: str) -> str | None:
     """The canonical symbols of a typed receipt (16, or 25 for an old one), or None if it
     cannot be one."""
-    cleaned = (text or "").upper().translate(_SEPARATORS).translate(_CONFUSABLE)
+    # NFKC first: full-width letters, digits and dashes become plain ones.
+    plain = "".join(unicodedata.normalize("NFKC", text or "").split())
+    cleaned = plain.upper().translate(_SEPARATORS).translate(_CONFUSABLE)
     if len(cleaned) not in (SYMBOLS, LEGACY_SYMBOLS) or any(ch not in ALPHABET for ch in cleaned):
         return None
     return cleaned

@@ -29,6 +29,10 @@ def test_normalisation_forgives_case_spaces_and_confusables():
     assert receipts.normalize("ab1c d0ef ghjk mnpv") == canonical
     assert receipts.normalize("ABlC-DOEF-GHJK-MNPV") == canonical  # l→1, O→0
     assert receipts.normalize("ABIC-DoEF-GHJK-MNPu") == canonical  # I→1, o→0, u→V (written alike)
+    # Pasted from a notes app or typed on a phone: no-break spaces, other dashes, full width.
+    assert receipts.normalize("AB1C\u2011D0EF\u2013GHJK\u2014MNPV") == canonical
+    assert receipts.normalize("AB1C\u00a0D0EF\u202fGHJK\u2212MNPV\n") == canonical
+    assert receipts.normalize("\uff21\uff22\uff11\uff23\uff0dD0EF-GHJK-MNPV") == canonical  # ＡＢ１Ｃ－
     assert receipts.normalize("too short") is None
     assert receipts.normalize("AB1C-D0EF-GHJK-MNP*") is None
     assert receipts.normalize("AB1C-D0EF-GHJK-MNPV-W") is None  # neither 16 nor 25 symbols
