@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 import psycopg2
 
@@ -84,20 +85,19 @@ def main() -> None:
     encrypted = os.urandom(200)
 
     def backend_cpu() -> float:
-        fields = open(f"/proc/{backend}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def tip_values(key: str) -> tuple:
-        return (key, "h" + key, 1, 2, encrypted, encrypted, encrypted, encrypted, "today", None, False, False)
-
-    def tail_values() -> tuple:
-        return ("en", "normal", "new", True)
+        """The tip's columns but ``received_at`` (``now()`` in the SQL), in TIP_COLUMNS order."""
+        encrypted_fields = (encrypted,) * 4
+        return (key, "h" + key, 1, 2, *encrypted_fields, "today", None, False, False, "en", "normal", "new", True)
 
     def eight(key: str) -> None:
         cursor.execute(
             f"INSERT INTO one_statement_tip ({TIP_COLUMNS}) VALUES "  # noqa: S608 — our own columns
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now(), %s) RETURNING id",
-            tip_values(key) + tail_values(),
+            tip_values(key),
         )
         tip = cursor.fetchone()[0]
         cursor.execute(
@@ -131,8 +131,7 @@ def main() -> None:
         words = [psycopg2.Binary(os.urandom(16)) for _ in range(13)]
         cursor.execute(
             ONE,
-            (key, *tip_values(key), *tail_values(), [1, 2, 3], ["responsible", "responsible", "info"], words, [1, 2])
-            + (AUDIT_DETAIL,),
+            (key, *tip_values(key), [1, 2, 3], ["responsible", "responsible", "info"], words, [1, 2]) + (AUDIT_DETAIL,),
         )
         cursor.fetchall()
         connection.commit()
