@@ -40,6 +40,11 @@ module.exports = {
       // Built in templates from a variable: message levels, status badges.
       "alert-info", "alert-success", "alert-warning", "alert-danger",
       "text-bg-primary", "text-bg-secondary",
+      // Rules like `.form-check-input[type=radio]` (a radio button's round shape and its dot)
+      // for the classes kept: PurgeCSS looks for the value `radio` in the files, and Django's
+      // RadioSelect writes it from its own Python (`input_type`), which is not scanned. It
+      // checks an attribute selector by its name, so `type` keeps every input type's rules.
+      "type",
     ],
   },
   variables: true,

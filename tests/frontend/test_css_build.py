@@ -88,6 +88,44 @@ def rendered_classes(html: str) -> set[str]:
     return {name for attribute in CLASS_ATTRIBUTE.findall(html) for name in attribute.split()}
 
 
+# Rules for a class on one type of input (``.form-check-input[type=radio]``: a radio's round
+# shape; ``.form-check-input:checked[type=radio]``: its dot). The build can keep the class
+# and lose these, and a radio then looks like a checkbox.
+TYPED_RULE = re.compile(r"\.(-?[_a-zA-Z][\w-]*)(?::[\w-]+)*\[type=[\"']?(\w+)[\"']?\]")
+INPUT_TAG = re.compile(r"<input\b[^>]*>", re.S)
+INPUT_TYPE = re.compile(r'\btype="([^"]*)"')
+
+
+def typed_rules(css: str) -> frozenset[tuple[str, str]]:
+    """(class, input type) of every rule that styles that class on that type of input."""
+    return frozenset(TYPED_RULE.findall(re.sub(r"\{[^{}]*\}", " ", re.sub(r"@media[^{]*\{", " ", css))))
+
+
+@cache
+def bootstrap_typed_rules() -> frozenset[tuple[str, str]]:
+    return typed_rules(REFERENCE.read_text())
+
+
+@cache
+def built_typed_rules() -> frozenset[tuple[str, str]]:
+    return typed_rules(BUILT.read_text(encoding="utf-8-sig"))
+
+
+def missing_typed(html: str, built: frozenset[tuple[str, str]] | None = None) -> set[tuple[str, str]]:
+    """(class, type) of the page's inputs that Bootstrap styles per type and the build does not."""
+    built = built_typed_rules() if built is None else built
+    rendered = set()
+    for tag in INPUT_TAG.findall(html):
+        kind = INPUT_TYPE.search(tag)
+        for attribute in CLASS_ATTRIBUTE.findall(tag):
+            rendered |= {(name, kind.group(1) if kind else "text") for name in attribute.split()}
+    return {pair for pair in rendered if pair in bootstrap_typed_rules() and pair not in built}
+
+
+def gaps(html: str) -> set:
+    return missing(rendered_classes(html)) | missing_typed(html)
+
+
 def test_the_build_is_within_its_budget():
     assert BUILT.stat().st_size <= BUDGET_BYTES
 
@@ -112,13 +150,27 @@ def test_the_check_finds_a_missing_class():
     assert missing({"accordion-button", "honeypot"}) == {"accordion-button"}
 
 
+def test_the_check_finds_a_missing_rule_for_a_type_of_input():
+    """A radio whose round shape the build left out is reported, as the build once did."""
+    radio = '<input type="radio" name="when" class="form-check-input" id="id_when_0">'
+    assert ("form-check-input", "radio") in bootstrap_typed_rules()
+    assert missing_typed(radio, built=frozenset({("form-check-input", "checkbox")})) == {("form-check-input", "radio")}
+    assert missing_typed(radio) == set()
+
+
+def test_radio_buttons_are_round_and_show_their_dot():
+    css = BUILT.read_text(encoding="utf-8-sig")
+    assert ".form-check-input[type=radio]{border-radius:50%}" in css
+    assert ".form-check-input:checked[type=radio]{" in css
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/", "/about/", "/report/", "/es/report/", "/report/check/"])
 def test_every_bootstrap_class_on_a_public_page_is_built(client, categories, clayton_high, about_page, path):
     """Rendered pages include crispy's templates and classes chosen in Python at run time."""
     response = client.get(path)
     assert response.status_code == 200
-    assert missing(rendered_classes(response.content.decode())) == set()
+    assert gaps(response.content.decode()) == set()
 
 
 @pytest.mark.django_db
@@ -129,7 +181,7 @@ def test_every_bootstrap_class_on_a_staff_page_is_built(staff_client, coordinato
     make_tip(school=clayton_high, category="weapons")
     response = staff_client(coordinator_cole).get(path)
     assert response.status_code == 200
-    assert missing(rendered_classes(response.content.decode())) == set()
+    assert gaps(response.content.decode()) == set()
 
 
 @pytest.mark.django_db
@@ -137,4 +189,19 @@ def test_every_bootstrap_class_on_the_tip_page_is_built(staff_client, coordinato
     tip = make_tip(school=clayton_high).tip
     response = staff_client(coordinator_cole).get(f"/staff/tips/{tip.pk}/")
     assert response.status_code == 200
-    assert missing(rendered_classes(response.content.decode())) == set()
+    assert gaps(response.content.decode()) == set()
+
+
+@pytest.mark.django_db
+def test_every_bootstrap_rule_on_the_tip_forms_radio_screens_is_built(client, categories, clayton_high):
+    """The screens with radio buttons ("When?", "Can we reach you?") are drawn after a POST."""
+    answers = {"danger_now": "no", "category": str(categories["bullying"].pk), "school": str(clayton_high.pk)}
+    what = client.post("/report/", {**answers, "step": "school"}).content.decode()
+    assert "What is happening?" in what
+    send = client.post(
+        "/report/", {**answers, "step": "what", "description": "A fight after school.", "when": "today"}
+    ).content.decode()
+    assert "Send report" in send
+    for body in (what, send):
+        assert 'type="radio"' in body
+        assert gaps(body) == set()
