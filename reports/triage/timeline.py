@@ -55,11 +55,13 @@ def build(
     may open (one query more, only when the history links to another tip); ``openable``:
     instead, a function that answers which of the linked references the reader may open
     (the tip page asks it together with the tip's own links); ``also_members``: more
-    memberships to read with the names (``events.names_for``'s ``also``). Four queries,
-    whatever the length of the history."""
+    memberships to read with the names (``events.names_for``'s ``also``). At most four
+    queries, whatever the length of the history: three when it names no note."""
     history = list(AuditEvent.objects.filter(tip_id=tip.pk).exclude(action__in=HIDDEN).order_by("id"))
     messages = {m.pk: m for m in Message.objects.filter(tip=tip).select_related("author", "agency")}
-    readable = {n.pk: n for n in notes.select_related("author", "agency")}
+    # A note is shown only with the event that names it: those are all the notes to read.
+    named = {event.detail.get("note_id") for event in history} - {None}
+    readable = {n.pk: n for n in notes.filter(pk__in=named).select_related("author", "agency")} if named else {}
     pictures: dict[int, list[Attachment]] = {}
     for attachment in attachments:
         pictures.setdefault(attachment.message_id, []).append(attachment)

@@ -114,3 +114,32 @@ def test_coordinators_may_keep_a_note_to_the_coordinators(
     )
     page = page_of(staff_client(principal_park), clayton_tip)
     assert "Coordinators only" not in page
+
+
+@pytest.mark.django_db
+def test_a_tip_without_notes_reads_no_notes_and_notes_only_named_by_its_history(
+    staff_client, officer_olsen, principal_park, clayton_tip, noted_tip, make_tip, clayton_high
+):
+    """A note is shown only with the event that names it, so the timeline reads those notes
+    and, when there are none, makes no query for notes at all (one query fewer on most tip
+    pages). The reader's audience rule still applies to the notes it reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    quiet = make_tip(school=clayton_high).tip
+    # A note no event names (none is written so): it is not on the page, as before.
+    Note.objects.create(tip=quiet, author=officer_olsen, agency=noted_tip.routings.first().agency, body="unnamed")
+    staff = staff_client(officer_olsen)
+    page_of(staff, noted_tip), page_of(staff, quiet)  # what a first request reads and caches
+    with CaptureQueriesContext(connection) as noted:
+        page = page_of(staff, noted_tip)
+    assert POLICE_ONLY in page and EVERYONE in page
+    assert sum('FROM "reports_note"' in q["sql"] for q in noted.captured_queries) == 1
+
+    with CaptureQueriesContext(connection) as quiet_page:
+        page = page_of(staff, quiet)
+    assert quiet.reference in page and "unnamed" not in page
+    assert sum('FROM "reports_note"' in q["sql"] for q in quiet_page.captured_queries) == 0
+    assert len(quiet_page.captured_queries) == len(noted.captured_queries) - 1
+
+    assert POLICE_ONLY not in page_of(staff_client(principal_park), noted_tip)
