@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from partners.models import Agency, Membership, memberships_of
-from reports.models import Attachment, Routing, RoutingRole, TextingTipster, Tip, active_canned_replies
+from reports.models import Attachment, Message, Routing, RoutingRole, TextingTipster, Tip, active_canned_replies
 from reports.notifications import coverage, ladder
 from reports.triage import case_actions, permissions, timeline, urgency
 from reports.triage.access import (
@@ -223,6 +223,7 @@ PAGE_ANNOTATIONS: list[Callable[[Any], dict[str, Any]]] = []
 # and their pages then skip those queries.
 HAS_RELATED = "page_has_related"
 HAS_PICTURES = "page_has_pictures"
+HAS_MESSAGES = "page_has_messages"
 
 
 def page_annotations(user: Any) -> dict[str, Any]:
@@ -230,6 +231,7 @@ def page_annotations(user: Any) -> dict[str, Any]:
     annotations: dict[str, Any] = {
         HAS_RELATED: Exists(Tip.related.through.objects.filter(from_tip_id=OuterRef("pk"))),
         HAS_PICTURES: Exists(Attachment.objects.filter(tip_id=OuterRef("pk"))),
+        HAS_MESSAGES: Exists(Message.objects.filter(tip_id=OuterRef("pk"))),
     }
     for annotate in PAGE_ANNOTATIONS:
         annotations.update(annotate(user))
@@ -271,6 +273,7 @@ def page_context(user, tip: Tip, bound: dict, *, csrf_token: str) -> dict:
     entries, names = timeline.build(
         tip,
         notes=readable_notes(memberships, tip),
+        any_messages=getattr(tip, HAS_MESSAGES, True),
         attachments=attachments,
         member_agencies=[p.routing.agency_id for p in changeable],
         openable=openable,

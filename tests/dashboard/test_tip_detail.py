@@ -50,6 +50,32 @@ def test_reading_leaves_the_unread_badge_and_a_post_clears_it(staff_client, offi
 
 
 @pytest.mark.django_db
+def test_messages_are_read_only_for_a_tip_that_has_some_and_one_without_its_event_still_shows(
+    staff_client, officer_olsen, clayton_tip
+):
+    """The page reads with the tip whether it has messages, and asks for them only then. A
+    message with no event (an older release wrote some) is shown all the same, at the end."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.models import Message
+
+    client = staff_client(officer_olsen)
+    client.get(detail(clayton_tip))
+    with CaptureQueriesContext(connection) as none:
+        client.get(detail(clayton_tip))
+    reads_messages = 'SELECT "reports_message"."id"'  # the timeline's query (the tip's has an EXISTS)
+    assert not any(q["sql"].startswith(reads_messages) for q in none.captured_queries)
+
+    Message.objects.create(tip=clayton_tip, direction=Message.Direction.FROM_TIPSTER, body="Written long ago.")
+    with CaptureQueriesContext(connection) as some:
+        body = client.get(detail(clayton_tip)).content.decode()
+    assert sum(q["sql"].startswith(reads_messages) for q in some.captured_queries) == 1
+    timeline = body[body.index('id="timeline-title"') :]
+    assert "The tipster wrote" in timeline and "Written long ago." in timeline
+
+
+@pytest.mark.django_db
 def test_replying_marks_the_tipster_messages_read(staff_client, officer_olsen, clayton_tip):
     add_tipster_message(tip=clayton_tip, body="Are you there?")
     staff_client(officer_olsen).post(
@@ -172,8 +198,8 @@ def _real(queries) -> list[str]:
 # hand-offs, cases, the state-report mark, the partners a hand-off may name, and whether it
 # has pictures or related tips), the view's audit row, routings, events, messages, notes,
 # people; this tip has no pictures and no links, so neither is asked for (the busy tip of
-# test_query_counts has both: one query each more), and notes are read only when the
-# history names one (one query fewer before any note). A coordinator's page also lists every
+# test_query_counts has both: one query each more); notes are read only when the history
+# names one, and messages only when the tip has some (two queries fewer before either). A coordinator's page also lists every
 # agency to re-route to, with their coverage (their people read with the staff names).
 # Canned replies come from the cache. Within issue 11/15's budget of 15.
 TIP_PAGE_QUERIES = {"officer_olsen": 11, "coordinator_cole": 12}
@@ -204,7 +230,7 @@ def test_detail_query_count_is_pinned_and_does_not_grow_with_the_history(
         response = client.get(detail(clayton_tip))
     assert "Answer 4" in response.content.decode()
     assert len(_real(after)) == TIP_PAGE_QUERIES[reader]
-    assert len(_real(before)) == TIP_PAGE_QUERIES[reader] - 1  # no note yet: none is read
+    assert len(_real(before)) == TIP_PAGE_QUERIES[reader] - 2  # no note or message yet: neither is read
 
 
 @pytest.mark.django_db
