@@ -199,8 +199,9 @@ def _real(queries) -> list[str]:
 # has pictures or related tips), the view's audit row, routings, events, messages, notes,
 # people; this tip has no pictures and no links, so neither is asked for (the busy tip of
 # test_query_counts has both: one query each more); notes are read only when the history
-# names one, and messages only when the tip has some (two queries fewer before either). A coordinator's page also lists every
-# agency to re-route to, with their coverage (their people read with the staff names).
+# names one, and messages only when the tip has some (two queries fewer before either). A
+# coordinator's page also lists every agency to re-route to, with their coverage (their
+# people read with the staff names).
 # Canned replies come from the cache. Within issue 11/15's budget of 15.
 TIP_PAGE_QUERIES = {"officer_olsen": 11, "coordinator_cole": 12}
 

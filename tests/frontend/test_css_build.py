@@ -41,9 +41,13 @@ PYTHON_CLASS_STRING = re.compile(
 )
 
 
+def selectors(css: str) -> str:
+    """The stylesheet's selectors alone: declarations and @media headers blanked out."""
+    return re.sub(r"\{[^{}]*\}", " ", re.sub(r"@media[^{]*\{", " ", css))
+
+
 def defined_classes(css: str) -> set[str]:
-    selectors = re.sub(r"\{[^{}]*\}", " ", re.sub(r"@media[^{]*\{", " ", css))
-    return set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", selectors))
+    return set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", selectors(css)))
 
 
 @cache
@@ -98,7 +102,7 @@ INPUT_TYPE = re.compile(r'\btype="([^"]*)"')
 
 def typed_rules(css: str) -> frozenset[tuple[str, str]]:
     """(class, input type) of every rule that styles that class on that type of input."""
-    return frozenset(TYPED_RULE.findall(re.sub(r"\{[^{}]*\}", " ", re.sub(r"@media[^{]*\{", " ", css))))
+    return frozenset(TYPED_RULE.findall(selectors(css)))
 
 
 @cache
