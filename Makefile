@@ -5,6 +5,9 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
+# pytest-xdist: a worker per core, at most 8 (each takes a Redis database after REDIS_URL's,
+# tests/conftest.py); `make test XDIST=` runs the suite in one process.
+XDIST ?= -n auto --maxprocesses 8
 COVERAGE_ARGS ?=
 
 .PHONY: run test coverage lint typecheck-baseline format clean prod-check css bench bench-quick bench-lighthouse bench-drills lock upgrade
@@ -49,7 +52,7 @@ run: $(VENV)/.installed-runtime
 
 ## make test: install the test tools and run the whole suite
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest $(PYTEST_ARGS) $(COVERAGE_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS) $(COVERAGE_ARGS)
 
 ## make coverage: `make test` measuring line and branch coverage ([tool.coverage] in
 ## pyproject.toml); fails below the floor there. CI runs it on PostgreSQL.

@@ -29,7 +29,28 @@ def pytest_configure(config) -> None:
     from django.core.signals import setting_changed
 
     setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
+    _a_redis_database_per_worker(settings)
     _lift_audit_triggers_around_flush()
+
+
+def _a_redis_database_per_worker(settings) -> None:
+    """Under pytest-xdist each worker has a database of its own (pytest-django adds the
+    worker to the test database's name), and needs a Redis database of its own too: tests
+    clear the cache, and one worker's FLUSHDB must not wipe another's counters. Worker N
+    uses the database after REDIS_URL's by N (CI's redis://…/1 gives gw0 1, gw1 2)."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (settings.REDIS_URL and worker.startswith("gw")):
+        return
+    url = urlsplit(settings.REDIS_URL)
+    base = int(url.path.strip("/") or 0)
+    settings.REDIS_URL = urlunsplit(url._replace(path=f"/{base + int(worker[2:])}"))
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": settings.REDIS_URL}}
+    from django.core.signals import setting_changed
+
+    setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
 
 
 def _lift_audit_triggers_around_flush() -> None:
@@ -61,6 +82,21 @@ def _lift_audit_triggers_around_flush() -> None:
                     cursor.execute(statement)
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Axe counts travel on the browser tests' reports (tests/e2e/axe.py), so that the
+    process printing the summary has them whether or not pytest-xdist ran the tests."""
+    if report.user_properties:
+        from tests.e2e import axe
+
+        axe.collect(report)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests.e2e import axe
+
+    axe.summary(terminalreporter)
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -137,6 +136,9 @@ def sign_in(live_server, totp_device, totp_code):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    if report.when == "call":
+        report.user_properties += [(axe.REPORT_KEY, audited) for audited in axe.unreported]
+        axe.unreported.clear()
     if report.when == "call" and report.failed:
         folder = _save_artifacts(item)
         if folder is not None:
@@ -163,24 +165,3 @@ def _save_artifacts(item) -> Path | None:
             except Exception as error:  # noqa: BLE001 — a closed page must not hide the real failure
                 Path(f"{stem}.txt").write_text(f"{page.url}\n{error}", encoding="utf-8")
     return folder
-
-
-# --- Accessibility counts in the CI log ------------------------------------------------
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    """The axe findings of every audited page, by impact, in the log whatever `-s` says."""
-    if not axe.findings:
-        return
-    terminalreporter.section("accessibility findings by impact (axe-core; affected elements per page)")
-    width = max(len(name) for name in axe.findings)
-
-    def write(label: str, cells) -> None:
-        terminalreporter.write_line(f"{label.ljust(width)}  " + "  ".join(f"{cell:>8}" for cell in cells))
-
-    write("page", axe.IMPACTS)
-    total: Counter = Counter()
-    for name, counts in axe.findings.items():
-        total.update(counts)
-        write(name, [counts[impact] for impact in axe.IMPACTS])
-    write("total", [total[impact] for impact in axe.IMPACTS])
