@@ -124,3 +124,35 @@ def test_the_safety_page_and_the_school_network_notice_on_a_phone(
     school.goto(f"{live_server.url}/report/")
     expect(school.locator("#school-network-notice")).to_have_count(0)
     assert not problems, "\n".join(problems)
+
+
+# The visible links that dial the hotline, with their boxes.
+HOTLINE_LINKS = """() => [...document.querySelectorAll('a[href^="tel:"]')]
+  .filter(a => a.href.endsWith('+13148897233') && a.getClientRects().length)
+  .map(a => { const r = a.getBoundingClientRect();
+              return {where: a.closest('.emergency-bar') ? 'bar' : a.closest('header') ? 'header' : 'other',
+                      top: r.top, bottom: r.bottom, height: r.height}; })"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 390, 1280])
+def test_the_hotline_is_at_the_top_of_every_page_at_every_width(live_server, safety_page, new_context, width):
+    """A student on a phone dials the hotline without scrolling to the footer: the bar
+    keeps 911, 988 and the quick exit on one line there, so the hotline sits in the header
+    beside the menu button; wider, it is in the bar. Either way one link, 44 pixels tall on
+    a phone, and the header is no taller than before (the name and the menu button took two
+    lines below 390 pixels already)."""
+    phone = width < 576
+    page = new_context(
+        viewport={"width": width, "height": 700}, is_mobile=phone, has_touch=phone, device_scale_factor=2
+    ).new_page()
+    for path in ("/", "/report/", "/report/check/"):
+        page.goto(f"{live_server.url}{path}")
+        top = [link for link in page.evaluate(HOTLINE_LINKS) if link["where"] != "other"]
+        assert [link["where"] for link in top] == ["header" if phone else "bar"], (path, top)
+        header = page.locator("header").bounding_box()
+        assert top[0]["bottom"] <= header["y"] + header["height"] + 1
+        if phone:
+            assert top[0]["height"] >= 44, f"{path}: the hotline is {top[0]['height']:.0f} pixels tall"
+            menu = page.get_by_role("button", name="Show menu").bounding_box()
+            assert menu["y"] < top[0]["bottom"] and menu["y"] + menu["height"] > top[0]["top"], "beside the menu button"
+            assert header["height"] <= 130, f"{path}: the header is {header['height']:.0f} pixels tall"
