@@ -28,3 +28,15 @@ def test_a_coordinators_header_keeps_its_account_on_the_screen(live_server, new_
         assert not page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
         # The name is shown; "Signed in as" is said to screen readers only.
         expect(header.get_by_text("Signed in as")).to_have_count(1)
+
+
+def test_on_a_phone_the_staff_header_is_one_row(live_server, new_context, sign_in, coordinator_cole):
+    """The public header gives the hotline a row under the site's name on a phone; the staff
+    header has no hotline there and keeps its name and menu button on one row."""
+    page = new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True).new_page()
+    sign_in(page, coordinator_cole)
+    header = page.get_by_role("navigation", name="Staff")
+    name = header.get_by_role("link", name="Tip line · Staff").bounding_box()
+    menu = header.get_by_role("button", name="Show menu").bounding_box()
+    assert menu["y"] < name["y"] + name["height"] and name["y"] < menu["y"] + menu["height"], (name, menu)
+    expect(page.locator(".nav-hotline")).to_have_count(0)
