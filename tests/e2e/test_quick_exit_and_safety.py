@@ -139,8 +139,8 @@ def test_the_hotline_is_at_the_top_of_every_page_at_every_width(live_server, saf
     """A student on a phone dials the hotline without scrolling to the footer: the bar
     keeps 911, 988 and the quick exit on one line there, so the hotline sits in the header
     beside the menu button; wider, it is in the bar. Either way one link, 44 pixels tall on
-    a phone, and the header is no taller than before (the name and the menu button took two
-    lines below 390 pixels already)."""
+    a phone, and the header stays two rows (the name and the menu button took two rows at
+    360 pixels and less already; the hotline shares the button's)."""
     phone = width < 576
     page = new_context(
         viewport={"width": width, "height": 700}, is_mobile=phone, has_touch=phone, device_scale_factor=2
