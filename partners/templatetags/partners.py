@@ -22,6 +22,24 @@ def localized(instance, field: str) -> str:
     return instance.localized(field)
 
 
+def _hotline(context, field: str, fallback_key: str) -> str:
+    site = context.get("site")  # None when the database is down (the context processor)
+    return getattr(site, field, "") or (context.get("fallback") or {}).get(fallback_key, "")
+
+
+@register.simple_tag(takes_context=True)
+def hotline_dial(context) -> str:
+    """The hotline for a ``tel:`` link: the site's number, else the fallback's (error pages
+    and a database that is down render with the fallback alone, SECURITY.md 35)."""
+    return _hotline(context, "hotline_number", "hotline_dial")
+
+
+@register.simple_tag(takes_context=True)
+def hotline_display(context) -> str:
+    """The hotline as shown, from the same place as ``hotline_dial``."""
+    return _hotline(context, "hotline_display", "hotline_display")
+
+
 @register.simple_tag(takes_context=True)
 def url_in_language(context, language: str) -> str:
     """The current page's address in another language (the URL prefix carries the choice,

@@ -156,8 +156,12 @@ def test_site_settings_change_shows_on_every_page(client, public_site):
     settings_row = SiteSettings.current()
     client.get("/")  # cached now
     settings_row.hotline_display = "(314) 555-SAFE"
+    settings_row.hotline_number = "+13145557233"
     settings_row.save()
     assert "(314) 555-SAFE" in client.get("/contact/").content.decode()
+    # The bar, the phone header and the footer (partners' hotline tags) dial the new number.
+    about = client.get("/about/").content.decode()
+    assert about.count('href="tel:+13145557233"') == 3 and "tel:+13148897233" not in about
 
 
 @pytest.mark.django_db

@@ -23,6 +23,7 @@ def assert_help_numbers(body: str):
     assert 'href="tel:911"' in body
     assert 'href="tel:988"' in body
     assert "(314) 889-SAFE (7233)" in body
+    assert 'href="tel:+13148897233"' in body
 
 
 @pytest.mark.django_db
