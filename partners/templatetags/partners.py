@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 from django.http import HttpRequest
+from django.template import Context
 from django.template.loader import render_to_string
 from django.urls import translate_url
 from django.utils.safestring import SafeString, mark_safe
@@ -22,20 +23,20 @@ def localized(instance, field: str) -> str:
     return instance.localized(field)
 
 
-def _hotline(context, field: str, fallback_key: str) -> str:
+def _hotline(context: Context, field: str, fallback_key: str) -> str:
     site = context.get("site")  # None when the database is down (the context processor)
     return getattr(site, field, "") or (context.get("fallback") or {}).get(fallback_key, "")
 
 
 @register.simple_tag(takes_context=True)
-def hotline_dial(context) -> str:
+def hotline_dial(context: Context) -> str:
     """The hotline for a ``tel:`` link: the site's number, else the fallback's (error pages
     and a database that is down render with the fallback alone, SECURITY.md 35)."""
     return _hotline(context, "hotline_number", "hotline_dial")
 
 
 @register.simple_tag(takes_context=True)
-def hotline_display(context) -> str:
+def hotline_display(context: Context) -> str:
     """The hotline as shown, from the same place as ``hotline_dial``."""
     return _hotline(context, "hotline_display", "hotline_display")
 
