@@ -80,12 +80,109 @@ def test_each_chunk_of_tips_is_sent_as_one_piece_of_whole_lines(
 
 
 @pytest.mark.django_db
+def test_a_chunk_is_written_while_the_next_chunk_is_read(
+    staff_client, officer_olsen, make_tip, clayton_high, monkeypatch
+):
+    """The writer thread writes the first chunk's lines while this thread reads the second
+    chunk: each side waits for the other to have started, which only works when they run at
+    the same time (one after the other, both would wait in vain)."""
+    import threading
+
+    monkeypatch.setattr(export, "CHUNK", 2)
+    for _ in range(3):
+        make_tip(school=clayton_high)
+    reading, writing = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+    write_chunk = export._chunk_text
+
+    def slow_writer(header, chunk, parts, **kwargs):
+        if not writing.is_set():
+            writing.set()
+            seen["writer"] = threading.current_thread().name
+            seen["reader started while writing"] = reading.wait(timeout=10)
+        return write_chunk(header, chunk, parts, **kwargs)
+
+    def second_chunk(execute, sql, params, many, context):
+        if sql.startswith('SELECT "reports_tip"."id"') and "<" in sql and not reading.is_set():
+            reading.set()
+            seen["writer started before the read"] = writing.wait(timeout=10)
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(export, "_chunk_text", slow_writer)
+    client = staff_client(officer_olsen)
+    with connection.execute_wrapper(second_chunk):
+        rows = exported(client.get(reverse("dashboard:export")))
+    assert len(rows) == 3
+    assert seen == {
+        "writer": seen["writer"],
+        "reader started while writing": True,
+        "writer started before the read": True,
+    }
+    assert str(seen["writer"]).startswith("csv-export")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_thread_never_opens_a_database_connection(
+    staff_client, officer_olsen, make_tip, clayton_high, monkeypatch
+):
+    """Every query of an export runs on the request's own connection and transaction: the
+    writer thread only formats values already read."""
+    from django.db.backends.signals import connection_created
+
+    monkeypatch.setattr(export, "CHUNK", 2)
+    for _ in range(5):
+        make_tip(school=clayton_high)
+    client = staff_client(officer_olsen)
+    client.get(reverse("dashboard:queue"))  # the request's own connection is open already
+    opened: list[str] = []
+
+    def count(sender, connection, **kwargs):
+        import threading
+
+        opened.append(threading.current_thread().name)
+
+    connection_created.connect(count)
+    try:
+        rows = exported(client.get(reverse("dashboard:export"), {"include_contact": "on"}))
+    finally:
+        connection_created.disconnect(count)
+    assert len(rows) == 5
+    assert not [name for name in opened if name.startswith("csv-export")]
+
+
+@pytest.mark.django_db
+def test_a_failure_while_writing_a_chunk_ends_the_export_with_that_error(
+    staff_client, officer_olsen, make_tip, clayton_high, monkeypatch
+):
+    """The writer thread's exception reaches the response: the download breaks off, it does
+    not end early as if it were complete."""
+    monkeypatch.setattr(export, "CHUNK", 2)
+    for _ in range(5):
+        make_tip(school=clayton_high)
+    calls: list[int] = []
+
+    def part(*args):
+        calls.append(1)
+        if len(calls) > 4:  # the first chunk: two tips of two parts each
+            raise RuntimeError("the writer broke")
+        return "a part"
+
+    monkeypatch.setattr(export, "part", part)
+    response = staff_client(officer_olsen).get(reverse("dashboard:export"))
+    pieces = iter(response.streaming_content)
+    first = next(pieces).decode()
+    assert first.startswith("reference,") and first.count("\r\n") == 3
+    with pytest.raises(RuntimeError, match="the writer broke"):
+        next(pieces)
+
+
+@pytest.mark.django_db
 def test_a_tip_re_routed_between_the_chunk_and_its_parts_keeps_its_parts(
     staff_client, officer_olsen, make_tip, clayton_high
 ):
-    """The parts are read with the chunk's query again as a subquery; a tip that query no
-    longer finds by then (here Clayton PD's part is taken away just before the parts are
-    read) still gets its parts, read by id, with its own row."""
+    """The parts are read by the chunk's tip ids; a tip re-routed in between (here Clayton
+    PD's part is taken away just before the parts are read) gets the parts it has by then,
+    with its own row."""
     from django.db import connection
 
     from reports.models import Routing
