@@ -83,10 +83,10 @@ TIP_COLUMNS = (
     "awaiting_acknowledgement",
 )
 PART_COLUMNS = ("tip_id", "role", "agency__name", "state", "disposition", "assigned_to__username")
-# Tips per chunk. With the writing overlapped, 4,000 beat 2,000 (half the statements to plan
-# and send; the first chunk's reading and the last one's writing are the parts that do not
-# overlap): 1.8-2.1 s against 2.0-2.4 s for an officer's 63k tips at a million (bench/README.md).
-CHUNK = 4000
+# Tips per chunk. With the writing overlapped, 4,000 was no faster than 2,000 under gunicorn
+# (2.27-2.37 s against 2.36 s, p50 of six exports of an officer's 63k tips at a million)
+# and its worker kept 6 MB more afterwards (bench/README.md).
+CHUNK = 2000
 
 
 def lines(user: Any, filters: queue.Filters, *, staff: permissions.Staff, with_contact: bool) -> Iterator[str]:
